@@ -1,0 +1,19 @@
+//! Arithmetic core of Origami: curves and curve cycles, multi-scalar multiplication, Pedersen
+//! commitments, the Fiat–Shamir transcript, Poseidon, and multilinear polynomials.
+
+pub mod curve;
+pub mod msm;
+
+pub use curve::{
+    AffineOf, BaseOf, CurveCycle, CycleCurve, Pallas, PastaCycle, PointOf, ScalarOf, Vesta,
+};
+
+/// The curve cycle the `origami` binary uses.
+pub type DefaultCycle = PastaCycle;
+
+/// How field and curve arithmetic is compiled: halo2curves' x86-64 assembly where available.
+pub const FIELD_BACKEND: &str = if cfg!(target_arch = "x86_64") {
+    "halo2curves (x86-64 assembly)"
+} else {
+    "halo2curves (portable)"
+};

@@ -1,0 +1,59 @@
+//! `origami info`: what this build is and what the machine offers it.
+
+use clap::Args;
+
+#[derive(Args)]
+pub struct InfoArgs {}
+
+/// CPU features that select faster code paths, as detected at run time.
+fn cpu_features() -> Vec<(&'static str, bool)> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        vec![
+            ("adx", std::is_x86_feature_detected!("adx")),
+            ("bmi2", std::is_x86_feature_detected!("bmi2")),
+            ("avx2", std::is_x86_feature_detected!("avx2")),
+            ("sha-ni", std::is_x86_feature_detected!("sha")),
+        ]
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        Vec::new()
+    }
+}
+
+pub fn run(_args: InfoArgs) -> anyhow::Result<()> {
+    println!("origami {}", env!("CARGO_PKG_VERSION"));
+    println!(
+        "curve cycle:   {}",
+        <origami_arith::DefaultCycle as origami_arith::CurveCycle>::NAME
+    );
+    println!("field backend: {}", origami_arith::FIELD_BACKEND);
+    println!(
+        "build:         {}",
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }
+    );
+    let cpu: Vec<String> = cpu_features()
+        .into_iter()
+        .map(|(name, on)| format!("{name}={}", if on { "yes" } else { "no" }))
+        .collect();
+    println!(
+        "cpu features:  {}",
+        if cpu.is_empty() {
+            "(not x86-64)".to_string()
+        } else {
+            cpu.join(" ")
+        }
+    );
+    println!(
+        "cores:         {}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    Ok(())
+}
