@@ -3,10 +3,16 @@
 
 pub mod curve;
 pub mod msm;
+pub mod multilinear;
+pub mod pedersen;
+pub mod transcript;
 
 pub use curve::{
     AffineOf, BaseOf, CurveCycle, CycleCurve, Pallas, PastaCycle, PointOf, ScalarOf, Vesta,
 };
+pub use multilinear::{EqPolynomial, MultilinearPolynomial};
+pub use pedersen::{Commitment, CommitmentKey};
+pub use transcript::Transcript;
 
 /// The curve cycle the `origami` binary uses.
 pub type DefaultCycle = PastaCycle;
