@@ -1,0 +1,131 @@
+//! Built-in step circuits for Origami.
+//!
+//! | name | state | one step |
+//! |---|---|---|
+//! | `synthetic` | 1 element | `size` squarings (Nova's `NonTrivialCircuit`) |
+//! | `sha256-chain` | 2 × 128-bit limbs | `size` chained SHA-256 hashes of a 32-byte digest |
+//! | `minroot` | `(x, y)` | `size` MinRoot VDF iterations |
+//!
+//! [`Builtin`] selects one by name at run time and is itself a [`StepCircuit`].
+
+pub mod minroot;
+pub mod sha256_chain;
+pub mod synthetic;
+
+use core::fmt;
+use core::str::FromStr;
+
+use bellpepper_core::{ConstraintSystem, SynthesisError, num::AllocatedNum};
+use ff::PrimeFieldBits;
+use origami_nova::{StepCircuit, StepError};
+
+pub use minroot::MinRoot;
+pub use sha256_chain::Sha256Chain;
+pub use synthetic::Synthetic;
+
+/// The names [`CircuitKind::from_str`] accepts.
+pub const CIRCUIT_NAMES: &[&str] = &["synthetic", "sha256-chain", "minroot"];
+
+/// Which built-in circuit, without its size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CircuitKind {
+    /// [`Synthetic`].
+    Synthetic,
+    /// [`Sha256Chain`].
+    Sha256Chain,
+    /// [`MinRoot`].
+    MinRoot,
+}
+
+/// A circuit name that is not built in.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unknown circuit `{name}`; built-in circuits are: {}", CIRCUIT_NAMES.join(", "))]
+pub struct UnknownCircuit {
+    /// The name given.
+    pub name: String,
+}
+
+impl FromStr for CircuitKind {
+    type Err = UnknownCircuit;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "synthetic" => Ok(Self::Synthetic),
+            "sha256-chain" => Ok(Self::Sha256Chain),
+            "minroot" => Ok(Self::MinRoot),
+            _ => Err(UnknownCircuit {
+                name: s.to_string(),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for CircuitKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Synthetic => "synthetic",
+            Self::Sha256Chain => "sha256-chain",
+            Self::MinRoot => "minroot",
+        })
+    }
+}
+
+impl CircuitKind {
+    /// The size a user gets without asking: small enough for a proof in seconds on 2 cores.
+    pub fn default_size(self) -> usize {
+        match self {
+            Self::Synthetic => 1 << 12,
+            Self::Sha256Chain => 1,
+            Self::MinRoot => 1024,
+        }
+    }
+
+    /// The circuit of this kind at `size`.
+    pub fn with_size(self, size: usize) -> Builtin {
+        match self {
+            Self::Synthetic => Builtin::Synthetic(Synthetic::new(size)),
+            Self::Sha256Chain => Builtin::Sha256Chain(Sha256Chain::new(size)),
+            Self::MinRoot => Builtin::MinRoot(MinRoot::new(size)),
+        }
+    }
+}
+
+/// A built-in circuit chosen at run time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    /// [`Synthetic`].
+    Synthetic(Synthetic),
+    /// [`Sha256Chain`].
+    Sha256Chain(Sha256Chain),
+    /// [`MinRoot`].
+    MinRoot(MinRoot),
+}
+
+impl<F: PrimeFieldBits> StepCircuit<F> for Builtin {
+    fn arity(&self) -> usize {
+        match self {
+            Self::Synthetic(c) => StepCircuit::<F>::arity(c),
+            Self::Sha256Chain(c) => StepCircuit::<F>::arity(c),
+            Self::MinRoot(c) => StepCircuit::<F>::arity(c),
+        }
+    }
+
+    fn synthesize<CS: ConstraintSystem<F>>(
+        &self,
+        cs: &mut CS,
+        z: &[AllocatedNum<F>],
+    ) -> Result<Vec<AllocatedNum<F>>, SynthesisError> {
+        match self {
+            Self::Synthetic(c) => c.synthesize(cs, z),
+            Self::Sha256Chain(c) => c.synthesize(cs, z),
+            Self::MinRoot(c) => c.synthesize(cs, z),
+        }
+    }
+
+    fn step(&self, z: &[F]) -> Result<Vec<F>, StepError> {
+        match self {
+            Self::Synthetic(c) => c.step(z),
+            Self::Sha256Chain(c) => c.step(z),
+            Self::MinRoot(c) => c.step(z),
+        }
+    }
+}
