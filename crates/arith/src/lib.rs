@@ -3,6 +3,7 @@
 
 pub mod curve;
 pub mod msm;
+pub mod poseidon;
 
 pub use curve::{
     AffineOf, BaseOf, CurveCycle, CycleCurve, Pallas, PastaCycle, PointOf, ScalarOf, Vesta,
