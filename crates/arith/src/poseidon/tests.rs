@@ -456,7 +456,9 @@ fn domain_and_length_separate_hashes() {
     assert_ne!(base, hash(b"a", &[Fp::from(1), Fp::from(2), Fp::ZERO]));
 }
 
-fn check_challenge_bits<F: PrimeFieldBits + 'static>(seed: u64) {
+/// `decomposition_constraints`: the cost of the strict bit decomposition, which depends on the
+/// runs of ones in the modulus.
+fn check_challenge_bits<F: PrimeFieldBits + 'static>(seed: u64, decomposition_constraints: usize) {
     let mut rng = StdRng::seed_from_u64(seed);
     let inputs: Vec<F> = (0..4).map(|_| F::random(&mut rng)).collect();
     let squeezed = hash(b"origami/challenge", &inputs);
@@ -464,8 +466,14 @@ fn check_challenge_bits<F: PrimeFieldBits + 'static>(seed: u64) {
     let mut cs = TestConstraintSystem::<F>::new();
     let allocated = alloc_all(&mut cs, &inputs);
     let output = gadget::hash(cs.namespace(|| "hash"), b"origami/challenge", &allocated).unwrap();
+    let hash_constraints = cs.num_constraints();
     let bits = gadget::low_bits_le(cs.namespace(|| "challenge"), &output, 128).unwrap();
     assert!(cs.is_satisfied());
+    assert_eq!(bits.len(), 128);
+    assert_eq!(
+        cs.num_constraints() - hash_constraints,
+        decomposition_constraints
+    );
 
     let gadget_bits: Vec<bool> = bits.iter().map(|b| b.get_value().unwrap()).collect();
     assert_eq!(gadget_bits, low_bits_le(&squeezed, 128));
@@ -478,12 +486,12 @@ fn check_challenge_bits<F: PrimeFieldBits + 'static>(seed: u64) {
 
 #[test]
 fn challenge_bits_agree_over_pallas_base_field() {
-    check_challenge_bits::<Fp>(6);
+    check_challenge_bits::<Fp>(6, 301);
 }
 
 #[test]
 fn challenge_bits_agree_over_vesta_base_field() {
-    check_challenge_bits::<Fq>(7);
+    check_challenge_bits::<Fq>(7, 298);
 }
 
 #[test]
