@@ -12,12 +12,17 @@ fn sbox<F: PrimeFieldBits>(x: F) -> F {
     x2.square() * x
 }
 
-/// Applies the Poseidon permutation to `state` in place.
+/// Applies the Poseidon permutation to `state` in place, with the field's cached constants.
+pub fn permute<F: PrimeFieldBits + 'static>(state: &mut [F; WIDTH]) {
+    permute_with(PoseidonConstants::get(), state);
+}
+
+/// The permutation with constants at hand (the sponge keeps them, saving the cache lookup).
 ///
 /// Each round adds its constants, applies the S-box (to every element in the R_F/2 full rounds
 /// at each end, to element 0 only in the R_P partial rounds in between) and multiplies by the
 /// MDS matrix, as in the Poseidon paper and its reference implementation.
-pub fn permute<F: PrimeFieldBits>(constants: &PoseidonConstants<F>, state: &mut [F; WIDTH]) {
+fn permute_with<F: PrimeFieldBits>(constants: &PoseidonConstants<F>, state: &mut [F; WIDTH]) {
     let half_full = FULL_ROUNDS / 2;
     for (round, round_constants) in constants.round_constants.iter().enumerate() {
         for (element, constant) in state.iter_mut().zip(round_constants) {
@@ -46,8 +51,10 @@ pub fn permute<F: PrimeFieldBits>(constants: &PoseidonConstants<F>, state: &mut 
 ///   elements as zero; so sponges with different patterns or domains are independent and
 ///   no padding is needed: the pattern fixes every length in advance.
 /// * `absorb` adds each input to the next rate element, permuting first when the rate is full.
-/// * `squeeze` permutes first when anything was absorbed since the last output or the rate has
-///   been read out, then returns the next rate element.
+///   After a squeeze it starts again at the first rate element (SAFE's rule): the next squeeze
+///   permutes before it outputs, so every input is mixed in before anything depends on it.
+/// * `squeeze` permutes first when nothing has been permuted since the last absorb (or since
+///   the start), or when the rate has been read out; then it returns the next rate element.
 /// * Calls must follow the pattern exactly; any other call, and `finish` before the pattern is
 ///   complete, is an error.
 #[derive(Clone, Debug)]
@@ -80,7 +87,7 @@ impl<F: PrimeFieldBits + 'static> PoseidonSponge<F> {
         self.cursor.absorb(inputs.len())?;
         for input in inputs {
             if self.absorb_position == RATE {
-                permute(self.constants, &mut self.state);
+                permute_with(self.constants, &mut self.state);
                 self.absorb_position = 0;
             }
             self.state[CAPACITY + self.absorb_position] += input;
@@ -94,7 +101,7 @@ impl<F: PrimeFieldBits + 'static> PoseidonSponge<F> {
     pub fn squeeze(&mut self) -> Result<F, SpongeError> {
         self.cursor.squeeze(1)?;
         if self.squeeze_position == RATE {
-            permute(self.constants, &mut self.state);
+            permute_with(self.constants, &mut self.state);
             self.squeeze_position = 0;
             self.absorb_position = 0;
         }
