@@ -5,6 +5,7 @@ pub mod curve;
 pub mod msm;
 pub mod multilinear;
 pub mod pedersen;
+pub mod poseidon;
 pub mod transcript;
 
 pub use curve::{
