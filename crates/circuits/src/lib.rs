@@ -5,10 +5,12 @@
 //! | `synthetic` | 1 element | `size` squarings (Nova's `NonTrivialCircuit`) |
 //! | `sha256-chain` | 2 × 128-bit limbs | `size` chained SHA-256 hashes of a 32-byte digest |
 //! | `minroot` | `(x, y)` | `size` MinRoot VDF iterations |
+//! | `poseidon-chain` | `(a, b)` | `size` hashes `(a, b) ← (b, Poseidon(a, b))` |
 //!
 //! [`Builtin`] selects one by name at run time and is itself a [`StepCircuit`].
 
 pub mod minroot;
+pub mod poseidon_chain;
 pub mod sha256_chain;
 pub mod synthetic;
 
@@ -20,17 +22,20 @@ use ff::PrimeFieldBits;
 use origami_nova::{StepCircuit, StepError};
 
 pub use minroot::MinRoot;
+pub use poseidon_chain::PoseidonChain;
 pub use sha256_chain::Sha256Chain;
 pub use synthetic::Synthetic;
 
 /// The names [`CircuitKind::from_str`] accepts.
-pub const CIRCUIT_NAMES: &[&str] = &["synthetic", "sha256-chain", "minroot"];
+pub const CIRCUIT_NAMES: &[&str] = &["synthetic", "poseidon-chain", "sha256-chain", "minroot"];
 
 /// Which built-in circuit, without its size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CircuitKind {
     /// [`Synthetic`].
     Synthetic,
+    /// [`PoseidonChain`].
+    PoseidonChain,
     /// [`Sha256Chain`].
     Sha256Chain,
     /// [`MinRoot`].
@@ -50,6 +55,7 @@ impl FromStr for CircuitKind {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "synthetic" => Ok(Self::Synthetic),
+            "poseidon-chain" => Ok(Self::PoseidonChain),
             "sha256-chain" => Ok(Self::Sha256Chain),
             "minroot" => Ok(Self::MinRoot),
             _ => Err(UnknownCircuit {
@@ -63,6 +69,7 @@ impl fmt::Display for CircuitKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Synthetic => "synthetic",
+            Self::PoseidonChain => "poseidon-chain",
             Self::Sha256Chain => "sha256-chain",
             Self::MinRoot => "minroot",
         })
@@ -74,6 +81,7 @@ impl CircuitKind {
     pub fn default_size(self) -> usize {
         match self {
             Self::Synthetic => 1 << 12,
+            Self::PoseidonChain => 16,
             Self::Sha256Chain => 1,
             Self::MinRoot => 1024,
         }
@@ -83,6 +91,7 @@ impl CircuitKind {
     pub fn with_size(self, size: usize) -> Builtin {
         match self {
             Self::Synthetic => Builtin::Synthetic(Synthetic::new(size)),
+            Self::PoseidonChain => Builtin::PoseidonChain(PoseidonChain::new(size)),
             Self::Sha256Chain => Builtin::Sha256Chain(Sha256Chain::new(size)),
             Self::MinRoot => Builtin::MinRoot(MinRoot::new(size)),
         }
@@ -94,16 +103,19 @@ impl CircuitKind {
 pub enum Builtin {
     /// [`Synthetic`].
     Synthetic(Synthetic),
+    /// [`PoseidonChain`].
+    PoseidonChain(PoseidonChain),
     /// [`Sha256Chain`].
     Sha256Chain(Sha256Chain),
     /// [`MinRoot`].
     MinRoot(MinRoot),
 }
 
-impl<F: PrimeFieldBits> StepCircuit<F> for Builtin {
+impl<F: PrimeFieldBits + 'static> StepCircuit<F> for Builtin {
     fn arity(&self) -> usize {
         match self {
             Self::Synthetic(c) => StepCircuit::<F>::arity(c),
+            Self::PoseidonChain(c) => StepCircuit::<F>::arity(c),
             Self::Sha256Chain(c) => StepCircuit::<F>::arity(c),
             Self::MinRoot(c) => StepCircuit::<F>::arity(c),
         }
@@ -116,6 +128,7 @@ impl<F: PrimeFieldBits> StepCircuit<F> for Builtin {
     ) -> Result<Vec<AllocatedNum<F>>, SynthesisError> {
         match self {
             Self::Synthetic(c) => c.synthesize(cs, z),
+            Self::PoseidonChain(c) => c.synthesize(cs, z),
             Self::Sha256Chain(c) => c.synthesize(cs, z),
             Self::MinRoot(c) => c.synthesize(cs, z),
         }
@@ -124,6 +137,7 @@ impl<F: PrimeFieldBits> StepCircuit<F> for Builtin {
     fn step(&self, z: &[F]) -> Result<Vec<F>, StepError> {
         match self {
             Self::Synthetic(c) => c.step(z),
+            Self::PoseidonChain(c) => c.step(z),
             Self::Sha256Chain(c) => c.step(z),
             Self::MinRoot(c) => c.step(z),
         }

@@ -3,8 +3,9 @@
 use bellpepper_core::{ConstraintSystem, num::AllocatedNum, test_cs::TestConstraintSystem};
 use ff::{Field, PrimeFieldBits};
 use halo2curves::pasta::{Fp, Fq};
+
 use origami_circuits::{
-    Builtin, CircuitKind, MinRoot, Sha256Chain, Synthetic,
+    Builtin, CircuitKind, MinRoot, PoseidonChain, Sha256Chain, Synthetic,
     minroot::fifth_root_exponent,
     sha256_chain::{digest_to_state, state_to_digest},
 };
@@ -108,6 +109,31 @@ fn minroot_costs_three_constraints_per_iteration_and_inverts_fifth_powers() {
     let out = MinRoot::new(1).step(&[x, y]).unwrap();
     assert_eq!(out[0].pow_vartime([5u64]), x + y);
     assert_eq!(out[1], x);
+}
+
+#[test]
+fn poseidon_chain_costs_241_constraints_per_hash() {
+    both_fields(|rng, pallas| {
+        for n in [1usize, 3] {
+            let c = PoseidonChain::new(n);
+            let count = if pallas {
+                agrees(&c, &[Fq::random(&mut *rng), Fq::random(&mut *rng)])
+            } else {
+                agrees(&c, &[Fp::random(&mut *rng), Fp::random(&mut *rng)])
+            };
+            assert_eq!(count, 241 * n);
+        }
+    });
+    let z = [Fq::from(1), Fq::from(2)];
+    let out = PoseidonChain::new(2).step(&z).unwrap();
+    let h1 = origami_arith::poseidon::hash(b"origami/poseidon-chain", &z);
+    assert_eq!(
+        out,
+        vec![
+            h1,
+            origami_arith::poseidon::hash(b"origami/poseidon-chain", &[z[1], h1])
+        ]
+    );
 }
 
 #[test]

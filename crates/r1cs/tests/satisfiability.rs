@@ -4,7 +4,7 @@
 mod common;
 
 use bellpepper_core::{Circuit, test_cs::TestConstraintSystem};
-use common::{Cubic, Sha256Block, Squarings};
+use common::{Cubic, PoseidonHash, Sha256Block, Squarings};
 use ff::{Field, PrimeField};
 use halo2curves::pasta::Fq;
 use origami_arith::{CommitmentKey, Pallas};
@@ -66,6 +66,15 @@ fn sha() -> Case {
     )
 }
 
+fn poseidon() -> Case {
+    let inputs = Some([F::from(17), F::from(42)]);
+    build(
+        PoseidonHash { inputs: None },
+        PoseidonHash { inputs },
+        PoseidonHash { inputs },
+    )
+}
+
 fn z_of(case: &Case, w: &[F]) -> Vec<F> {
     let mut z = w.to_vec();
     z.push(F::ONE);
@@ -122,6 +131,20 @@ fn check_case(case: &Case, corrupt: impl IntoIterator<Item = usize>) {
 #[test]
 fn cubic_is_sat_and_every_corruption_fails() {
     let case = cubic();
+    check_case(&case, 0..case.w.len());
+}
+
+#[test]
+fn poseidon_is_sat_and_every_corruption_fails() {
+    let case = poseidon();
+    // The digest is the published public input, computed natively.
+    assert_eq!(
+        case.x,
+        vec![origami_arith::poseidon::hash(
+            b"r1cs-test",
+            &[F::from(17), F::from(42)]
+        )]
+    );
     check_case(&case, 0..case.w.len());
 }
 
@@ -264,7 +287,7 @@ fn relaxed_is_sat_for_a_folded_pair_and_fails_on_tampering() {
 
 #[test]
 fn padded_shape_is_satisfied_by_padded_witness() {
-    for case in [cubic(), sha()] {
+    for case in [cubic(), poseidon(), sha()] {
         let padded = case.shape.pad();
         assert!(padded.is_padded());
         assert!(

@@ -79,3 +79,22 @@ impl<F: PrimeField> Circuit<F> for Squarings<F> {
         x.inputize(cs.namespace(|| "out"))
     }
 }
+
+/// A 2-to-1 Poseidon hash of private inputs, the digest public.
+pub struct PoseidonHash<F> {
+    pub inputs: Option<[F; 2]>,
+}
+
+impl<F: ff::PrimeFieldBits + 'static> Circuit<F> for PoseidonHash<F> {
+    fn synthesize<CS: ConstraintSystem<F>>(self, cs: &mut CS) -> Result<(), SynthesisError> {
+        let a = AllocatedNum::alloc(cs.namespace(|| "a"), || {
+            Ok(self.inputs.ok_or(SynthesisError::AssignmentMissing)?[0])
+        })?;
+        let b = AllocatedNum::alloc(cs.namespace(|| "b"), || {
+            Ok(self.inputs.ok_or(SynthesisError::AssignmentMissing)?[1])
+        })?;
+        let h =
+            origami_arith::poseidon::gadget::hash(cs.namespace(|| "hash"), b"r1cs-test", &[a, b])?;
+        h.inputize(cs.namespace(|| "digest"))
+    }
+}
