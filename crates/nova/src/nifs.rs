@@ -1,0 +1,249 @@
+//! The non-interactive folding scheme (Nova, §4): fold a fresh R1CS instance into a running
+//! relaxed one.
+//!
+//! With `z₁ = (W₁, u₁, X₁)` running and `z₂ = (W₂, 1, X₂)` fresh, the prover commits to the cross
+//! term `T = Az₁∘Bz₂ + Az₂∘Bz₁ − u₁·Cz₂ − Cz₁`, derives `r` from the transcript, and both sides
+//! set `W̄ ← W̄₁ + r·W̄₂`, `Ē ← Ē₁ + r·T̄`, `u ← u₁ + r`, `X ← X₁ + r·X₂`.
+//!
+//! [`FoldingProver`] owns every buffer a fold needs and allocates them once. It also keeps the
+//! running instance's `Az₁, Bz₁, Cz₁` and folds them along with `z₁` (the products are linear in
+//! `z`), so each fold multiplies the matrices by the fresh `z₂` only: one pass instead of two.
+
+use ff::Field;
+use origami_arith::{Commitment, CommitmentKey, CycleCurve, ScalarOf, poseidon};
+use origami_r1cs::{R1csError, R1csInstance, R1csShape, RelaxedR1csInstance, RelaxedR1csWitness};
+use rayon::prelude::*;
+
+use crate::convert::{NUM_CHALLENGE_BITS, cross_field, truncate};
+use crate::error::NovaError;
+
+/// Domain of the folding challenge's Poseidon hash.
+const CHALLENGE_DOMAIN: &[u8] = b"origami/nifs-challenge";
+
+/// Elements per job in the element-wise passes.
+const CHUNK: usize = 1 << 12;
+
+/// What the folding prover sends: the commitment to the cross term.
+#[derive(Clone, Copy, Debug)]
+pub struct NifsProof<C: CycleCurve> {
+    /// `Com(T)`.
+    pub comm_t: Commitment<C>,
+}
+
+impl<C: CycleCurve> PartialEq for NifsProof<C> {
+    fn eq(&self, other: &Self) -> bool {
+        self.comm_t == other.comm_t
+    }
+}
+
+/// A commitment as the three base-field elements the circuits absorb: `x, y, is_infinity`.
+pub fn point_elements<C: CycleCurve>(c: &Commitment<C>) -> [C::Base; 3] {
+    let (x, y, inf) = c.coordinates();
+    [x, y, if inf { C::Base::ONE } else { C::Base::ZERO }]
+}
+
+/// The public inputs of a fresh augmented-circuit instance as base-field elements.
+fn io_as_base<C: CycleCurve>(x: &[ScalarOf<C>]) -> Result<[C::Base; 2], NovaError> {
+    match x {
+        [x0, x1] => Ok([
+            cross_field(x0).ok_or(NovaError::ScalarOutOfRange("public input X[0]"))?,
+            cross_field(x1).ok_or(NovaError::ScalarOutOfRange("public input X[1]"))?,
+        ]),
+        _ => Err(NovaError::PublicInputCount(x.len())),
+    }
+}
+
+/// The folding challenge `r`: Poseidon over the base field of `(pp, Com(W₂), X₂, Com(T))`, its low
+/// 128 bits taken as a scalar. The running instance is not absorbed: the fresh instance's `X₂[0]`
+/// is already a hash of it, checked by the augmented circuit.
+pub fn fold_challenge<C: CycleCurve>(
+    pp_digest: &C::Base,
+    fresh: &R1csInstance<C>,
+    comm_t: &Commitment<C>,
+) -> Result<ScalarOf<C>, NovaError> {
+    let [x0, x1] = io_as_base::<C>(&fresh.x)?;
+    let [wx, wy, winf] = point_elements(&fresh.comm_w);
+    let [tx, ty, tinf] = point_elements(comm_t);
+    let digest = poseidon::hash(
+        CHALLENGE_DOMAIN,
+        &[*pp_digest, wx, wy, winf, x0, x1, tx, ty, tinf],
+    );
+    let r = truncate(&digest, NUM_CHALLENGE_BITS);
+    cross_field(&r).ok_or(NovaError::ScalarOutOfRange("folding challenge"))
+}
+
+/// The verifier's fold of the instances: `(W̄₁ + r·W̄₂, Ē₁ + r·T̄, u₁ + r, X₁ + r·X₂)`.
+pub fn fold_instances<C: CycleCurve>(
+    running: &RelaxedR1csInstance<C>,
+    fresh: &R1csInstance<C>,
+    comm_t: &Commitment<C>,
+    r: &ScalarOf<C>,
+) -> RelaxedR1csInstance<C> {
+    RelaxedR1csInstance {
+        comm_w: running.comm_w + fresh.comm_w.scale(r),
+        comm_e: running.comm_e + comm_t.scale(r),
+        u: running.u + r,
+        x: running
+            .x
+            .iter()
+            .zip(&fresh.x)
+            .map(|(a, b)| *a + *r * b)
+            .collect(),
+    }
+}
+
+impl<C: CycleCurve> NifsProof<C> {
+    /// Folds the instances as the verifier does, re-deriving the challenge.
+    pub fn verify(
+        &self,
+        pp_digest: &C::Base,
+        running: &RelaxedR1csInstance<C>,
+        fresh: &R1csInstance<C>,
+    ) -> Result<RelaxedR1csInstance<C>, NovaError> {
+        let r = fold_challenge(pp_digest, fresh, &self.comm_t)?;
+        Ok(fold_instances(running, fresh, &self.comm_t, &r))
+    }
+}
+
+/// The prover's running relaxed instance and witness for one curve, with the buffers a fold
+/// needs. Created once; every fold after that works in place.
+#[derive(Clone, Debug)]
+pub struct FoldingProver<C: CycleCurve> {
+    instance: RelaxedR1csInstance<C>,
+    /// Running `z₁ = (W₁, u₁, X₁)`.
+    z: Vec<ScalarOf<C>>,
+    /// Running `E₁`.
+    e: Vec<ScalarOf<C>>,
+    /// Running `Az₁, Bz₁, Cz₁`, folded along with `z₁`.
+    az: Vec<ScalarOf<C>>,
+    bz: Vec<ScalarOf<C>>,
+    cz: Vec<ScalarOf<C>>,
+    /// Fresh `Az₂, Bz₂, Cz₂`, recomputed each fold.
+    fresh_az: Vec<ScalarOf<C>>,
+    fresh_bz: Vec<ScalarOf<C>>,
+    fresh_cz: Vec<ScalarOf<C>>,
+    /// The cross term `T`.
+    t: Vec<ScalarOf<C>>,
+}
+
+impl<C: CycleCurve> FoldingProver<C> {
+    /// Starts from the trivially satisfied instance (`u = 0`, everything zero).
+    pub fn zero(shape: &R1csShape<ScalarOf<C>>) -> Self {
+        let zeros = |n| vec![ScalarOf::<C>::ZERO; n];
+        let m = shape.num_cons();
+        Self {
+            instance: RelaxedR1csInstance::zero(shape),
+            z: zeros(shape.z_len()),
+            e: zeros(m),
+            az: zeros(m),
+            bz: zeros(m),
+            cz: zeros(m),
+            fresh_az: zeros(m),
+            fresh_bz: zeros(m),
+            fresh_cz: zeros(m),
+            t: zeros(m),
+        }
+    }
+
+    /// Starts from a satisfied plain instance with assignment `z = (W, 1, X)`.
+    pub fn from_instance(
+        shape: &R1csShape<ScalarOf<C>>,
+        z: &[ScalarOf<C>],
+        instance: &R1csInstance<C>,
+    ) -> Result<Self, NovaError> {
+        let mut prover = Self::zero(shape);
+        if z.len() != shape.z_len() {
+            return Err(R1csError::AssignmentLength {
+                expected: shape.z_len(),
+                got: z.len(),
+            }
+            .into());
+        }
+        prover.z.copy_from_slice(z);
+        shape.multiply_into(z, &mut prover.az, &mut prover.bz, &mut prover.cz)?;
+        prover.instance = RelaxedR1csInstance::from_r1cs(instance);
+        Ok(prover)
+    }
+
+    /// The running instance.
+    pub fn instance(&self) -> &RelaxedR1csInstance<C> {
+        &self.instance
+    }
+
+    /// The running witness `W₁`.
+    pub fn w(&self) -> &[ScalarOf<C>] {
+        &self.z[..self.z.len() - 1 - self.instance.x.len()]
+    }
+
+    /// The running error vector `E₁`.
+    pub fn e(&self) -> &[ScalarOf<C>] {
+        &self.e
+    }
+
+    /// A copy of the running witness (for a proof object).
+    pub fn witness(&self) -> RelaxedR1csWitness<ScalarOf<C>> {
+        RelaxedR1csWitness {
+            w: self.w().to_vec(),
+            e: self.e.clone(),
+        }
+    }
+
+    /// Folds the fresh instance with assignment `fresh_z = (W₂, 1, X₂)` into the running one.
+    pub fn fold(
+        &mut self,
+        ck: &CommitmentKey<C>,
+        shape: &R1csShape<ScalarOf<C>>,
+        pp_digest: &C::Base,
+        fresh_z: &[ScalarOf<C>],
+        fresh: &R1csInstance<C>,
+    ) -> Result<NifsProof<C>, NovaError> {
+        if fresh_z.len() != self.z.len() {
+            return Err(R1csError::AssignmentLength {
+                expected: self.z.len(),
+                got: fresh_z.len(),
+            }
+            .into());
+        }
+        shape.multiply_into(
+            fresh_z,
+            &mut self.fresh_az,
+            &mut self.fresh_bz,
+            &mut self.fresh_cz,
+        )?;
+        let u1 = self.instance.u;
+        let (az1, bz1, cz1) = (&self.az, &self.bz, &self.cz);
+        let (az2, bz2, cz2) = (&self.fresh_az, &self.fresh_bz, &self.fresh_cz);
+        self.t
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(job, t)| {
+                let off = job * CHUNK;
+                for (k, t) in t.iter_mut().enumerate() {
+                    let i = off + k;
+                    *t = az1[i] * bz2[i] + az2[i] * bz1[i] - u1 * cz2[i] - cz1[i];
+                }
+            });
+        let comm_t = ck.commit(&self.t)?;
+        let proof = NifsProof { comm_t };
+        let r = fold_challenge(pp_digest, fresh, &comm_t)?;
+
+        axpy(&mut self.z, &r, fresh_z);
+        axpy(&mut self.e, &r, &self.t);
+        axpy(&mut self.az, &r, &self.fresh_az);
+        axpy(&mut self.bz, &r, &self.fresh_bz);
+        axpy(&mut self.cz, &r, &self.fresh_cz);
+        self.instance = fold_instances(&self.instance, fresh, &comm_t, &r);
+        Ok(proof)
+    }
+}
+
+/// `y ← y + a·x`, in parallel.
+fn axpy<F: Field>(y: &mut [F], a: &F, x: &[F]) {
+    y.par_chunks_mut(CHUNK)
+        .zip(x.par_chunks(CHUNK))
+        .for_each(|(y, x)| {
+            for (y, x) in y.iter_mut().zip(x) {
+                *y += *a * x;
+            }
+        });
+}
