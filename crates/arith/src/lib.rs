@@ -2,6 +2,7 @@
 //! commitments, the Fiat–Shamir transcript, Poseidon, and multilinear polynomials.
 
 pub mod curve;
+pub mod encoding;
 pub mod msm;
 pub mod multilinear;
 pub mod pedersen;
