@@ -9,6 +9,8 @@ use bellpepper_core::{
 };
 use ff::PrimeField;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha3::{Digest, Keccak256};
 
 use crate::error::R1csError;
 use crate::sparse::SparseMatrix;
@@ -20,7 +22,12 @@ const ROWS_PER_JOB: usize = 1 << 10;
 pub type Products<F> = (Vec<F>, Vec<F>, Vec<F>);
 
 /// The constraint matrices of a circuit and its dimensions.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    try_from = "ShapeRepr<F>",
+    into = "ShapeRepr<F>",
+    bound = "F: PrimeField"
+)]
 pub struct R1csShape<F> {
     num_cons: usize,
     num_vars: usize,
@@ -68,6 +75,16 @@ impl<F: PrimeField> R1csShape<F> {
     /// The matrices `(A, B, C)`.
     pub fn matrices(&self) -> (&SparseMatrix<F>, &SparseMatrix<F>, &SparseMatrix<F>) {
         (&self.a, &self.b, &self.c)
+    }
+
+    /// A 32-byte digest of the shape: Keccak-256 of its canonical encoding. Keys and proofs carry
+    /// it, so loading one made for another circuit is an error.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut hasher = Keccak256::new();
+        hasher.update(b"origami/r1cs-shape/v1");
+        let bytes = bincode::serialize(self).expect("a shape always serializes");
+        hasher.update(&bytes);
+        hasher.finalize().into()
     }
 
     /// Computes `Az`, `Bz` and `Cz` in one parallel pass over the rows, into caller-owned buffers
@@ -184,6 +201,61 @@ impl<F: PrimeField> R1csShape<F> {
     /// True when both `num_cons` and `num_vars` are powers of two.
     pub fn is_padded(&self) -> bool {
         self.num_cons.is_power_of_two() && self.num_vars.is_power_of_two()
+    }
+}
+
+/// The serialized form of a shape, validated on load.
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "F: PrimeField")]
+struct ShapeRepr<F> {
+    num_cons: u64,
+    num_vars: u64,
+    num_io: u64,
+    a: SparseMatrix<F>,
+    b: SparseMatrix<F>,
+    c: SparseMatrix<F>,
+}
+
+impl<F: PrimeField> From<R1csShape<F>> for ShapeRepr<F> {
+    fn from(s: R1csShape<F>) -> Self {
+        Self {
+            num_cons: s.num_cons as u64,
+            num_vars: s.num_vars as u64,
+            num_io: s.num_io as u64,
+            a: s.a,
+            b: s.b,
+            c: s.c,
+        }
+    }
+}
+
+impl<F: PrimeField> TryFrom<ShapeRepr<F>> for R1csShape<F> {
+    type Error = String;
+    fn try_from(r: ShapeRepr<F>) -> Result<Self, String> {
+        let too_big = |_| "a dimension overflows".to_string();
+        let num_cons = usize::try_from(r.num_cons).map_err(too_big)?;
+        let num_vars = usize::try_from(r.num_vars).map_err(too_big)?;
+        let num_io = usize::try_from(r.num_io).map_err(too_big)?;
+        let cols = num_vars
+            .checked_add(1 + num_io)
+            .ok_or("a dimension overflows")?;
+        for (name, m) in [("A", &r.a), ("B", &r.b), ("C", &r.c)] {
+            if m.num_rows() != num_cons || m.num_cols() != cols {
+                return Err(format!(
+                    "matrix {name} is {}×{}, expected {num_cons}×{cols}",
+                    m.num_rows(),
+                    m.num_cols()
+                ));
+            }
+        }
+        Ok(Self {
+            num_cons,
+            num_vars,
+            num_io,
+            a: r.a,
+            b: r.b,
+            c: r.c,
+        })
     }
 }
 

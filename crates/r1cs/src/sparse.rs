@@ -5,12 +5,16 @@
 //! matrix–vector product, and 32 bytes of memory per entry.
 
 use ff::PrimeField;
+use origami_arith::encoding::field_vec;
+use serde::{Deserialize, Serialize};
 
 /// A sparse `rows × cols` matrix over `F`.
 ///
 /// Row `r` holds three runs of entries: columns with coefficient +1, columns with coefficient −1,
 /// and `(column, coefficient)` pairs for everything else.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "SparseMatrixRepr<F>", into = "SparseMatrixRepr<F>")]
+#[serde(bound = "F: PrimeField")]
 pub struct SparseMatrix<F> {
     num_rows: usize,
     num_cols: usize,
@@ -140,6 +144,88 @@ impl<F: PrimeField> SparseMatrix<F> {
     }
 }
 
+/// The serialized form: the same fields, validated before they become a [`SparseMatrix`].
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(bound = "F: PrimeField")]
+struct SparseMatrixRepr<F> {
+    num_rows: u64,
+    num_cols: u64,
+    unit_ptr: Vec<u32>,
+    unit_neg: Vec<u32>,
+    unit_cols: Vec<u32>,
+    gen_ptr: Vec<u32>,
+    gen_cols: Vec<u32>,
+    #[serde(with = "field_vec")]
+    gen_coeffs: Vec<F>,
+}
+
+impl<F: PrimeField> From<SparseMatrix<F>> for SparseMatrixRepr<F> {
+    fn from(m: SparseMatrix<F>) -> Self {
+        Self {
+            num_rows: m.num_rows as u64,
+            num_cols: m.num_cols as u64,
+            unit_ptr: m.unit_ptr,
+            unit_neg: m.unit_neg,
+            unit_cols: m.unit_cols,
+            gen_ptr: m.gen_ptr,
+            gen_cols: m.gen_cols,
+            gen_coeffs: m.gen_coeffs,
+        }
+    }
+}
+
+/// Row pointers of `rows` rows into an array of `len` entries: starts at 0, never decreases,
+/// ends at `len`.
+fn check_ptr(name: &str, ptr: &[u32], rows: usize, len: usize) -> Result<(), String> {
+    if ptr.len() != rows + 1 || ptr[0] != 0 || ptr[rows] as usize != len {
+        return Err(format!("{name}: row pointers do not span the entries"));
+    }
+    if ptr.windows(2).any(|w| w[0] > w[1]) {
+        return Err(format!("{name}: row pointers decrease"));
+    }
+    Ok(())
+}
+
+impl<F: PrimeField> TryFrom<SparseMatrixRepr<F>> for SparseMatrix<F> {
+    type Error = String;
+
+    // Every index a product will follow is checked here, so a crafted file is an error on load
+    // rather than an out-of-bounds panic later.
+    fn try_from(r: SparseMatrixRepr<F>) -> Result<Self, String> {
+        let rows = usize::try_from(r.num_rows).map_err(|_| "row count overflows")?;
+        let cols = usize::try_from(r.num_cols).map_err(|_| "column count overflows")?;
+        check_ptr("unit entries", &r.unit_ptr, rows, r.unit_cols.len())?;
+        check_ptr("general entries", &r.gen_ptr, rows, r.gen_cols.len())?;
+        if r.gen_coeffs.len() != r.gen_cols.len() {
+            return Err("general entries: coefficient count differs from column count".into());
+        }
+        if r.unit_neg.len() != rows
+            || (0..rows).any(|i| r.unit_neg[i] < r.unit_ptr[i] || r.unit_neg[i] > r.unit_ptr[i + 1])
+        {
+            return Err("unit entries: a negative run lies outside its row".into());
+        }
+        if r.unit_cols
+            .iter()
+            .chain(&r.gen_cols)
+            .any(|&c| c as usize >= cols)
+        {
+            return Err(format!(
+                "a column index is not below the column count {cols}"
+            ));
+        }
+        Ok(Self {
+            num_rows: rows,
+            num_cols: cols,
+            unit_ptr: r.unit_ptr,
+            unit_neg: r.unit_neg,
+            unit_cols: r.unit_cols,
+            gen_ptr: r.gen_ptr,
+            gen_cols: r.gen_cols,
+            gen_coeffs: r.gen_coeffs,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +248,29 @@ mod tests {
         assert_eq!(entries[1], (0, 1, -Fp::ONE));
         assert_eq!(entries[2], (0, 2, Fp::from(5)));
         assert_eq!(entries.len(), 5);
+
+        let back: SparseMatrix<Fp> =
+            bincode::deserialize(&bincode::serialize(&m).unwrap()).unwrap();
+        assert_eq!(back, m);
+    }
+
+    #[test]
+    fn crafted_matrices_are_refused() {
+        let mut m = SparseMatrix::<Fp>::new(4);
+        m.push_row([(0, Fp::ONE), (2, Fp::from(5))]);
+        m.push_row([(1, -Fp::ONE)]);
+        let good = bincode::serialize(&m).unwrap();
+        let load = |bytes: &[u8]| bincode::deserialize::<SparseMatrix<Fp>>(bytes).map(|_| ());
+        load(&good).unwrap();
+        // Layout: rows u64, cols u64, then unit_ptr (len u64 + u32s) ...
+        let mut b = good.clone();
+        b[8] = 1; // one column: the entries at columns 1 and 2 are out of range
+        assert!(load(&b).unwrap_err().to_string().contains("column index"));
+        let mut b = good.clone();
+        b[0] = 5; // five rows: pointers no longer span them
+        assert!(load(&b).unwrap_err().to_string().contains("row pointers"));
+        let mut b = good.clone();
+        b[16 + 8 + 4] = 9; // unit_ptr[1] beyond the entries
+        assert!(load(&b).is_err());
     }
 }

@@ -337,3 +337,17 @@ fn products_match_row_by_row_evaluation() {
     ));
     let _ = F::NUM_BITS;
 }
+
+#[test]
+fn shapes_round_trip_and_digests_tell_circuits_apart() {
+    let (c, s) = (cubic(), sha());
+    let back: R1csShape<F> = bincode::deserialize(&bincode::serialize(&s.shape).unwrap()).unwrap();
+    assert_eq!(back, s.shape);
+    assert_eq!(back.digest(), s.shape.digest());
+    assert_ne!(c.shape.digest(), s.shape.digest());
+    // A shape whose declared dimensions disagree with its matrices is refused.
+    let mut bytes = bincode::serialize(&c.shape).unwrap();
+    bytes[0] += 1; // num_cons
+    let err = bincode::deserialize::<R1csShape<F>>(&bytes).unwrap_err();
+    assert!(err.to_string().contains("matrix A"), "{err}");
+}
