@@ -986,6 +986,88 @@ mod tests {
         assert!(!cs.is_satisfied());
     }
 
+    /// Stronger than binding the result: for a curve point and a random scalar every variable of
+    /// the multiplication (the point, the bits, every slope and intermediate point) is the only
+    /// value that satisfies the system, so changing any single one is caught.
+    fn every_variable_of_scalar_mul_is_bound<C: CycleCurve>() {
+        let mut rng = StdRng::seed_from_u64(9);
+        let op = Op::<C>::ScalarMul(PointOf::<C>::random(&mut rng), rng.r#gen());
+        let shape =
+            R1csShape::<C::Base>::from_fn(|cs| op.synthesize(cs, false).map(|_| ())).unwrap();
+        let mut buffer = WitnessBuffer::new();
+        buffer
+            .synthesize_with(|cs| op.synthesize(cs, true))
+            .unwrap();
+        let honest = buffer.z().to_vec();
+        shape.check_assignment(&honest).unwrap();
+        for index in 0..buffer.w().len() {
+            let mut z = honest.clone();
+            z[index] += C::Base::ONE;
+            assert!(
+                shape.check_assignment(&z).is_err(),
+                "changing witness variable {index} left the system satisfied"
+            );
+        }
+    }
+
+    #[test]
+    fn every_variable_of_scalar_mul_is_bound_vesta_in_fq() {
+        every_variable_of_scalar_mul_is_bound::<Vesta>();
+    }
+
+    #[test]
+    fn every_variable_of_scalar_mul_is_bound_pallas_in_fp() {
+        every_variable_of_scalar_mul_is_bound::<Pallas>();
+    }
+
+    #[test]
+    fn doubling_the_identity_admits_no_other_slope() {
+        // With the plain tangent equation λ·2y = 3x², the identity (0, 0) would accept any λ and
+        // the chord equations would then yield (λ², −λ³) flagged as the identity. Build exactly
+        // that alternative witness for λ = 1 and check that the flag in the denominator rejects it.
+        let mut cs = TestConstraintSystem::<BaseOf<Vesta>>::new();
+        let o = alloc_point::<Vesta, _>(cs.namespace(|| "o"), Some(PointOf::<Vesta>::identity()));
+        let doubled = o.double(cs.namespace(|| "double")).unwrap();
+        assert!(cs.is_satisfied());
+        assert_eq!(
+            doubled.value(),
+            Some(coordinates::<Vesta>(PointOf::<Vesta>::identity()))
+        );
+        let one = BaseOf::<Vesta>::ONE;
+        cs.set("double/lambda/num", one);
+        cs.set("double/output/x/num", one);
+        cs.set("double/output/y/num", -one);
+        assert_eq!(
+            cs.which_is_unsatisfied(),
+            Some("double/lambda * (2y + is_infinity) = 3x^2")
+        );
+    }
+
+    #[test]
+    fn scalar_mul_of_the_identity_forces_its_whole_loop_to_zero() {
+        // Every intermediate point of the identity's multiplication is (0, 0) and no single value
+        // can change: its flag, in every slope's denominator, pins each slope to 0.
+        let mut rng = StdRng::seed_from_u64(10);
+        let mut cs = TestConstraintSystem::<BaseOf<Pallas>>::new();
+        let op = Op::<Pallas>::ScalarMul(PointOf::<Pallas>::identity(), rng.r#gen());
+        op.synthesize(&mut cs, true).unwrap();
+        assert!(cs.is_satisfied());
+        let loop_variables: Vec<String> = cs
+            .pretty_print_list()
+            .into_iter()
+            .filter_map(|line| line.strip_prefix("AUX ").map(str::to_owned))
+            .filter(|path| path.starts_with("mul/bit ") || path.starts_with("mul/add top power/"))
+            .collect();
+        assert_eq!(loop_variables.len(), 127 * 4 + 126 * 4 + 1 + 3);
+        for path in loop_variables {
+            let honest = cs.get(&path);
+            assert_eq!(honest, BaseOf::<Pallas>::ZERO, "{path}");
+            cs.set(&path, BaseOf::<Pallas>::ONE);
+            assert!(!cs.is_satisfied(), "{path} is not forced");
+            cs.set(&path, honest);
+        }
+    }
+
     fn alloc_satisfied<C: CycleCurve>(coordinates: (C::Base, C::Base, bool)) -> bool {
         let mut cs = TestConstraintSystem::<C::Base>::new();
         AllocatedPoint::alloc::<C, _>(cs.namespace(|| "p"), Some(coordinates)).unwrap();
