@@ -134,8 +134,8 @@ where
     Ok(selected)
 }
 
-/// Allocates `factor · (linear combination)` where `factor` is itself a linear combination;
-/// 1 constraint. The closure computes the product's value for the witness.
+/// Allocates the product of two linear combinations; 1 constraint. The closure computes the
+/// product's value for the witness.
 fn alloc_product<F, CS>(
     mut cs: CS,
     left: LinearCombination<F>,
@@ -497,6 +497,9 @@ impl<F: PrimeField> AllocatedPoint<F> {
     /// the identity; the same holds when `D_{n−1}` is added. That needs `2^n < r`, which
     /// `n ≤ F::NUM_BITS − 2` and the prime order `r > 2^(NUM_BITS − 2)` guarantee. The one
     /// complete addition subtracts `B` when `b₀ = 0`; it is complete because `k` may be 0 or 1.
+    ///
+    /// Nova's gadget spends 9 constraints per bit (incomplete add 3, selection 2, doubling 4);
+    /// signing the term (1) replaces the selection (2), hence 8.
     ///
     /// When `self` is the identity `(0, 0, 1)` its flag is added to every slope's denominator
     /// (where it is 0 otherwise): every slope is then forced to 0 and every intermediate point to
