@@ -6,6 +6,7 @@
 
 pub mod convert;
 pub mod error;
+pub mod gadgets;
 pub mod nifs;
 pub mod step;
 

@@ -1,0 +1,5 @@
+//! Circuit gadgets the augmented (folding-verifier) circuits are built from.
+
+pub mod ecc;
+
+pub use ecc::{AllocatedPoint, conditionally_select_num};
