@@ -2,6 +2,7 @@
 //!
 //! This crate grows with the folding prover; today it defines what a computation step is.
 
+pub mod gadgets;
 pub mod step;
 
 pub use step::{StepCircuit, StepError, TrivialCircuit};

@@ -1,0 +1,3 @@
+//! Circuit gadgets for the augmented circuit.
+
+pub mod nonnative;
