@@ -1,5 +1,6 @@
 //! Circuit gadgets the augmented (folding-verifier) circuits are built from.
 
 pub mod ecc;
+pub mod nonnative;
 
 pub use ecc::{AllocatedPoint, conditionally_select_num};
