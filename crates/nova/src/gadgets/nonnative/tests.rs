@@ -147,6 +147,25 @@ fn tampering_is_caught_in_an_fp_circuit() {
     }
 }
 
+#[test]
+fn limb_nums_carry_the_folded_limbs() {
+    let mut rng = StdRng::seed_from_u64(7);
+    let (x_running, x_fresh, r) = (Fp::random(&mut rng), Fq::random(&mut rng), rng.r#gen());
+    let mut fold = fold::<Fq, Fp>(x_running, x_fresh, r);
+    let nums = fold
+        .result
+        .to_limb_nums(fold.cs.namespace(|| "nums"))
+        .unwrap();
+    assert!(fold.cs.is_satisfied());
+    let expected = field_to_biguint(&fold_natively(x_running, x_fresh, r));
+    let mut digits = expected.to_u64_digits();
+    digits.resize(4, 0);
+    let values: Vec<Fq> = nums.iter().map(|n| n.get_value().unwrap()).collect();
+    assert_eq!(values, digits.into_iter().map(Fq::from).collect::<Vec<_>>());
+    fold.cs.set("nums/limb 2/num", values[2] + Fq::ONE);
+    assert!(!fold.cs.is_satisfied());
+}
+
 /// The comparator accepts exactly the values up to its bound: all values of up to 6 bits against
 /// every bound of up to 6 bits. The witness is derived from the value, so an unsatisfied system
 /// means no witness exists for that value.
