@@ -20,6 +20,7 @@ use core::str::FromStr;
 use bellpepper_core::{ConstraintSystem, SynthesisError, num::AllocatedNum};
 use ff::PrimeFieldBits;
 use origami_nova::{StepCircuit, StepError};
+use serde::{Deserialize, Serialize};
 
 pub use minroot::MinRoot;
 pub use poseidon_chain::PoseidonChain;
@@ -30,7 +31,7 @@ pub use synthetic::Synthetic;
 pub const CIRCUIT_NAMES: &[&str] = &["synthetic", "poseidon-chain", "sha256-chain", "minroot"];
 
 /// Which built-in circuit, without its size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CircuitKind {
     /// [`Synthetic`].
     Synthetic,
@@ -99,7 +100,7 @@ impl CircuitKind {
 }
 
 /// A built-in circuit chosen at run time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Builtin {
     /// [`Synthetic`].
     Synthetic(Synthetic),
@@ -109,6 +110,47 @@ pub enum Builtin {
     Sha256Chain(Sha256Chain),
     /// [`MinRoot`].
     MinRoot(MinRoot),
+}
+
+impl Builtin {
+    /// Which circuit this is.
+    pub fn kind(&self) -> CircuitKind {
+        match self {
+            Self::Synthetic(_) => CircuitKind::Synthetic,
+            Self::PoseidonChain(_) => CircuitKind::PoseidonChain,
+            Self::Sha256Chain(_) => CircuitKind::Sha256Chain,
+            Self::MinRoot(_) => CircuitKind::MinRoot,
+        }
+    }
+
+    /// The step size it was made with.
+    pub fn size(&self) -> usize {
+        match self {
+            Self::Synthetic(c) => c.num_cons(),
+            Self::PoseidonChain(c) => c.hashes(),
+            Self::Sha256Chain(c) => c.hashes(),
+            Self::MinRoot(c) => c.iterations(),
+        }
+    }
+
+    /// A fixed, valid initial state for demonstrations and benchmarks.
+    pub fn default_z0<F: PrimeFieldBits>(&self) -> Vec<F> {
+        match self {
+            Self::Synthetic(_) => vec![F::from(2)],
+            Self::PoseidonChain(_) => vec![F::from(0), F::from(1)],
+            // The SHA-256 of the empty string, split into two 128-bit limbs.
+            Self::Sha256Chain(_) => {
+                sha256_chain::digest_to_state::<F>(&sha256_chain::empty_digest()).to_vec()
+            }
+            Self::MinRoot(_) => vec![F::from(1), F::from(2)],
+        }
+    }
+}
+
+impl fmt::Display for Builtin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (size {})", self.kind(), self.size())
+    }
 }
 
 impl<F: PrimeFieldBits + 'static> StepCircuit<F> for Builtin {

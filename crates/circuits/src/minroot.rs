@@ -8,7 +8,7 @@ use ff::PrimeField;
 use origami_nova::{StepCircuit, StepError};
 
 /// `iterations` MinRoot iterations per step on the state `(x, y)`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MinRoot {
     iterations: usize,
 }
@@ -17,6 +17,11 @@ impl MinRoot {
     /// A step of `iterations` iterations (3 constraints each).
     pub fn new(iterations: usize) -> Self {
         Self { iterations }
+    }
+
+    /// The step size.
+    pub fn iterations(&self) -> usize {
+        self.iterations
     }
 }
 

@@ -9,7 +9,7 @@ use origami_nova::{StepCircuit, StepError};
 const DOMAIN: &[u8] = b"origami/poseidon-chain";
 
 /// `hashes` chained 2-to-1 Poseidon hashes per step (241 constraints each).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PoseidonChain {
     hashes: usize,
 }
@@ -18,6 +18,11 @@ impl PoseidonChain {
     /// A step of `hashes` hashes.
     pub fn new(hashes: usize) -> Self {
         Self { hashes }
+    }
+
+    /// The step size.
+    pub fn hashes(&self) -> usize {
+        self.hashes
     }
 }
 

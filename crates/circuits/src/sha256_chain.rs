@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 const LIMB_BITS: usize = 128;
 
 /// `hashes` chained SHA-256 hashes per step on a digest held in two 128-bit limbs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Sha256Chain {
     hashes: usize,
 }
@@ -28,6 +28,16 @@ impl Sha256Chain {
     pub fn new(hashes: usize) -> Self {
         Self { hashes }
     }
+
+    /// The step size.
+    pub fn hashes(&self) -> usize {
+        self.hashes
+    }
+}
+
+/// SHA-256 of the empty string.
+pub fn empty_digest() -> [u8; 32] {
+    Sha256::digest([]).into()
 }
 
 /// The state `(hi, lo)` of a 32-byte digest.

@@ -8,7 +8,7 @@ use ff::PrimeField;
 use origami_nova::{StepCircuit, StepError};
 
 /// Repeated squaring of one state element, `num_cons` times per step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Synthetic {
     num_cons: usize,
 }
@@ -17,6 +17,11 @@ impl Synthetic {
     /// A step of exactly `num_cons` constraints.
     pub fn new(num_cons: usize) -> Self {
         Self { num_cons }
+    }
+
+    /// The step size.
+    pub fn num_cons(&self) -> usize {
+        self.num_cons
     }
 }
 

@@ -1,6 +1,7 @@
 //! The `origami` binary: a thin command-line layer over the Origami crates.
 
 mod cmd;
+mod report;
 
 use clap::{Parser, Subcommand};
 
@@ -16,11 +17,24 @@ struct Cli {
 enum Command {
     /// Print build features, the curve cycle and the CPU features Origami detected.
     Info(cmd::info::InfoArgs),
+    /// Generate public parameters for a circuit: prover.key and verifier.key.
+    Setup(cmd::setup::SetupArgs),
+    /// Prove N steps of a circuit.
+    Prove(cmd::prove::ProveArgs),
+    /// Verify a proof.
+    Verify(cmd::verify::VerifyArgs),
 }
+
+#[cfg(feature = "heap-profile")]
+#[global_allocator]
+static ALLOCATOR: dhat::Alloc = dhat::Alloc;
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Info(args) => cmd::info::run(args),
+        Command::Setup(args) => cmd::setup::run(args),
+        Command::Prove(args) => cmd::prove::run(args),
+        Command::Verify(args) => cmd::verify::run(args),
     }
 }

@@ -2,6 +2,7 @@
 
 use bellpepper_core::SynthesisError;
 use origami_arith::pedersen::CommitError;
+use origami_format::FormatError;
 use origami_r1cs::R1csError;
 
 use crate::step::StepError;
@@ -24,6 +25,53 @@ pub enum NovaError {
     /// A scalar of one field does not fit the other field of the cycle.
     #[error("{0} does not fit in the other field of the curve cycle")]
     ScalarOutOfRange(&'static str),
+    /// A key or proof file could not be read or written.
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    /// A key's contents do not match its digest (or it is too small for its own shapes).
+    #[error("the key's contents do not match its digest: it was altered or made by another build")]
+    KeyInconsistent,
+    /// A proof was made with other public parameters than the key given.
+    #[error("the proof was made for parameters {found}, but the key is for {expected}")]
+    ParamsMismatch {
+        /// Hex digest of the key.
+        expected: String,
+        /// Hex digest in the proof.
+        found: String,
+    },
+    /// The proof covers another number of steps than the verifier expects.
+    #[error("the proof covers {found} steps, but {expected} were expected")]
+    StepCount {
+        /// Steps the verifier asked for.
+        expected: u64,
+        /// Steps in the proof.
+        found: u64,
+    },
+    /// A proof of zero steps proves nothing.
+    #[error("a proof must cover at least one step")]
+    NoSteps,
+    /// The initial state in the proof is not the one the verifier expects.
+    #[error("the proof starts from another initial state z0")]
+    InitialState,
+    /// A state has the wrong number of elements for the circuit.
+    #[error("state has {got} elements but the circuit's arity is {expected}")]
+    Arity {
+        /// The circuit's arity.
+        expected: usize,
+        /// Length given.
+        got: usize,
+    },
+    /// A hash binding the running instances to the fresh one does not match.
+    #[error("the {0} instance hash does not match the proof's public inputs")]
+    HashMismatch(&'static str),
+    /// One of the proof's R1CS relations does not hold.
+    #[error("the {which} instance is not satisfied: {source}")]
+    Unsatisfied {
+        /// Which instance.
+        which: &'static str,
+        /// What failed.
+        source: R1csError,
+    },
     /// A fresh instance does not have the two public inputs of an augmented circuit.
     #[error("an instance has {0} public inputs where 2 are expected")]
     PublicInputCount(usize),

@@ -3,13 +3,21 @@
 //! - [`StepCircuit`]: the computation step, as a circuit and natively.
 //! - [`nifs`]: folding a fresh R1CS instance into a running relaxed one, with the prover's
 //!   buffers owned by [`FoldingProver`].
+//! - [`augmented`]: the circuits that run a step and verify the other curve's fold.
+//! - [`ProverKey`] / [`VerifierKey`]: public parameters, on disk behind a versioned header.
+//! - [`RecursiveSnark`] / [`RecursiveProof`]: prove step by step, verify the result.
 
+pub mod augmented;
 pub mod convert;
 pub mod error;
 pub mod gadgets;
+pub mod ivc;
 pub mod nifs;
+pub mod params;
 pub mod step;
 
 pub use error::NovaError;
+pub use ivc::{PhaseTimes, RecursiveProof, RecursiveSnark};
 pub use nifs::{FoldingProver, NifsProof};
+pub use params::{ProvableStep, ProverKey, VerifierKey};
 pub use step::{StepCircuit, StepError, TrivialCircuit};

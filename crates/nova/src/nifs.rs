@@ -18,7 +18,7 @@ use crate::convert::{NUM_CHALLENGE_BITS, cross_field, truncate};
 use crate::error::NovaError;
 
 /// Domain of the folding challenge's Poseidon hash.
-const CHALLENGE_DOMAIN: &[u8] = b"origami/nifs-challenge";
+pub(crate) const CHALLENGE_DOMAIN: &[u8] = b"origami/nifs-challenge";
 
 /// Elements per job in the element-wise passes.
 const CHUNK: usize = 1 << 12;

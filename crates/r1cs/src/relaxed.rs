@@ -4,46 +4,58 @@
 //! `W̄ = Com(W)` and `Ē = Com(E)`. A plain instance is the case `u = 1`, `E = 0`.
 
 use ff::{Field, PrimeField};
+use origami_arith::encoding::{field, field_vec};
 use origami_arith::{Commitment, CommitmentKey, CycleCurve, ScalarOf};
+use serde::{Deserialize, Serialize};
 
 use crate::error::R1csError;
 use crate::shape::R1csShape;
 
 /// A plain R1CS instance: the commitment to the witness and the public inputs.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound = "")]
 pub struct R1csInstance<C: CycleCurve> {
     /// `Com(W)`.
     pub comm_w: Commitment<C>,
     /// The public inputs `X`.
+    #[serde(with = "field_vec")]
     pub x: Vec<ScalarOf<C>>,
 }
 
 /// A plain R1CS witness.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "F: PrimeField")]
 pub struct R1csWitness<F> {
     /// The witness `W`.
+    #[serde(with = "field_vec")]
     pub w: Vec<F>,
 }
 
 /// A relaxed R1CS instance.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound = "")]
 pub struct RelaxedR1csInstance<C: CycleCurve> {
     /// `Com(W)`.
     pub comm_w: Commitment<C>,
     /// `Com(E)`.
     pub comm_e: Commitment<C>,
     /// The scalar `u`.
+    #[serde(with = "field")]
     pub u: ScalarOf<C>,
     /// The public inputs `X`.
+    #[serde(with = "field_vec")]
     pub x: Vec<ScalarOf<C>>,
 }
 
 /// A relaxed R1CS witness.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "F: PrimeField")]
 pub struct RelaxedR1csWitness<F> {
     /// The witness `W`.
+    #[serde(with = "field_vec")]
     pub w: Vec<F>,
     /// The error vector `E`.
+    #[serde(with = "field_vec")]
     pub e: Vec<F>,
 }
 

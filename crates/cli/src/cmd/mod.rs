@@ -1,3 +1,8 @@
 //! One module per subcommand; each parses its own arguments and calls into the libraries.
 
+pub mod circuit;
 pub mod info;
+pub mod keys;
+pub mod prove;
+pub mod setup;
+pub mod verify;

@@ -1,0 +1,90 @@
+//! `origami setup`: public parameters for a circuit, written as a prover and a verifier key.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+
+use super::circuit::CircuitArgs;
+use super::keys::{Pk, prover_key_path, verifier_key_path};
+use crate::report;
+
+#[derive(Args)]
+pub struct SetupArgs {
+    #[command(flatten)]
+    circuit: CircuitArgs,
+    /// Directory for prover.key and verifier.key (created if missing).
+    #[arg(long)]
+    out_dir: PathBuf,
+}
+
+pub fn run(args: SetupArgs) -> anyhow::Result<()> {
+    let circuit = args.circuit.require()?;
+    std::fs::create_dir_all(&args.out_dir)
+        .with_context(|| format!("creating {}", args.out_dir.display()))?;
+    let start = Instant::now();
+    eprintln!("setting up {circuit} ...");
+    let pk = Pk::setup(circuit)?;
+    let setup_time = start.elapsed();
+    print_shapes(&pk);
+    let pk_path = prover_key_path(&args.out_dir);
+    let pk_bytes = pk
+        .save(&pk_path)
+        .with_context(|| format!("writing {}", pk_path.display()))?;
+    let vk_path = verifier_key_path(&args.out_dir);
+    let vk_bytes = pk
+        .verifier_key()
+        .save(&vk_path)
+        .with_context(|| format!("writing {}", vk_path.display()))?;
+    println!("digest:        {}", origami_format::hex(&pk.digest()));
+    println!(
+        "prover key:    {} ({})",
+        pk_path.display(),
+        report::bytes(pk_bytes)
+    );
+    println!(
+        "verifier key:  {} ({})",
+        vk_path.display(),
+        report::bytes(vk_bytes)
+    );
+    println!("setup time:    {}", report::duration(setup_time));
+    println!("wall time:     {}", report::duration(start.elapsed()));
+    println!("{}", report::peak_memory_line());
+    Ok(())
+}
+
+/// Constraint counts of both augmented circuits, and the verifier part of the primary.
+pub fn print_shapes(pk: &Pk) {
+    let (p, s) = (pk.shape_primary(), pk.shape_secondary());
+    let step_cons = step_constraints(pk);
+    println!(
+        "primary:       {} constraints, {} variables ({} in the step, {} verifying the fold)",
+        p.num_cons(),
+        p.num_vars(),
+        step_cons,
+        p.num_cons() - step_cons
+    );
+    println!(
+        "secondary:     {} constraints, {} variables",
+        s.num_cons(),
+        s.num_vars()
+    );
+}
+
+/// Constraints of the user's step alone.
+fn step_constraints(pk: &Pk) -> usize {
+    use bellpepper_core::{ConstraintSystem, num::AllocatedNum};
+    use origami_nova::StepCircuit;
+    type F = origami_arith::ScalarOf<
+        <origami_arith::DefaultCycle as origami_arith::CurveCycle>::Primary,
+    >;
+    let step = pk.step();
+    let count = origami_r1cs::R1csShape::<F>::from_fn(|cs| {
+        let z = (0..StepCircuit::<F>::arity(step))
+            .map(|k| AllocatedNum::alloc(cs.namespace(|| format!("z{k}")), || Ok(F::from(0))))
+            .collect::<Result<Vec<_>, _>>()?;
+        step.synthesize(cs, &z).map(|_| ())
+    });
+    count.map(|s| s.num_cons()).unwrap_or(0)
+}

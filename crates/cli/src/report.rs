@@ -1,0 +1,68 @@
+//! What long commands print at the end: wall time, phase times and peak memory.
+
+use std::time::Duration;
+
+/// Peak resident memory of this process in bytes (Linux `VmHWM`), if the platform reports it.
+pub fn peak_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
+/// `"123.4 MiB"`-style size.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// `"1.234 s"` or `"56.7 ms"`.
+pub fn duration(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 1.0 {
+        format!("{s:.3} s")
+    } else {
+        format!("{:.1} ms", s * 1e3)
+    }
+}
+
+/// The peak-memory line every long command ends with.
+pub fn peak_memory_line() -> String {
+    match peak_memory_bytes() {
+        Some(b) => format!("peak memory:   {} (VmHWM)", bytes(b)),
+        None => "peak memory:   not reported on this platform".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(3 * 1024 * 1024), "3.0 MiB");
+        assert_eq!(duration(Duration::from_millis(1500)), "1.500 s");
+        assert_eq!(duration(Duration::from_micros(2500)), "2.5 ms");
+        if cfg!(target_os = "linux") {
+            assert!(peak_memory_bytes().is_some_and(|b| b > 0));
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! Public parameters: both augmented circuits' shapes and commitment keys, and their digest.
+//!
+//! [`ProverKey`] is the whole of it. [`VerifierKey`] is small: the step circuit's description and
+//! the digest. A verifier re-derives the shapes and commitment keys from the description (both
+//! are deterministic: shapes by synthesis, keys by hash-to-curve from a label) and checks the
+//! digest, so it never needs the prover's file.
+
+use std::marker::PhantomData;
+use std::path::Path;
+
+use ff::PrimeField;
+use origami_arith::{CommitmentKey, CurveCycle, CycleCurve, ScalarOf};
+use origami_format::{FileKind, FormatError};
+use origami_r1cs::R1csShape;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use sha3::{Digest, Keccak256};
+
+use crate::augmented;
+use crate::convert::NUM_HASH_BITS;
+use crate::error::NovaError;
+use crate::step::{StepCircuit, TrivialCircuit};
+
+/// Scalar field of the primary curve: the field the user's step circuit is written over.
+pub type PrimaryField<Y> = ScalarOf<<Y as CurveCycle>::Primary>;
+/// Scalar field of the secondary curve.
+pub type SecondaryField<Y> = ScalarOf<<Y as CurveCycle>::Secondary>;
+
+/// Label of the primary commitment key.
+const CK_PRIMARY: &[u8] = b"origami/ck/primary";
+/// Label of the secondary commitment key.
+const CK_SECONDARY: &[u8] = b"origami/ck/secondary";
+
+/// What setup needs of a step circuit: it runs over the primary field and is written to key files.
+pub trait ProvableStep<Y: CurveCycle>:
+    StepCircuit<PrimaryField<Y>> + Serialize + DeserializeOwned + PartialEq + core::fmt::Debug
+{
+}
+
+impl<Y: CurveCycle, T> ProvableStep<Y> for T where
+    T: StepCircuit<PrimaryField<Y>> + Serialize + DeserializeOwned + PartialEq + core::fmt::Debug
+{
+}
+
+/// Everything the prover needs: shapes and commitment keys of both augmented circuits.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound = "SC: Serialize + DeserializeOwned")]
+pub struct ProverKey<Y: CurveCycle, SC> {
+    step: SC,
+    shape_primary: R1csShape<PrimaryField<Y>>,
+    shape_secondary: R1csShape<SecondaryField<Y>>,
+    ck_primary: CommitmentKey<Y::Primary>,
+    ck_secondary: CommitmentKey<Y::Secondary>,
+    digest: [u8; 32],
+    #[serde(skip)]
+    _cycle: PhantomData<Y>,
+}
+
+/// What a verifier needs: the step circuit's description and the parameters' digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "SC: Serialize + DeserializeOwned")]
+pub struct VerifierKey<Y: CurveCycle, SC> {
+    step: SC,
+    digest: [u8; 32],
+    #[serde(skip)]
+    _cycle: PhantomData<Y>,
+}
+
+/// The digest truncated to 250 bits, as an element of `F` (valid in both fields of the cycle).
+pub(crate) fn digest_to_field<F: PrimeField>(digest: &[u8; 32]) -> F {
+    let mut repr = F::Repr::default();
+    let bytes = repr.as_mut();
+    let n = bytes.len().min(32);
+    bytes[..n].copy_from_slice(&digest[..n]);
+    for (i, b) in bytes.iter_mut().enumerate() {
+        let low = 8 * i;
+        if low >= NUM_HASH_BITS {
+            *b = 0;
+        } else if low + 8 > NUM_HASH_BITS {
+            *b &= (1u8 << (NUM_HASH_BITS - low)) - 1;
+        }
+    }
+    Option::from(F::from_repr(repr)).unwrap_or(F::ZERO)
+}
+
+fn params_digest<Y: CurveCycle>(
+    shape_primary: &R1csShape<PrimaryField<Y>>,
+    shape_secondary: &R1csShape<SecondaryField<Y>>,
+    ck_primary_len: usize,
+    ck_secondary_len: usize,
+) -> [u8; 32] {
+    let mut h = Keccak256::new();
+    h.update(b"origami/public-params/v1");
+    h.update(Y::NAME.as_bytes());
+    h.update(shape_primary.digest());
+    h.update(shape_secondary.digest());
+    for (label, len) in [
+        (CK_PRIMARY, ck_primary_len),
+        (CK_SECONDARY, ck_secondary_len),
+    ] {
+        h.update((label.len() as u64).to_le_bytes());
+        h.update(label);
+        h.update((len as u64).to_le_bytes());
+    }
+    h.finalize().into()
+}
+
+/// The shapes of both augmented circuits for `step`.
+type Shapes<Y> = (R1csShape<PrimaryField<Y>>, R1csShape<SecondaryField<Y>>);
+
+fn shapes<Y: CurveCycle, SC: ProvableStep<Y>>(step: &SC) -> Result<Shapes<Y>, NovaError>
+where
+    PrimaryField<Y>: ff::PrimeFieldBits,
+    SecondaryField<Y>: ff::PrimeFieldBits,
+{
+    let primary = R1csShape::from_fn(|cs| {
+        augmented::synthesize::<Y::Secondary, SC, _>(cs, true, None, step).map(|_| ())
+    })?;
+    let secondary = R1csShape::from_fn(|cs| {
+        augmented::synthesize::<Y::Primary, TrivialCircuit, _>(cs, false, None, &TrivialCircuit)
+            .map(|_| ())
+    })?;
+    Ok((primary, secondary))
+}
+
+impl<Y: CurveCycle, SC: ProvableStep<Y>> ProverKey<Y, SC>
+where
+    PrimaryField<Y>: ff::PrimeFieldBits,
+    SecondaryField<Y>: ff::PrimeFieldBits,
+{
+    /// Runs setup: synthesizes both augmented circuits and derives commitment keys large enough
+    /// for their witnesses and error vectors.
+    pub fn setup(step: SC) -> Result<Self, NovaError> {
+        let (shape_primary, shape_secondary) = shapes::<Y, SC>(&step)?;
+        let n1 = shape_primary.num_vars().max(shape_primary.num_cons());
+        let n2 = shape_secondary.num_vars().max(shape_secondary.num_cons());
+        let ck_primary = CommitmentKey::setup(CK_PRIMARY, n1);
+        let ck_secondary = CommitmentKey::setup(CK_SECONDARY, n2);
+        let digest = params_digest::<Y>(&shape_primary, &shape_secondary, n1, n2);
+        Ok(Self {
+            step,
+            shape_primary,
+            shape_secondary,
+            ck_primary,
+            ck_secondary,
+            digest,
+            _cycle: PhantomData,
+        })
+    }
+
+    /// The small key a verifier needs.
+    pub fn verifier_key(&self) -> VerifierKey<Y, SC> {
+        VerifierKey {
+            step: self.step.clone(),
+            digest: self.digest,
+            _cycle: PhantomData,
+        }
+    }
+
+    /// Writes the key to `path` (see `origami_format`). Returns the bytes written.
+    pub fn save(&self, path: &Path) -> Result<u64, FormatError> {
+        origami_format::write_file(path, FileKind::ProverKey, self.digest, self)
+    }
+
+    /// Loads a key written by [`save`](Self::save), checking the header, the checksum, and that
+    /// the stored digest is the digest of the stored shapes and key sizes.
+    pub fn load(path: &Path) -> Result<Self, NovaError> {
+        let (header, key): (_, Self) = origami_format::read_file(path, FileKind::ProverKey, None)?;
+        let recomputed = params_digest::<Y>(
+            &key.shape_primary,
+            &key.shape_secondary,
+            key.ck_primary.len(),
+            key.ck_secondary.len(),
+        );
+        if recomputed != key.digest || header.digest != key.digest {
+            return Err(NovaError::KeyInconsistent);
+        }
+        let (p, s) = (&key.shape_primary, &key.shape_secondary);
+        if key.ck_primary.len() < p.num_vars().max(p.num_cons())
+            || key.ck_secondary.len() < s.num_vars().max(s.num_cons())
+        {
+            return Err(NovaError::KeyInconsistent);
+        }
+        Ok(key)
+    }
+}
+
+impl<Y: CurveCycle, SC> ProverKey<Y, SC> {
+    /// The digest of these parameters.
+    pub fn digest(&self) -> [u8; 32] {
+        self.digest
+    }
+
+    /// The step circuit.
+    pub fn step(&self) -> &SC {
+        &self.step
+    }
+
+    /// The primary augmented circuit's shape.
+    pub fn shape_primary(&self) -> &R1csShape<PrimaryField<Y>> {
+        &self.shape_primary
+    }
+
+    /// The secondary augmented circuit's shape.
+    pub fn shape_secondary(&self) -> &R1csShape<SecondaryField<Y>> {
+        &self.shape_secondary
+    }
+
+    pub(crate) fn ck_primary(&self) -> &CommitmentKey<Y::Primary> {
+        &self.ck_primary
+    }
+
+    pub(crate) fn ck_secondary(&self) -> &CommitmentKey<Y::Secondary> {
+        &self.ck_secondary
+    }
+
+    /// The digest as the primary circuit's field element.
+    pub(crate) fn digest_primary(&self) -> <Y::Secondary as CycleCurve>::Base {
+        digest_to_field(&self.digest)
+    }
+
+    /// The digest as the secondary circuit's field element.
+    pub(crate) fn digest_secondary(&self) -> <Y::Primary as CycleCurve>::Base {
+        digest_to_field(&self.digest)
+    }
+}
+
+impl<Y: CurveCycle, SC: ProvableStep<Y>> VerifierKey<Y, SC>
+where
+    PrimaryField<Y>: ff::PrimeFieldBits,
+    SecondaryField<Y>: ff::PrimeFieldBits,
+{
+    /// Re-derives the full parameters from the description and checks them against the digest.
+    pub fn expand(&self) -> Result<ProverKey<Y, SC>, NovaError> {
+        let pk = ProverKey::setup(self.step.clone())?;
+        if pk.digest != self.digest {
+            return Err(NovaError::KeyInconsistent);
+        }
+        Ok(pk)
+    }
+
+    /// Writes the key to `path`. Returns the bytes written.
+    pub fn save(&self, path: &Path) -> Result<u64, FormatError> {
+        origami_format::write_file(path, FileKind::VerifierKey, self.digest, self)
+    }
+
+    /// Loads a key written by [`save`](Self::save).
+    pub fn load(path: &Path) -> Result<Self, NovaError> {
+        let (header, key): (_, Self) =
+            origami_format::read_file(path, FileKind::VerifierKey, None)?;
+        if header.digest != key.digest {
+            return Err(NovaError::KeyInconsistent);
+        }
+        Ok(key)
+    }
+}
+
+impl<Y: CurveCycle, SC> VerifierKey<Y, SC> {
+    /// The digest of the parameters this key verifies against.
+    pub fn digest(&self) -> [u8; 32] {
+        self.digest
+    }
+
+    /// The step circuit.
+    pub fn step(&self) -> &SC {
+        &self.step
+    }
+}
