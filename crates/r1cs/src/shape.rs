@@ -10,7 +10,7 @@ use bellpepper_core::{
 use ff::PrimeField;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use sha3::{Digest, Keccak256};
+use sha2::{Digest, Sha256};
 
 use crate::error::R1csError;
 use crate::sparse::SparseMatrix;
@@ -77,13 +77,17 @@ impl<F: PrimeField> R1csShape<F> {
         (&self.a, &self.b, &self.c)
     }
 
-    /// A 32-byte digest of the shape: Keccak-256 of its canonical encoding. Keys and proofs carry
-    /// it, so loading one made for another circuit is an error.
+    /// A 32-byte digest of the shape: SHA-256 of its dimensions and matrices in a canonical
+    /// layout. Keys and proofs carry it, so loading one made for another circuit is an error.
     pub fn digest(&self) -> [u8; 32] {
-        let mut hasher = Keccak256::new();
+        let mut hasher = Sha256::new();
         hasher.update(b"origami/r1cs-shape/v1");
-        let bytes = bincode::serialize(self).expect("a shape always serializes");
-        hasher.update(&bytes);
+        for n in [self.num_cons, self.num_vars, self.num_io] {
+            hasher.update((n as u64).to_le_bytes());
+        }
+        for m in [&self.a, &self.b, &self.c] {
+            m.hash_into(&mut hasher);
+        }
         hasher.finalize().into()
     }
 

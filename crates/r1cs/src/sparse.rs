@@ -134,6 +134,28 @@ impl<F: PrimeField> SparseMatrix<F> {
         })
     }
 
+    /// Feeds the matrix, in a canonical layout, to a hasher: dimensions, then each array with its
+    /// length. Streaming the arrays directly keeps shape digests cheap on load.
+    pub(crate) fn hash_into(&self, h: &mut impl sha2::Digest) {
+        h.update((self.num_rows as u64).to_le_bytes());
+        h.update((self.num_cols as u64).to_le_bytes());
+        for v in [
+            &self.unit_ptr,
+            &self.unit_neg,
+            &self.unit_cols,
+            &self.gen_ptr,
+            &self.gen_cols,
+        ] {
+            h.update((v.len() as u64).to_le_bytes());
+            let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+            h.update(&bytes);
+        }
+        h.update((self.gen_coeffs.len() as u64).to_le_bytes());
+        for c in &self.gen_coeffs {
+            h.update(c.to_repr().as_ref());
+        }
+    }
+
     /// Renames every column `c` to `rename(c)` and sets the column count; used once a shape's
     /// final column layout is known.
     pub(crate) fn relabel_columns(&mut self, num_cols: usize, rename: impl Fn(u32) -> u32) {
