@@ -30,6 +30,7 @@ fn info_reports_cycle_cpu_and_cores() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("curve cycle:   pallas/vesta"), "{text}");
     assert!(text.contains("cores:"), "{text}");
+    assert!(text.contains("features:"), "{text}");
     if cfg!(target_arch = "x86_64") {
         for feature in ["adx=", "bmi2=", "avx2=", "sha-ni="] {
             assert!(text.contains(feature), "missing {feature} in {text}");

@@ -37,6 +37,19 @@ pub fn run(_args: InfoArgs) -> anyhow::Result<()> {
             "release"
         }
     );
+    // Cargo features of this build that change behaviour.
+    let features: Vec<&str> = [("heap-profile", cfg!(feature = "heap-profile"))]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect();
+    println!(
+        "features:      {}",
+        if features.is_empty() {
+            "(none)".to_string()
+        } else {
+            features.join(", ")
+        }
+    );
     let cpu: Vec<String> = cpu_features()
         .into_iter()
         .map(|(name, on)| format!("{name}={}", if on { "yes" } else { "no" }))
