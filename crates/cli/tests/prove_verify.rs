@@ -1,0 +1,194 @@
+//! `origami setup`, `prove` and `verify` driven as a user would, including their failures.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn origami(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_origami"))
+        .args(args)
+        .output()
+        .expect("run origami")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = origami(args);
+    assert!(o.status.success(), "origami {args:?} failed:\n{}", text(&o));
+    text(&o)
+}
+
+fn fails(args: &[&str], expect: &str) {
+    let o = origami(args);
+    assert!(
+        !o.status.success(),
+        "origami {args:?} should fail:\n{}",
+        text(&o)
+    );
+    assert!(
+        text(&o).contains(expect),
+        "origami {args:?}: expected `{expect}` in:\n{}",
+        text(&o)
+    );
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn setup_prove_verify_and_every_way_to_get_it_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let proof = dir.path().join("run.proof");
+    let out = ok(&[
+        "setup",
+        "--circuit",
+        "synthetic",
+        "--size",
+        "16",
+        "--out-dir",
+        s(&keys),
+    ]);
+    assert!(
+        out.contains("verifying the fold") && out.contains("peak memory"),
+        "{out}"
+    );
+    let out = ok(&[
+        "prove",
+        "--circuit",
+        "synthetic",
+        "--size",
+        "16",
+        "--steps",
+        "3",
+        "--keys",
+        s(&keys),
+        "--out",
+        s(&proof),
+    ]);
+    for line in [
+        "steps/s",
+        "synthesis:",
+        "commitments:",
+        "folding:",
+        "peak memory",
+    ] {
+        assert!(out.contains(line), "prove output lacks {line}: {out}");
+    }
+    let out = ok(&["verify", s(&proof), "--keys", s(&keys)]);
+    assert!(
+        out.contains("verified:      3 steps of synthetic (size 16)"),
+        "{out}"
+    );
+    ok(&["verify", s(&proof), "--keys", s(&keys), "--steps", "3"]);
+
+    // Wrong statement, tampered file, wrong key.
+    fails(
+        &["verify", s(&proof), "--keys", s(&keys), "--steps", "4"],
+        "covers 3 steps, but 4 were expected",
+    );
+    let mut bytes = std::fs::read(&proof).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x10;
+    let bad = dir.path().join("bad.proof");
+    std::fs::write(&bad, &bytes).unwrap();
+    fails(&["verify", s(&bad), "--keys", s(&keys)], "corrupted");
+    std::fs::write(&bad, &bytes[..100]).unwrap();
+    fails(&["verify", s(&bad), "--keys", s(&keys)], "truncated");
+    std::fs::write(
+        &bad,
+        b"not a proof at all, just some text that is long enough to hold a header ......",
+    )
+    .unwrap();
+    fails(
+        &["verify", s(&bad), "--keys", s(&keys)],
+        "not an Origami file",
+    );
+    let other = dir.path().join("other");
+    ok(&[
+        "setup",
+        "--circuit",
+        "synthetic",
+        "--size",
+        "17",
+        "--out-dir",
+        s(&other),
+    ]);
+    fails(
+        &["verify", s(&proof), "--keys", s(&other)],
+        "circuit digest",
+    );
+    fails(
+        &["verify", s(&keys.join("prover.key")), "--keys", s(&keys)],
+        "prover key, but a recursive proof was expected",
+    );
+
+    // Prover-side mistakes.
+    fails(
+        &[
+            "prove",
+            "--circuit",
+            "minroot",
+            "--steps",
+            "1",
+            "--keys",
+            s(&keys),
+            "--out",
+            s(&proof),
+        ],
+        "is for synthetic (size 16), but minroot",
+    );
+    fails(
+        &[
+            "prove",
+            "--circuit",
+            "synthetic",
+            "--size",
+            "16",
+            "--steps",
+            "0",
+            "--keys",
+            s(&keys),
+            "--out",
+            s(&proof),
+        ],
+        "at least 1",
+    );
+    fails(
+        &["prove", "--steps", "1", "--out", s(&proof)],
+        "--circuit is required",
+    );
+    fails(
+        &[
+            "prove",
+            "--circuit",
+            "sha3-chain",
+            "--steps",
+            "1",
+            "--out",
+            s(&proof),
+        ],
+        "unknown circuit `sha3-chain`",
+    );
+    fails(
+        &[
+            "verify",
+            s(&proof),
+            "--keys",
+            s(&dir.path().join("missing")),
+        ],
+        "verifier.key",
+    );
+
+    // With only the verifier key, verification re-derives the parameters and still works.
+    std::fs::remove_file(keys.join("prover.key")).unwrap();
+    let out = ok(&["verify", s(&proof), "--keys", s(&keys)]);
+    assert!(out.contains("re-deriving"), "{out}");
+}
