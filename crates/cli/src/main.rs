@@ -16,11 +16,14 @@ struct Cli {
 enum Command {
     /// Print build features, the curve cycle and the CPU features Origami detected.
     Info(cmd::info::InfoArgs),
+    /// Filecoin SDR sealing: labels, parent caches, replica ids.
+    Sdr(cmd::sdr::SdrArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Info(args) => cmd::info::run(args),
+        Command::Sdr(args) => cmd::sdr::run(args),
     }
 }

@@ -1,1 +1,156 @@
-fn main() {}
+//! Labels/s of one sector layer with the reference and the pipelined labeler, beside the
+//! SHA-256 compression rate of one core measured in the same run and the labeling bound it
+//! implies (20 compressions per label, one serial chain).
+//!
+//! ```text
+//! cargo bench -p origami-sdr --bench label_layer
+//! ```
+//!
+//! Environment: `SDR_BENCH_SECTOR` (default 512MiB), `SDR_BENCH_THREADS` (pipelined labeler's
+//! threads, default: all cores), `SDR_BENCH_CACHE_DIR` (parent caches; default
+//! `/var/tmp/filecoin-parents`, where Filecoin keeps them, so an existing cache is reused).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use origami_sdr::bench::{has_sha_ni, sha256_compressions_per_second};
+use origami_sdr::{
+    ApiVersion, COMPRESSIONS_PER_LABEL, Graph, Labeler, NODE_SIZE, NoProgress, ParentCache,
+    SectorSize, label_layer, registered_porep_id,
+};
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "n/a".into())
+}
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
+    match std::env::var(name) {
+        Ok(v) => v.parse().map_err(|_| format!("{name}={v:?} is not valid")),
+        Err(_) => Ok(default),
+    }
+}
+
+struct Run {
+    name: String,
+    layer: usize,
+    elapsed: Duration,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let sector: SectorSize = std::env::var("SDR_BENCH_SECTOR")
+        .unwrap_or_else(|_| "512MiB".into())
+        .parse()?;
+    let threads: usize = env_or("SDR_BENCH_THREADS", cores)?;
+    let cache_dir: PathBuf = env_or(
+        "SDR_BENCH_CACHE_DIR",
+        PathBuf::from("/var/tmp/filecoin-parents"),
+    )?;
+
+    println!(
+        "sector {sector}, {} nodes per layer; {cores} cores; SHA-NI: {}",
+        sector.nodes(),
+        has_sha_ni()
+    );
+    println!("load average at start: {}", load_average());
+
+    let porep_id = registered_porep_id(sector, ApiVersion::V1_1)?;
+    let graph = Graph::new(sector, &porep_id, ApiVersion::V1_1);
+    let start = Instant::now();
+    let (cache, generated) = ParentCache::open_or_generate(&graph, &cache_dir, threads)?;
+    println!(
+        "parent cache {} {} in {:.1} s",
+        cache
+            .path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        if generated {
+            "generated"
+        } else {
+            "opened and checked"
+        },
+        start.elapsed().as_secs_f64()
+    );
+
+    let rate_before = sha256_compressions_per_second(Duration::from_secs(3));
+    let replica_id = [0x11u8; 32];
+    let bytes = sector.nodes() * NODE_SIZE;
+    let mut runs = Vec::new();
+    let mut layers: Vec<Vec<Vec<u8>>> = Vec::new();
+    for labeler in [Labeler::Reference, Labeler::Pipelined { threads }] {
+        let name = match labeler {
+            Labeler::Reference => "reference (1 thread)".to_string(),
+            Labeler::Pipelined { threads } => format!("pipelined ({threads} threads)"),
+        };
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        for layer in 1..=2 {
+            let mut labels = vec![0u8; bytes];
+            // Touch the pages first so that page faults are not timed.
+            labels.iter_mut().step_by(4096).for_each(|b| *b = 1);
+            let start = Instant::now();
+            label_layer(
+                labeler,
+                &cache,
+                &replica_id,
+                layer,
+                out.last().map(|v| v.as_slice()),
+                &mut labels,
+                &NoProgress,
+            )?;
+            let elapsed = start.elapsed();
+            println!(
+                "{name}, layer {layer}: {:.2} s  (load {})",
+                elapsed.as_secs_f64(),
+                load_average()
+            );
+            runs.push(Run {
+                name: name.clone(),
+                layer,
+                elapsed,
+            });
+            out.push(labels);
+        }
+        layers.push(out);
+    }
+    let rate_after = sha256_compressions_per_second(Duration::from_secs(3));
+    if layers[0] != layers[1] {
+        return Err("the pipelined labeler disagrees with the reference".into());
+    }
+
+    let rate = rate_before.max(rate_after);
+    let bound = rate / COMPRESSIONS_PER_LABEL as f64;
+    println!();
+    println!(
+        "SHA-256 compressions/s on one core: {:.2} M before, {:.2} M after (bound uses the higher)",
+        rate_before / 1e6,
+        rate_after / 1e6
+    );
+    println!(
+        "bound: {:.3} M labels/s ({COMPRESSIONS_PER_LABEL} serial compressions per label)",
+        bound / 1e6
+    );
+    println!();
+    println!("| labeler | layer | time (s) | labels/s | ratio to SHA-256 bound |");
+    println!("|---|---|---|---|---|");
+    for run in &runs {
+        let labels_per_s = sector.nodes() as f64 / run.elapsed.as_secs_f64();
+        println!(
+            "| {} | {} | {:.2} | {:.3} M | {:.3} |",
+            run.name,
+            run.layer,
+            run.elapsed.as_secs_f64(),
+            labels_per_s / 1e6,
+            labels_per_s / bound
+        );
+    }
+    println!(
+        "| SHA-256 bound (1 core) | - | {:.2} | {:.3} M | 1.000 |",
+        sector.nodes() as f64 / bound,
+        bound / 1e6
+    );
+    println!();
+    println!("load average at end: {}", load_average());
+    Ok(())
+}
