@@ -10,14 +10,23 @@
 //!
 //! Synchronisation: the ring holds `RING_CHUNKS` chunks of `CHUNK_NODES` messages. Producers take
 //! chunks round-robin. A producer may fill chunk `c` once the hasher has consumed chunk
-//! `c - RING_CHUNKS` (`consumed`), and publishes it through `ready[c % RING_CHUNKS] = c + 1`.
+//! `c - RING_CHUNKS` (`consumed`); it claims the chunk (`claimed`, a compare-and-swap) and
+//! publishes it through `ready[c % RING_CHUNKS] = c + 1`. When the hasher reaches a chunk that
+//! no producer has claimed yet, it claims and prepares that chunk itself.
 //! The hasher publishes each label through `labeled` (the number of labels written) after
-//! writing it; producers only read labels of nodes below the value they loaded.
+//! writing it; producers only read labels of nodes below the value they loaded (once per
+//! chunk, so that the counter's cache line does not bounce between cores on every label).
+//!
+//! Waiting: both sides spin briefly. Then the hasher parks (a producer that publishes a chunk
+//! unparks it) and a producer whose ring is full sleeps 50 µs; on a machine with more runnable
+//! threads than cores, spinning longer would take the core the other side needs.
 
 use std::cell::UnsafeCell;
 use std::hint::spin_loop;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread::Thread;
+use std::time::Duration;
 
 use sha2::digest::consts::U64;
 use sha2::digest::generic_array::GenericArray;
@@ -77,10 +86,25 @@ struct Slot {
     missing: u8,
 }
 
+/// A counter alone on its cache line, so that polling it does not slow down writers of
+/// neighbouring data (the hasher stores `labeled` after every node).
+#[repr(align(128))]
+struct Padded(AtomicUsize);
+
+impl std::ops::Deref for Padded {
+    type Target = AtomicUsize;
+    fn deref(&self) -> &AtomicUsize {
+        &self.0
+    }
+}
+
 /// The ring of prepared messages; see the module documentation for who may touch which slot.
 struct Ring {
     slots: Box<[UnsafeCell<Slot>]>,
-    ready: Box<[AtomicUsize]>,
+    /// `c + 1` once chunk `c` has been claimed for preparation (see `Pipeline::claim`).
+    claimed: Box<[Padded]>,
+    /// `c + 1` once a producer has prepared chunk `c`.
+    ready: Box<[Padded]>,
 }
 
 // SAFETY: slots are handed between threads through `ready` / `consumed` (release/acquire), so
@@ -154,9 +178,12 @@ struct Pipeline<'a> {
     current: SharedLayer,
     ring: Ring,
     table: SlotTable,
-    labeled: AtomicUsize,
-    consumed: AtomicUsize,
+    labeled: Padded,
+    consumed: Padded,
     failed: AtomicBool,
+    /// Set while the hasher is parked waiting for a chunk; producers then unpark it.
+    hasher_parked: AtomicBool,
+    hasher: Thread,
     error: Mutex<Option<SdrError>>,
 }
 
@@ -170,19 +197,50 @@ impl Drop for FailOnPanic<'_> {
     }
 }
 
-/// Spins, then yields, until `done()` holds; false if the pipeline failed meanwhile.
+/// How a waiting thread passes the time once spinning did not help.
+#[derive(Clone, Copy)]
+enum Idle {
+    /// Park until another thread unparks us (or a short timeout), announcing it in the flag.
+    Park,
+    /// Sleep briefly: producers that are far enough ahead lose nothing by it.
+    Sleep,
+}
+
+/// Spins briefly, then parks or sleeps, until `done()` holds; false if the pipeline failed.
+///
+/// On a machine with more runnable threads than cores, a spinning hasher can hold the core
+/// that its producer needs, so waiting ends in a real block rather than `yield_now`.
 #[inline]
-fn wait_until(failed: &AtomicBool, mut done: impl FnMut() -> bool) -> bool {
+fn wait_until(
+    failed: &AtomicBool,
+    parked: &AtomicBool,
+    idle: Idle,
+    mut done: impl FnMut() -> bool,
+) -> bool {
     let mut spins = 0u32;
     while !done() {
         if failed.load(Ordering::Acquire) {
             return false;
         }
-        if spins < 512 {
+        if spins < 2048 {
             spins += 1;
             spin_loop();
-        } else {
-            std::thread::yield_now();
+            continue;
+        }
+        match idle {
+            Idle::Park => {
+                parked.store(true, Ordering::Relaxed);
+                // Pairs with the fence after a producer publishes a chunk: either it sees the
+                // flag and unparks us, or we see its chunk.
+                std::sync::atomic::fence(Ordering::SeqCst);
+                // Re-check after announcing, so a wake-up between the check and the park is
+                // not lost (unpark tokens are also sticky).
+                if !done() {
+                    std::thread::park_timeout(Duration::from_micros(200));
+                }
+                parked.store(false, Ordering::Relaxed);
+            }
+            Idle::Sleep => std::thread::sleep(Duration::from_micros(50)),
         }
     }
     true
@@ -235,31 +293,55 @@ impl Pipeline<'_> {
     fn produce(&self, index: usize, count: usize) {
         let _guard = FailOnPanic(&self.failed);
         for chunk in (index..self.chunks()).step_by(count) {
-            let free = wait_until(&self.failed, || {
+            let free = wait_until(&self.failed, &self.hasher_parked, Idle::Sleep, || {
                 chunk < self.consumed.load(Ordering::Acquire) + RING_CHUNKS
             });
             if !free {
                 return;
             }
             let ring_chunk = chunk % RING_CHUNKS;
+            if !self.claim(chunk) {
+                // The hasher got there first and prepares this chunk itself.
+                continue;
+            }
             let first = chunk * CHUNK_NODES;
             let end = (first + CHUNK_NODES).min(self.cache.nodes());
+            // Read once per chunk: polling the hasher's counter per node would bounce its
+            // cache line between the cores on every label.
+            let labeled = self.labeled.load(Ordering::Acquire);
             for node in first..end {
                 self.prefetch_parents(node + PREFETCH_AHEAD);
                 // SAFETY: this chunk's slots are ours until we publish it in `ready`.
                 let slot =
                     unsafe { &mut *self.ring.slots[ring_chunk * CHUNK_NODES + node - first].get() };
-                if let Err(e) = self.prepare(node, slot) {
+                if let Err(e) = self.prepare(node, labeled, slot) {
                     self.fail(e);
                     return;
                 }
             }
             self.ring.ready[ring_chunk].store(chunk + 1, Ordering::Release);
+            std::sync::atomic::fence(Ordering::SeqCst);
+            if self.hasher_parked.load(Ordering::Relaxed) {
+                self.hasher.unpark();
+            }
         }
     }
 
-    /// Writes node `node`'s header and every parent label that already exists.
-    fn prepare(&self, node: usize, slot: &mut Slot) -> Result<()> {
+    /// Claims `chunk` for whoever calls (a producer, or the hasher when the chunk is late).
+    /// Exactly one caller succeeds: the ring entry moves from its previous chunk to this one.
+    fn claim(&self, chunk: usize) -> bool {
+        let previous = if chunk >= RING_CHUNKS {
+            chunk - RING_CHUNKS + 1
+        } else {
+            0
+        };
+        self.ring.claimed[chunk % RING_CHUNKS]
+            .compare_exchange(previous, chunk + 1, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Writes node `node`'s header and the parent labels among the first `labeled` nodes.
+    fn prepare(&self, node: usize, labeled: usize, slot: &mut Slot) -> Result<()> {
         slot.message[32..64].copy_from_slice(&header_tail(self.layer, node as u64));
         slot.missing = 0;
         if node == 0 {
@@ -267,7 +349,6 @@ impl Pipeline<'_> {
         }
         let parents = self.cache.parents(node);
         self.cache.check_entry(node, &parents)?;
-        let labeled = self.labeled.load(Ordering::Acquire);
         let mut labels = [[0u8; NODE_SIZE]; DEGREE];
         for k in 0..BASE_DEGREE {
             let p = parents[k] as usize;
@@ -306,18 +387,31 @@ impl Pipeline<'_> {
         let nodes = self.cache.nodes();
         for chunk in 0..self.chunks() {
             let ring_chunk = chunk % RING_CHUNKS;
-            let filled = wait_until(&self.failed, || {
-                self.ring.ready[ring_chunk].load(Ordering::Acquire) == chunk + 1
-            });
-            if !filled {
+            let is_ready = || self.ring.ready[ring_chunk].load(Ordering::Acquire) == chunk + 1;
+            // A chunk no producer has started (its producer is slow or descheduled) is
+            // prepared here, node by node: the pipeline never waits for an idle producer, and
+            // on an oversubscribed machine it degrades to the single-threaded labeler.
+            let self_prepared = !is_ready() && self.claim(chunk);
+            if !self_prepared
+                && !wait_until(&self.failed, &self.hasher_parked, Idle::Park, is_ready)
+            {
                 return;
             }
             let first = chunk * CHUNK_NODES;
             let end = (first + CHUNK_NODES).min(nodes);
             for node in first..end {
-                // SAFETY: the chunk was published to us and producers wait for `consumed`.
+                // SAFETY: the chunk was published to us (or claimed by us), and producers
+                // wait for `consumed` before reusing it.
                 let slot =
                     unsafe { &mut *self.ring.slots[ring_chunk * CHUNK_NODES + node - first].get() };
+                if self_prepared {
+                    self.prefetch_parents(node + PREFETCH_AHEAD);
+                    // Every label below `node` exists, so nothing is left missing.
+                    if let Err(e) = self.prepare(node, node, slot) {
+                        self.fail(e);
+                        return;
+                    }
+                }
                 let mut state = SHA256_IV;
                 if node == 0 {
                     // No parents: SHA-256 of the 64-byte header alone.
@@ -365,7 +459,6 @@ pub(super) fn label_layer(
     producers: usize,
     progress: &dyn Progress,
 ) -> Result<()> {
-    let producers = producers.max(1);
     let slots = (0..RING_CHUNKS * CHUNK_NODES)
         .map(|_| {
             let mut message = [0u8; PADDED_BYTES];
@@ -390,12 +483,19 @@ pub(super) fn label_layer(
         },
         ring: Ring {
             slots,
-            ready: (0..RING_CHUNKS).map(|_| AtomicUsize::new(0)).collect(),
+            claimed: (0..RING_CHUNKS)
+                .map(|_| Padded(AtomicUsize::new(0)))
+                .collect(),
+            ready: (0..RING_CHUNKS)
+                .map(|_| Padded(AtomicUsize::new(0)))
+                .collect(),
         },
         table: SlotTable::new(previous.is_some()),
-        labeled: AtomicUsize::new(0),
-        consumed: AtomicUsize::new(0),
+        labeled: Padded(AtomicUsize::new(0)),
+        consumed: Padded(AtomicUsize::new(0)),
         failed: AtomicBool::new(false),
+        hasher_parked: AtomicBool::new(false),
+        hasher: std::thread::current(),
         error: Mutex::new(None),
     };
     let panicked = std::thread::scope(|scope| {
@@ -418,4 +518,39 @@ pub(super) fn label_layer(
         return Err(SdrError::WorkerPanicked);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::label::label_layers_in_memory;
+    use crate::{ApiVersion, Graph, Labeler, NoProgress, SectorSize};
+
+    /// Without producers the hasher claims and prepares every chunk itself: that fallback
+    /// path must give the reference labels too.
+    #[test]
+    fn hasher_alone_prepares_every_chunk() {
+        let size: SectorSize = "128KiB".parse().expect("size");
+        let graph = Graph::new(size, &[7; 32], ApiVersion::V1_1);
+        let cache = ParentCache::in_memory(&graph);
+        let replica = [0x21; 32];
+        let reference =
+            label_layers_in_memory(Labeler::Reference, &cache, &replica, 2).expect("reference");
+        let mut previous: Option<Vec<u8>> = None;
+        for (layer, expected) in reference.iter().enumerate() {
+            let mut out = vec![0u8; expected.len()];
+            label_layer(
+                &cache,
+                &replica,
+                layer as u32 + 1,
+                previous.as_deref(),
+                &mut out,
+                0,
+                &NoProgress,
+            )
+            .expect("label");
+            assert!(&out == expected, "layer {}", layer + 1);
+            previous = Some(out);
+        }
+    }
 }
