@@ -349,33 +349,44 @@ impl Pipeline<'_> {
         }
         let parents = self.cache.parents(node);
         self.cache.check_entry(node, &parents)?;
-        let mut labels = [[0u8; NODE_SIZE]; DEGREE];
+        // The node's distinct parent labels, in cache order, then laid out in the message's
+        // slot order with a few block copies (see `parent_in_slot`).
+        let mut labels = [0u8; DEGREE * NODE_SIZE];
         for k in 0..BASE_DEGREE {
             let p = parents[k] as usize;
             if p < labeled {
                 // SAFETY: p < labeled, so the hasher has written and published label p.
-                labels[k] = unsafe { *self.current.label(p) };
+                labels[k * NODE_SIZE..(k + 1) * NODE_SIZE]
+                    .copy_from_slice(unsafe { self.current.label(p) });
             } else {
                 slot.missing |= 1 << k;
             }
         }
-        let degree = match self.previous {
+        let body = &mut slot.message[64..MESSAGE_BYTES];
+        const BASE_BYTES: usize = BASE_DEGREE * NODE_SIZE;
+        const ALL_BYTES: usize = DEGREE * NODE_SIZE;
+        match self.previous {
             Some(prev) => {
                 for k in BASE_DEGREE..DEGREE {
                     // check_entry guarantees parents[k] < nodes.
                     let start = parents[k] as usize * NODE_SIZE;
-                    labels[k].copy_from_slice(&prev[start..start + NODE_SIZE]);
+                    labels[k * NODE_SIZE..(k + 1) * NODE_SIZE]
+                        .copy_from_slice(&prev[start..start + NODE_SIZE]);
                 }
-                DEGREE
+                // Parents 0..14 twice, then 0..8, then parent 8.
+                body[..ALL_BYTES].copy_from_slice(&labels);
+                body[ALL_BYTES..2 * ALL_BYTES].copy_from_slice(&labels);
+                body[2 * ALL_BYTES..2 * ALL_BYTES + 8 * NODE_SIZE]
+                    .copy_from_slice(&labels[..8 * NODE_SIZE]);
+                body[36 * NODE_SIZE..].copy_from_slice(&labels[8 * NODE_SIZE..9 * NODE_SIZE]);
             }
-            None => BASE_DEGREE,
-        };
-        let has_expanders = degree == DEGREE;
-        for (s, dst) in slot.message[64..MESSAGE_BYTES]
-            .chunks_exact_mut(NODE_SIZE)
-            .enumerate()
-        {
-            dst.copy_from_slice(&labels[parent_in_slot(has_expanders, s)]);
+            None => {
+                // The six base parents six times, then parent 0.
+                for copy in body[..6 * BASE_BYTES].chunks_exact_mut(BASE_BYTES) {
+                    copy.copy_from_slice(&labels[..BASE_BYTES]);
+                }
+                body[36 * NODE_SIZE..].copy_from_slice(&labels[..NODE_SIZE]);
+            }
         }
         slot.base_parents.copy_from_slice(&parents[..BASE_DEGREE]);
         Ok(())
