@@ -202,3 +202,21 @@ fn precommit_phase1_cases() {
         }
     }
 }
+
+/// Every registered proof (V1 ids 0..=4, V1.1 ids 5..=9) names its cache exactly as one of
+/// Filecoin's published production caches, including the sizes too large to generate here.
+#[test]
+fn every_registered_proof_names_a_published_cache() {
+    for size in ["2KiB", "8MiB", "512MiB", "32GiB", "64GiB"] {
+        let size: SectorSize = size.parse().expect("size");
+        for version in [ApiVersion::V1_0, ApiVersion::V1_1] {
+            let porep_id = registered_porep_id(size, version).expect("registered");
+            let name = cache_file_name(&Graph::new(size, &porep_id, version));
+            let stem = name.strip_suffix(".cache").expect("cache suffix");
+            assert!(
+                origami_sdr::published_digest(stem).is_some(),
+                "{size} {version}: {name} is not a published cache"
+            );
+        }
+    }
+}

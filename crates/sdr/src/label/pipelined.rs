@@ -415,6 +415,14 @@ impl Pipeline<'_> {
                 // wait for `consumed` before reusing it.
                 let slot =
                     unsafe { &mut *self.ring.slots[ring_chunk * CHUNK_NODES + node - first].get() };
+                if !self_prepared && node + 1 < end {
+                    // The producer wrote the next message on its core: start moving it here
+                    // while this one is hashed, rather than stalling on it line by line.
+                    let next = self.ring.slots[ring_chunk * CHUNK_NODES + node + 1 - first].get();
+                    for line in (0..PADDED_BYTES).step_by(64) {
+                        prefetch(next.cast::<u8>().wrapping_add(line));
+                    }
+                }
                 if self_prepared {
                     self.prefetch_parents(node + PREFETCH_AHEAD);
                     // Every label below `node` exists, so nothing is left missing.
