@@ -23,6 +23,8 @@ enum Command {
     Prove(cmd::prove::ProveArgs),
     /// Verify a proof.
     Verify(cmd::verify::VerifyArgs),
+    /// Filecoin SDR sealing: labels, parent caches, replica ids.
+    Sdr(cmd::sdr::SdrArgs),
 }
 
 #[cfg(feature = "heap-profile")]
@@ -36,5 +38,6 @@ fn main() -> anyhow::Result<()> {
         Command::Setup(args) => cmd::setup::run(args),
         Command::Prove(args) => cmd::prove::run(args),
         Command::Verify(args) => cmd::verify::run(args),
+        Command::Sdr(args) => cmd::sdr::run(args),
     }
 }

@@ -4,5 +4,6 @@ pub mod circuit;
 pub mod info;
 pub mod keys;
 pub mod prove;
+pub mod sdr;
 pub mod setup;
 pub mod verify;

@@ -1,0 +1,311 @@
+//! `origami sdr` end to end: the built binary against Filecoin's vectors, and bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+fn origami(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_origami"))
+        .args(args)
+        .output()
+        .expect("run origami")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn pc1_case(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdr/tests/data/pc1_filecoin.json");
+    let all: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("vectors")).expect("json");
+    all["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .find(|c| c["case"] == name)
+        .expect("case")
+        .clone()
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str().expect("string")
+}
+
+fn sha256_file(path: &Path) -> String {
+    hex::encode(Sha256::digest(std::fs::read(path).expect("read")))
+}
+
+#[test]
+fn replica_id_matches_filecoin() {
+    let case = pc1_case("2KiB-rand");
+    let sector_id = case["sector_id"].to_string();
+    let common = [
+        "sdr",
+        "replica-id",
+        "--prover-id",
+        s(&case["prover_id"]),
+        "--sector-id",
+        &sector_id,
+        "--ticket",
+        s(&case["ticket"]),
+        "--comm-d",
+        s(&case["comm_d"]),
+    ];
+    let by_id = origami(&[&common[..], &["--porep-id", s(&case["porep_id"])]].concat());
+    assert!(by_id.status.success(), "{}", stderr(&by_id));
+    assert_eq!(stdout(&by_id).trim(), s(&case["replica_id"]));
+    let by_proof = origami(&[&common[..], &["--proof", "v1.1", "--sector-size", "2KiB"]].concat());
+    assert!(by_proof.status.success(), "{}", stderr(&by_proof));
+    assert_eq!(stdout(&by_proof).trim(), s(&case["replica_id"]));
+}
+
+fn label_2kib(threads: &str, out: &Path, cache_dir: &Path) -> Output {
+    let case = pc1_case("2KiB-zero");
+    origami(&[
+        "sdr",
+        "label",
+        "--sector-size",
+        "2KiB",
+        "--proof",
+        "v1.1",
+        "--replica-id",
+        s(&case["replica_id"]),
+        "--out",
+        out.to_str().expect("utf-8 path"),
+        "--threads",
+        threads,
+        "--parent-cache-dir",
+        cache_dir.to_str().expect("utf-8 path"),
+    ])
+}
+
+#[test]
+fn label_writes_filecoin_layer_files() {
+    let case = pc1_case("2KiB-zero");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cache_dir = tmp.path().join("parents");
+    for threads in ["1", "2"] {
+        let out = tmp.path().join(format!("out-{threads}"));
+        let run = label_2kib(threads, &out, &cache_dir);
+        assert!(run.status.success(), "{}", stderr(&run));
+        let text = stdout(&run);
+        assert!(text.contains("labels/s"), "{text}");
+        assert!(
+            text.contains("peak memory:") && text.contains("(VmHWM)"),
+            "{text}"
+        );
+        for layer in case["layers"].as_array().expect("layers") {
+            let file = out.join(s(&layer["file"]));
+            assert_eq!(sha256_file(&file), s(&layer["sha256"]), "threads {threads}");
+        }
+    }
+    // The cache was generated once, under Filecoin's name, then reused.
+    let cache: Vec<PathBuf> = std::fs::read_dir(&cache_dir)
+        .expect("cache dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(cache.len(), 1);
+    let entry = &case["parent_cache"][0];
+    assert!(cache[0].ends_with(s(&entry["file"])));
+}
+
+#[test]
+fn label_reproduces_official_legacy_vector() {
+    // porep id 0 is the registered 2 KiB V1 proof, so the legacy graph is used.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let run = origami(&[
+        "sdr",
+        "label",
+        "--sector-size",
+        "2048",
+        "--porep-id",
+        &"00".repeat(32),
+        "--replica-id",
+        &"09".repeat(32),
+        "--layers",
+        "11",
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--parent-cache-dir",
+        tmp.path().join("parents").to_str().expect("utf-8"),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let layer = std::fs::read(out.join("sc-02-data-layer-11.dat")).expect("layer 11");
+    assert_eq!(
+        hex::encode(&layer[63 * 32..]),
+        "04ba0f9a6ba9fad35e4806d183a281eab3c25afa9a1bd5e3378da6f1f4f46204"
+    );
+}
+
+#[test]
+fn parent_cache_prints_path_and_published_digest() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().to_str().expect("utf-8");
+    let args = [
+        "sdr",
+        "parent-cache",
+        "--sector-size",
+        "2KiB",
+        "--proof",
+        "v1.1",
+        "--dir",
+        dir,
+    ];
+    let digest = "840057702eea7652cf97e04306c30fe57174714d90de156a25eddd6075c25b97";
+    let run = origami(&args);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(stdout(&run).contains(digest), "{}", stdout(&run));
+    assert!(stdout(&run).contains(
+        "v28-sdr-parent-494d91dc80f2df5272c4b9e129bc7ade9405225993af9fe34e6542a39a47554b.cache"
+    ));
+    let verify = origami(&[&args[..], &["--verify"]].concat());
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    assert!(stdout(&verify).contains(digest));
+
+    // Corrupt one byte: --verify and label both refuse the cache.
+    let path = std::fs::read_dir(tmp.path())
+        .expect("dir")
+        .next()
+        .expect("cache file")
+        .expect("entry")
+        .path();
+    let mut bytes = std::fs::read(&path).expect("read");
+    bytes[1000] ^= 0x01;
+    std::fs::write(&path, &bytes).expect("write");
+    let verify = origami(&[&args[..], &["--verify"]].concat());
+    assert!(!verify.status.success());
+    assert!(stderr(&verify).contains("corrupted"), "{}", stderr(&verify));
+    let label = label_2kib("2", &tmp.path().join("out"), tmp.path());
+    assert!(!label.status.success());
+    assert!(stderr(&label).contains("corrupted"), "{}", stderr(&label));
+}
+
+#[test]
+fn truncated_parent_cache_is_a_clear_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cache_dir = tmp.path().join("parents");
+    assert!(
+        label_2kib("2", &tmp.path().join("a"), &cache_dir)
+            .status
+            .success()
+    );
+    let path = std::fs::read_dir(&cache_dir)
+        .expect("dir")
+        .next()
+        .expect("cache file")
+        .expect("entry")
+        .path();
+    let bytes = std::fs::read(&path).expect("read");
+    std::fs::write(&path, &bytes[..100]).expect("truncate");
+    let run = label_2kib("2", &tmp.path().join("b"), &cache_dir);
+    assert!(!run.status.success());
+    assert!(stderr(&run).contains("truncated"), "{}", stderr(&run));
+    assert!(!stderr(&run).contains("panicked"));
+}
+
+#[test]
+fn non_empty_output_directory_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    std::fs::write(out.join("sc-02-data-layer-1.dat"), b"old").expect("write");
+    let run = label_2kib("2", &out, &tmp.path().join("parents"));
+    assert!(!run.status.success());
+    assert!(stderr(&run).contains("not empty"), "{}", stderr(&run));
+    assert_eq!(
+        std::fs::read(out.join("sc-02-data-layer-1.dat")).expect("kept"),
+        b"old"
+    );
+}
+
+#[test]
+fn bad_arguments_are_clear_errors() {
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &[
+                "sdr",
+                "parent-cache",
+                "--sector-size",
+                "3MiB",
+                "--proof",
+                "v1.1",
+                "--dir",
+                "x",
+            ],
+            "power of two",
+        ),
+        (
+            &[
+                "sdr",
+                "parent-cache",
+                "--sector-size",
+                "4KiB",
+                "--proof",
+                "v1.1",
+                "--dir",
+                "x",
+            ],
+            "no registered Filecoin proof",
+        ),
+        (
+            &[
+                "sdr",
+                "parent-cache",
+                "--sector-size",
+                "2KiB",
+                "--porep-id",
+                "abcd",
+                "--dir",
+                "x",
+            ],
+            "64 hex digits",
+        ),
+        (
+            &[
+                "sdr",
+                "parent-cache",
+                "--sector-size",
+                "2KiB",
+                "--proof",
+                "v2",
+                "--dir",
+                "x",
+            ],
+            "v1 or v1.1",
+        ),
+        (
+            &[
+                "sdr",
+                "replica-id",
+                "--prover-id",
+                "00",
+                "--sector-id",
+                "1",
+                "--ticket",
+                "00",
+                "--comm-d",
+                "00",
+                "--proof",
+                "v1.1",
+                "--sector-size",
+                "2KiB",
+            ],
+            "64 hex digits",
+        ),
+    ];
+    for (args, expected) in cases {
+        let run = origami(args);
+        assert!(!run.status.success(), "{args:?} succeeded");
+        let err = stderr(&run);
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}

@@ -1,0 +1,110 @@
+//! Errors of the SDR crate: each says what was wrong and where.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while building a graph, a parent cache or labels.
+#[derive(Debug, thiserror::Error)]
+pub enum SdrError {
+    /// A sector size that is not a power of two in the supported range, or not parseable.
+    #[error("unknown sector size {given:?}: {reason}")]
+    UnknownSectorSize { given: String, reason: String },
+
+    /// `--proof` was used with a sector size Filecoin has no registered proof for.
+    #[error(
+        "no registered Filecoin proof for a {sector_size}-byte sector (registered: 2KiB, 8MiB, 512MiB, 32GiB, 64GiB)"
+    )]
+    UnregisteredSectorSize { sector_size: u64 },
+
+    /// An API version other than v1 / v1.1.
+    #[error("unknown proof version {0:?}: expected v1 or v1.1")]
+    UnknownApiVersion(String),
+
+    /// Hex input that does not decode to the expected number of bytes.
+    #[error("{what}: expected {expected} bytes ({} hex digits), {detail}", expected * 2)]
+    BadHex {
+        what: &'static str,
+        expected: usize,
+        detail: String,
+    },
+
+    /// A parent cache whose length does not match its graph.
+    #[error("parent cache {path} is truncated or oversized: {actual} bytes, expected {expected}")]
+    CacheWrongLength {
+        path: PathBuf,
+        expected: u64,
+        actual: u64,
+    },
+
+    /// A parent cache whose SHA-256 differs from Filecoin's published digest.
+    #[error("parent cache {path} is corrupted: SHA-256 {actual}, Filecoin publishes {expected}")]
+    CacheDigestMismatch {
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
+
+    /// A parent cache whose entry for a node differs from the graph's definition.
+    #[error("parent cache {path} is corrupted at node {node}: {detail}")]
+    CacheCorrupted {
+        path: PathBuf,
+        node: u64,
+        detail: String,
+    },
+
+    /// A parent cache that should exist (for `--verify`) but does not.
+    #[error("parent cache {0} does not exist")]
+    CacheMissing(PathBuf),
+
+    /// A layer count of zero.
+    #[error("the number of layers must be at least 1")]
+    NoLayers,
+
+    /// A layer buffer or previous layer of the wrong size for the graph.
+    #[error("{what} holds {actual} bytes, the graph needs {expected}")]
+    WrongBufferSize {
+        what: &'static str,
+        expected: usize,
+        actual: usize,
+    },
+
+    /// The output directory already holds files: nothing is overwritten.
+    #[error(
+        "output directory {dir} is not empty (it holds {example}); choose an empty or new directory"
+    )]
+    OutputNotEmpty { dir: PathBuf, example: String },
+
+    /// An I/O error with the file it happened on.
+    #[error("{action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The worker thread pool could not be started.
+    #[error("could not start worker threads: {0}")]
+    Threads(String),
+
+    /// A worker thread of the pipelined labeler or cache generator panicked.
+    #[error("an SDR worker thread panicked")]
+    WorkerPanicked,
+}
+
+impl SdrError {
+    /// Wraps an I/O error with the action and the path it concerned.
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| SdrError::Io {
+            action,
+            path,
+            source,
+        }
+    }
+}
+
+/// Result alias of this crate.
+pub type Result<T> = std::result::Result<T, SdrError>;

@@ -1,0 +1,575 @@
+//! The pipelined labeler.
+//!
+//! Labeling is serial: node `v` needs the label of `v - 1`. So one hashing thread does nothing
+//! but SHA-256 compressions, and producer threads prepare each node's whole 20-block message
+//! (header, 37 parent labels, padding) in a ring buffer ahead of it. A producer copies every
+//! parent label that exists when it prepares the node: expander parents (previous layer) always,
+//! base parents if the hasher has already labeled them. The few base parents that are still
+//! missing (at least the predecessor) are recorded in a bit mask, and the hasher copies them in
+//! from the layer it is writing just before it compresses the message.
+//!
+//! Synchronisation: the ring holds `RING_CHUNKS` chunks of `CHUNK_NODES` messages. Producers take
+//! chunks round-robin. A producer may fill chunk `c` once the hasher has consumed chunk
+//! `c - RING_CHUNKS` (`consumed`); it claims the chunk (`claimed`, a compare-and-swap) and
+//! publishes it through `ready[c % RING_CHUNKS] = c + 1`. When the hasher reaches a chunk that
+//! no producer has claimed yet, it claims and prepares that chunk itself.
+//! The hasher publishes each label through `labeled` (the number of labels written) after
+//! writing it; producers only read labels of nodes below the value they loaded (once per
+//! chunk, so that the counter's cache line does not bounce between cores on every label).
+//!
+//! Waiting: both sides spin briefly. Then the hasher parks (a producer that publishes a chunk
+//! unparks it) and a producer whose ring is full sleeps 50 µs; on a machine with more runnable
+//! threads than cores, spinning longer would take the core the other side needs.
+
+use std::cell::UnsafeCell;
+use std::hint::spin_loop;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread::Thread;
+use std::time::Duration;
+
+use sha2::digest::consts::U64;
+use sha2::digest::generic_array::GenericArray;
+
+use super::{
+    COMPRESSIONS_PER_LABEL, MESSAGE_BYTES, PARENT_SLOTS, PROGRESS_EVERY, Progress, header_tail,
+    parent_in_slot,
+};
+use crate::cache::ParentCache;
+use crate::error::{Result, SdrError};
+use crate::graph::{BASE_DEGREE, DEGREE};
+use crate::porep::NODE_SIZE;
+
+/// Nodes per ring chunk (the unit producers claim and publish).
+const CHUNK_NODES: usize = 64;
+/// Chunks in the ring: how far producers may run ahead of the hasher (1024 nodes, 1.3 MB).
+const RING_CHUNKS: usize = 16;
+/// How many nodes ahead a producer prefetches parent labels.
+const PREFETCH_AHEAD: usize = 4;
+/// Bytes of a padded message.
+const PADDED_BYTES: usize = COMPRESSIONS_PER_LABEL * 64;
+
+/// SHA-256 initial hash value (FIPS 180-4, 5.3.3).
+const SHA256_IV: [u32; 8] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];
+
+type Block = GenericArray<u8, U64>;
+// The cast from bytes to blocks below relies on this layout (sha2 makes the same assumption).
+const _: () = assert!(size_of::<Block>() == 64 && align_of::<Block>() == 1);
+
+/// SHA-256 compressions of whole 64-byte blocks; `sha2` picks SHA-NI at run time.
+#[inline]
+fn compress(state: &mut [u32; 8], bytes: &[u8]) {
+    debug_assert_eq!(bytes.len() % 64, 0);
+    // SAFETY: Block is 64 bytes with alignment 1 (checked above), and `bytes` holds
+    // `len / 64` whole blocks.
+    let blocks =
+        unsafe { std::slice::from_raw_parts(bytes.as_ptr().cast::<Block>(), bytes.len() / 64) };
+    sha2::compress256(state, blocks);
+}
+
+fn digest_bytes(state: &[u32; 8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
+/// One node's message and what the hasher must still fill in.
+#[repr(C, align(64))]
+struct Slot {
+    message: [u8; PADDED_BYTES],
+    base_parents: [u32; BASE_DEGREE],
+    /// Bit `k` set: base parent `k` had no label yet when the message was prepared.
+    missing: u8,
+}
+
+/// A counter alone on its cache line, so that polling it does not slow down writers of
+/// neighbouring data (the hasher stores `labeled` after every node).
+#[repr(align(128))]
+struct Padded(AtomicUsize);
+
+impl std::ops::Deref for Padded {
+    type Target = AtomicUsize;
+    fn deref(&self) -> &AtomicUsize {
+        &self.0
+    }
+}
+
+/// The ring of prepared messages; see the module documentation for who may touch which slot.
+struct Ring {
+    slots: Box<[UnsafeCell<Slot>]>,
+    /// `c + 1` once chunk `c` has been claimed for preparation (see `Pipeline::claim`).
+    claimed: Box<[Padded]>,
+    /// `c + 1` once a producer has prepared chunk `c`.
+    ready: Box<[Padded]>,
+}
+
+// SAFETY: slots are handed between threads through `ready` / `consumed` (release/acquire), so
+// each slot has one user at a time.
+unsafe impl Sync for Ring {}
+
+/// The layer being written, shared by the hasher (writes label `v`, then publishes `v + 1` in
+/// `labeled`) and the producers (read only labels below a published `labeled`).
+struct SharedLayer {
+    ptr: *mut u8,
+    nodes: usize,
+}
+
+// SAFETY: reads and writes are to disjoint labels, ordered through `labeled`.
+unsafe impl Sync for SharedLayer {}
+
+impl SharedLayer {
+    /// # Safety
+    /// `node < nodes` and the label must have been published through `labeled`.
+    #[inline]
+    unsafe fn label(&self, node: usize) -> &[u8; NODE_SIZE] {
+        debug_assert!(node < self.nodes);
+        unsafe { &*self.ptr.add(node * NODE_SIZE).cast::<[u8; NODE_SIZE]>() }
+    }
+
+    /// # Safety
+    /// Only the hasher writes, `node < nodes`, and no producer reads `node` before it is
+    /// published.
+    #[inline]
+    unsafe fn write(&self, node: usize, label: &[u8; NODE_SIZE]) {
+        debug_assert!(node < self.nodes);
+        unsafe {
+            std::ptr::copy_nonoverlapping(label.as_ptr(), self.ptr.add(node * NODE_SIZE), NODE_SIZE)
+        }
+    }
+}
+
+/// For each base parent, the message slots it fills (at most 7: six repeats plus slot 36).
+struct SlotTable {
+    slots: [[u8; 7]; BASE_DEGREE],
+    counts: [u8; BASE_DEGREE],
+}
+
+impl SlotTable {
+    fn new(has_expanders: bool) -> Self {
+        let mut table = SlotTable {
+            slots: [[0; 7]; BASE_DEGREE],
+            counts: [0; BASE_DEGREE],
+        };
+        for slot in 0..PARENT_SLOTS {
+            let parent = parent_in_slot(has_expanders, slot);
+            if parent < BASE_DEGREE {
+                let n = table.counts[parent] as usize;
+                table.slots[parent][n] = slot as u8;
+                table.counts[parent] += 1;
+            }
+        }
+        table
+    }
+
+    #[inline]
+    fn slots_of(&self, parent: usize) -> &[u8] {
+        &self.slots[parent][..self.counts[parent] as usize]
+    }
+}
+
+struct Pipeline<'a> {
+    cache: &'a ParentCache,
+    layer: u32,
+    previous: Option<&'a [u8]>,
+    current: SharedLayer,
+    ring: Ring,
+    table: SlotTable,
+    labeled: Padded,
+    consumed: Padded,
+    failed: AtomicBool,
+    /// Set while the hasher is parked waiting for a chunk; producers then unpark it.
+    hasher_parked: AtomicBool,
+    hasher: Thread,
+    error: Mutex<Option<SdrError>>,
+}
+
+/// Sets `failed` if the thread unwinds, so that the other side stops waiting.
+struct FailOnPanic<'a>(&'a AtomicBool);
+impl Drop for FailOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, Ordering::Release);
+        }
+    }
+}
+
+/// How a waiting thread passes the time once spinning did not help.
+#[derive(Clone, Copy)]
+enum Idle {
+    /// Park until another thread unparks us (or a short timeout), announcing it in the flag.
+    Park,
+    /// Sleep briefly: producers that are far enough ahead lose nothing by it.
+    Sleep,
+}
+
+/// Spins briefly, then parks or sleeps, until `done()` holds; false if the pipeline failed.
+///
+/// On a machine with more runnable threads than cores, a spinning hasher can hold the core
+/// that its producer needs, so waiting ends in a real block rather than `yield_now`.
+#[inline]
+fn wait_until(
+    failed: &AtomicBool,
+    parked: &AtomicBool,
+    idle: Idle,
+    mut done: impl FnMut() -> bool,
+) -> bool {
+    let mut spins = 0u32;
+    while !done() {
+        if failed.load(Ordering::Acquire) {
+            return false;
+        }
+        if spins < 2048 {
+            spins += 1;
+            spin_loop();
+            continue;
+        }
+        match idle {
+            Idle::Park => {
+                parked.store(true, Ordering::Relaxed);
+                // Pairs with the fence after a producer publishes a chunk: either it sees the
+                // flag and unparks us, or we see its chunk.
+                std::sync::atomic::fence(Ordering::SeqCst);
+                // Re-check after announcing, so a wake-up between the check and the park is
+                // not lost (unpark tokens are also sticky).
+                if !done() {
+                    std::thread::park_timeout(Duration::from_micros(200));
+                }
+                parked.store(false, Ordering::Relaxed);
+            }
+            Idle::Sleep => std::thread::sleep(Duration::from_micros(50)),
+        }
+    }
+    true
+}
+
+#[inline]
+fn prefetch(ptr: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching is a hint and never faults, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(ptr.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = ptr;
+}
+
+impl Pipeline<'_> {
+    fn fail(&self, error: SdrError) {
+        if let Ok(mut slot) = self.error.lock() {
+            slot.get_or_insert(error);
+        }
+        self.failed.store(true, Ordering::Release);
+    }
+
+    fn chunks(&self) -> usize {
+        self.cache.nodes().div_ceil(CHUNK_NODES)
+    }
+
+    /// Prefetches the parent labels of `node`, if it is a valid, sane entry.
+    fn prefetch_parents(&self, node: usize) {
+        if node >= self.cache.nodes() {
+            return;
+        }
+        let parents = self.cache.parents(node);
+        for &p in &parents[..BASE_DEGREE] {
+            if (p as usize) < self.cache.nodes() {
+                prefetch(self.current.ptr.wrapping_add(p as usize * NODE_SIZE));
+            }
+        }
+        if let Some(prev) = self.previous {
+            for &p in &parents[BASE_DEGREE..] {
+                if let Some(label) = prev.get(p as usize * NODE_SIZE..) {
+                    prefetch(label.as_ptr());
+                }
+            }
+        }
+    }
+
+    /// Producer `index` of `count`: prepares chunks `index, index + count, ...`.
+    fn produce(&self, index: usize, count: usize) {
+        let _guard = FailOnPanic(&self.failed);
+        for chunk in (index..self.chunks()).step_by(count) {
+            let free = wait_until(&self.failed, &self.hasher_parked, Idle::Sleep, || {
+                chunk < self.consumed.load(Ordering::Acquire) + RING_CHUNKS
+            });
+            if !free {
+                return;
+            }
+            let ring_chunk = chunk % RING_CHUNKS;
+            if !self.claim(chunk) {
+                // The hasher got there first and prepares this chunk itself.
+                continue;
+            }
+            let first = chunk * CHUNK_NODES;
+            let end = (first + CHUNK_NODES).min(self.cache.nodes());
+            // Read once per chunk: polling the hasher's counter per node would bounce its
+            // cache line between the cores on every label.
+            let labeled = self.labeled.load(Ordering::Acquire);
+            for node in first..end {
+                self.prefetch_parents(node + PREFETCH_AHEAD);
+                // SAFETY: this chunk's slots are ours until we publish it in `ready`.
+                let slot =
+                    unsafe { &mut *self.ring.slots[ring_chunk * CHUNK_NODES + node - first].get() };
+                if let Err(e) = self.prepare(node, labeled, slot) {
+                    self.fail(e);
+                    return;
+                }
+            }
+            self.ring.ready[ring_chunk].store(chunk + 1, Ordering::Release);
+            std::sync::atomic::fence(Ordering::SeqCst);
+            if self.hasher_parked.load(Ordering::Relaxed) {
+                self.hasher.unpark();
+            }
+        }
+    }
+
+    /// Claims `chunk` for whoever calls (a producer, or the hasher when the chunk is late).
+    /// Exactly one caller succeeds: the ring entry moves from its previous chunk to this one.
+    fn claim(&self, chunk: usize) -> bool {
+        let previous = if chunk >= RING_CHUNKS {
+            chunk - RING_CHUNKS + 1
+        } else {
+            0
+        };
+        self.ring.claimed[chunk % RING_CHUNKS]
+            .compare_exchange(previous, chunk + 1, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Writes node `node`'s header and the parent labels among the first `labeled` nodes.
+    fn prepare(&self, node: usize, labeled: usize, slot: &mut Slot) -> Result<()> {
+        slot.message[32..64].copy_from_slice(&header_tail(self.layer, node as u64));
+        slot.missing = 0;
+        if node == 0 {
+            return Ok(());
+        }
+        let parents = self.cache.parents(node);
+        self.cache.check_entry(node, &parents)?;
+        // The node's distinct parent labels, in cache order, then laid out in the message's
+        // slot order with a few block copies (see `parent_in_slot`).
+        let mut labels = [0u8; DEGREE * NODE_SIZE];
+        for k in 0..BASE_DEGREE {
+            let p = parents[k] as usize;
+            if p < labeled {
+                // SAFETY: p < labeled, so the hasher has written and published label p.
+                labels[k * NODE_SIZE..(k + 1) * NODE_SIZE]
+                    .copy_from_slice(unsafe { self.current.label(p) });
+            } else {
+                slot.missing |= 1 << k;
+            }
+        }
+        let body = &mut slot.message[64..MESSAGE_BYTES];
+        const BASE_BYTES: usize = BASE_DEGREE * NODE_SIZE;
+        const ALL_BYTES: usize = DEGREE * NODE_SIZE;
+        match self.previous {
+            Some(prev) => {
+                for k in BASE_DEGREE..DEGREE {
+                    // check_entry guarantees parents[k] < nodes.
+                    let start = parents[k] as usize * NODE_SIZE;
+                    labels[k * NODE_SIZE..(k + 1) * NODE_SIZE]
+                        .copy_from_slice(&prev[start..start + NODE_SIZE]);
+                }
+                // Parents 0..14 twice, then 0..8, then parent 8.
+                body[..ALL_BYTES].copy_from_slice(&labels);
+                body[ALL_BYTES..2 * ALL_BYTES].copy_from_slice(&labels);
+                body[2 * ALL_BYTES..2 * ALL_BYTES + 8 * NODE_SIZE]
+                    .copy_from_slice(&labels[..8 * NODE_SIZE]);
+                body[36 * NODE_SIZE..].copy_from_slice(&labels[8 * NODE_SIZE..9 * NODE_SIZE]);
+            }
+            None => {
+                // The six base parents six times, then parent 0.
+                for copy in body[..6 * BASE_BYTES].chunks_exact_mut(BASE_BYTES) {
+                    copy.copy_from_slice(&labels[..BASE_BYTES]);
+                }
+                body[36 * NODE_SIZE..].copy_from_slice(&labels[..NODE_SIZE]);
+            }
+        }
+        slot.base_parents.copy_from_slice(&parents[..BASE_DEGREE]);
+        Ok(())
+    }
+
+    /// The hashing thread: consumes every chunk in order.
+    fn hash(&self, replica_id: &[u8; 32], progress: &dyn Progress) {
+        let _guard = FailOnPanic(&self.failed);
+        let nodes = self.cache.nodes();
+        for chunk in 0..self.chunks() {
+            let ring_chunk = chunk % RING_CHUNKS;
+            let is_ready = || self.ring.ready[ring_chunk].load(Ordering::Acquire) == chunk + 1;
+            // A chunk no producer has started (its producer is slow or descheduled) is
+            // prepared here, node by node: the pipeline never waits for an idle producer, and
+            // on an oversubscribed machine it degrades to the single-threaded labeler.
+            let self_prepared = !is_ready() && self.claim(chunk);
+            if !self_prepared
+                && !wait_until(&self.failed, &self.hasher_parked, Idle::Park, is_ready)
+            {
+                return;
+            }
+            let first = chunk * CHUNK_NODES;
+            let end = (first + CHUNK_NODES).min(nodes);
+            for node in first..end {
+                // SAFETY: the chunk was published to us (or claimed by us), and producers
+                // wait for `consumed` before reusing it.
+                let slot =
+                    unsafe { &mut *self.ring.slots[ring_chunk * CHUNK_NODES + node - first].get() };
+                if !self_prepared && node + 1 < end {
+                    // The producer wrote the next message on its core: start moving it here
+                    // while this one is hashed, rather than stalling on it line by line.
+                    let next = self.ring.slots[ring_chunk * CHUNK_NODES + node + 1 - first].get();
+                    for line in (0..PADDED_BYTES).step_by(64) {
+                        prefetch(next.cast::<u8>().wrapping_add(line));
+                    }
+                }
+                if self_prepared {
+                    self.prefetch_parents(node + PREFETCH_AHEAD);
+                    // Every label below `node` exists, so nothing is left missing.
+                    if let Err(e) = self.prepare(node, node, slot) {
+                        self.fail(e);
+                        return;
+                    }
+                }
+                let mut state = SHA256_IV;
+                if node == 0 {
+                    // No parents: SHA-256 of the 64-byte header alone.
+                    let mut padded = [0u8; 128];
+                    padded[..32].copy_from_slice(replica_id);
+                    padded[32..64].copy_from_slice(&slot.message[32..64]);
+                    padded[64] = 0x80;
+                    padded[120..].copy_from_slice(&(64u64 * 8).to_be_bytes());
+                    compress(&mut state, &padded);
+                } else {
+                    let mut missing = slot.missing;
+                    while missing != 0 {
+                        let k = missing.trailing_zeros() as usize;
+                        missing &= missing - 1;
+                        // SAFETY: base parents precede the node (check_entry), so the hasher
+                        // has written them.
+                        let label = unsafe { self.current.label(slot.base_parents[k] as usize) };
+                        for &s in self.table.slots_of(k) {
+                            let at = 64 + s as usize * NODE_SIZE;
+                            slot.message[at..at + NODE_SIZE].copy_from_slice(label);
+                        }
+                    }
+                    compress(&mut state, &slot.message);
+                }
+                let mut label = digest_bytes(&state);
+                crate::replica::fr32_truncate(&mut label);
+                // SAFETY: only this thread writes, and `node` is published only below.
+                unsafe { self.current.write(node, &label) };
+                self.labeled.store(node + 1, Ordering::Release);
+            }
+            self.consumed.store(chunk + 1, Ordering::Release);
+            if end.is_multiple_of(PROGRESS_EVERY) || end == nodes {
+                progress.nodes_done(self.layer as usize, end);
+            }
+        }
+    }
+}
+
+pub(super) fn label_layer(
+    cache: &ParentCache,
+    replica_id: &[u8; 32],
+    layer: u32,
+    previous: Option<&[u8]>,
+    out: &mut [u8],
+    producers: usize,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let slots = (0..RING_CHUNKS * CHUNK_NODES)
+        .map(|_| {
+            let mut message = [0u8; PADDED_BYTES];
+            message[..32].copy_from_slice(replica_id);
+            // Padding of the 1248-byte message, the same for every node.
+            message[MESSAGE_BYTES] = 0x80;
+            message[PADDED_BYTES - 8..].copy_from_slice(&(MESSAGE_BYTES as u64 * 8).to_be_bytes());
+            UnsafeCell::new(Slot {
+                message,
+                base_parents: [0; BASE_DEGREE],
+                missing: 0,
+            })
+        })
+        .collect();
+    let pipeline = Pipeline {
+        cache,
+        layer,
+        previous,
+        current: SharedLayer {
+            ptr: out.as_mut_ptr(),
+            nodes: cache.nodes(),
+        },
+        ring: Ring {
+            slots,
+            claimed: (0..RING_CHUNKS)
+                .map(|_| Padded(AtomicUsize::new(0)))
+                .collect(),
+            ready: (0..RING_CHUNKS)
+                .map(|_| Padded(AtomicUsize::new(0)))
+                .collect(),
+        },
+        table: SlotTable::new(previous.is_some()),
+        labeled: Padded(AtomicUsize::new(0)),
+        consumed: Padded(AtomicUsize::new(0)),
+        failed: AtomicBool::new(false),
+        hasher_parked: AtomicBool::new(false),
+        hasher: std::thread::current(),
+        error: Mutex::new(None),
+    };
+    let panicked = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..producers)
+            .map(|i| {
+                let pipeline = &pipeline;
+                scope.spawn(move || pipeline.produce(i, producers))
+            })
+            .collect();
+        pipeline.hash(replica_id, progress);
+        handles
+            .into_iter()
+            .map(|h| h.join())
+            .fold(false, |any, r| any | r.is_err())
+    });
+    if let Some(error) = pipeline.error.lock().ok().and_then(|mut e| e.take()) {
+        return Err(error);
+    }
+    if panicked || pipeline.labeled.load(Ordering::Acquire) != cache.nodes() {
+        return Err(SdrError::WorkerPanicked);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::label::label_layers_in_memory;
+    use crate::{ApiVersion, Graph, Labeler, NoProgress, SectorSize};
+
+    /// Without producers the hasher claims and prepares every chunk itself: that fallback
+    /// path must give the reference labels too.
+    #[test]
+    fn hasher_alone_prepares_every_chunk() {
+        let size: SectorSize = "128KiB".parse().expect("size");
+        let graph = Graph::new(size, &[7; 32], ApiVersion::V1_1);
+        let cache = ParentCache::in_memory(&graph);
+        let replica = [0x21; 32];
+        let reference =
+            label_layers_in_memory(Labeler::Reference, &cache, &replica, 2).expect("reference");
+        let mut previous: Option<Vec<u8>> = None;
+        for (layer, expected) in reference.iter().enumerate() {
+            let mut out = vec![0u8; expected.len()];
+            label_layer(
+                &cache,
+                &replica,
+                layer as u32 + 1,
+                previous.as_deref(),
+                &mut out,
+                0,
+                &NoProgress,
+            )
+            .expect("label");
+            assert!(&out == expected, "layer {}", layer + 1);
+            previous = Some(out);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! Filecoin SDR (stacked DRG) sealing labels, byte-compatible with rust-fil-proofs.
+//!
+//! - [`Graph`]: the parent graph of a sector size, porep id and API version (6 base parents by
+//!   bucket sampling, 8 expander parents by a keyed Feistel permutation).
+//! - [`ParentCache`]: every node's 14 parents in Filecoin's cache file format and file name,
+//!   generated in parallel, memory-mapped, checked against Filecoin's published digests.
+//! - [`replica_id`]: the replica id Filecoin derives from prover, sector, ticket, comm_d, porep id.
+//! - [`label_layers_to_dir`] / [`label_layer`]: labels with the single-threaded
+//!   [`Labeler::Reference`] or the [`Labeler::Pipelined`] labeler; both write identical
+//!   `sc-02-data-layer-N.dat` files.
+
+mod cache;
+mod error;
+mod graph;
+mod label;
+mod porep;
+mod replica;
+
+pub mod bench;
+
+pub use cache::{ENTRY_BYTES, ParentCache, cache_file_name, published_digest};
+pub use error::{Result, SdrError};
+pub use graph::{BASE_DEGREE, DEGREE, EXP_DEGREE, Graph};
+pub use label::{
+    COMPRESSIONS_PER_LABEL, Labeler, LayerReport, NoProgress, Progress, label_layer,
+    label_layers_in_memory, label_layers_to_dir, layer_file_name,
+};
+pub use porep::{
+    ApiVersion, NODE_SIZE, PorepId, SectorSize, parse_hex, registered_porep_id, registered_proof_id,
+};
+pub use replica::{fr32_truncate, replica_id};
