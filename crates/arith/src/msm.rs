@@ -37,6 +37,9 @@ use bucket::{Pt, Term, Windows, Workspace, booth_digit};
 /// Number of terms below which an MSM runs sequentially on the calling thread.
 pub const PARALLEL_THRESHOLD: usize = 1 << 12;
 
+/// Classes with fewer terms than this skip the bucket engine (see `tiny_sum`).
+const TINY_THRESHOLD: usize = 32;
+
 /// Terms classified per rayon task when classifying in parallel.
 const CLASSIFY_CHUNK: usize = 1 << 13;
 
@@ -47,7 +50,35 @@ const MIN_RANGE: usize = 1 << 10;
 /// full projective addition and a conversion) costs this many.
 const BUCKET_COST: f64 = 4.0;
 
-/// A point whose scalar fits 64 bits after the signed classification (sign folded into the point).
+/// A term of a one-window class (±1, ≤ 10 bits): the base is read where it is sorted into its
+/// bucket, once, so it is not copied at classification.
+#[derive(Clone, Copy, Debug)]
+struct Narrow<'a, C> {
+    base: &'a C,
+    mag: u32,
+    neg: bool,
+}
+
+impl<C: CurveAffine> Term<C::Base> for Narrow<'_, C> {
+    #[inline]
+    fn point(&self) -> Pt<C::Base> {
+        // Identity bases are dropped at classification.
+        Pt::of(self.base)
+            .expect("msm: identity base reached a bucket")
+            .signed(self.neg)
+    }
+
+    #[inline]
+    fn digit(&self, windows: Windows, w: u32) -> i32 {
+        match windows {
+            Windows::Single { .. } => self.mag as i32,
+            Windows::Booth { c, .. } => booth_digit(&[u64::from(self.mag)], w, c),
+        }
+    }
+}
+
+/// A term of a multi-window class (≤ 32, ≤ 64 bits): read once per window, so the coordinates
+/// are extracted once at classification (sign folded in).
 #[derive(Clone, Copy, Debug)]
 struct Small<F> {
     pt: Pt<F>,
@@ -56,8 +87,8 @@ struct Small<F> {
 
 impl<F: Field> Term<F> for Small<F> {
     #[inline]
-    fn point(&self) -> &Pt<F> {
-        &self.pt
+    fn point(&self) -> Pt<F> {
+        self.pt
     }
 
     #[inline]
@@ -78,15 +109,15 @@ struct Full<F> {
 
 impl<F: Field> Term<F> for Full<F> {
     #[inline]
-    fn point(&self) -> &Pt<F> {
-        &self.pt
+    fn point(&self) -> Pt<F> {
+        self.pt
     }
 
     #[inline]
     fn digit(&self, windows: Windows, w: u32) -> i32 {
         match windows {
             Windows::Booth { c, .. } => booth_digit(&self.limbs, w, c),
-            // `plan` never gives one window to full-width scalars (see `candidates`).
+            // `plan` gives one window only to classes of at most 12 bits, never to this one.
             Windows::Single { bits } => {
                 debug_assert!(bits <= 16);
                 (self.limbs[0] & ((1 << bits) - 1)) as i32
@@ -95,71 +126,74 @@ impl<F: Field> Term<F> for Full<F> {
     }
 }
 
-/// Magnitude classes of small scalars, by the number of bits of the magnitude.
-const SMALL_CLASSES: [u32; 4] = [1, 10, 32, 64];
+/// Magnitude bounds (in bits) of the small classes: ±1 and ≤ 10 bits use [`Narrow`] terms,
+/// ≤ 32 and ≤ 64 bits use [`Small`] terms.
+const BINARY_BITS: u32 = 1;
+const NARROW_BITS: u32 = 10;
+const SMALL_BITS: [u32; 2] = [32, 64];
 
-/// Terms sorted by class.
-struct Classes<F> {
-    small: [Vec<Small<F>>; 4],
-    full: Vec<Full<F>>,
+/// The terms of one chunk of the input, by class.
+struct Classes<'a, C: CurveAffine> {
+    binary: Vec<Narrow<'a, C>>,
+    narrow: Vec<Narrow<'a, C>>,
+    small: [Vec<Small<C::Base>>; 2],
+    full: Vec<Full<C::Base>>,
 }
 
-impl<F> Classes<F> {
+impl<'a, C: CurveAffine> Classes<'a, C> {
     fn new() -> Self {
         Classes {
-            small: [Vec::new(), Vec::new(), Vec::new(), Vec::new()],
+            binary: Vec::new(),
+            narrow: Vec::new(),
+            small: [Vec::new(), Vec::new()],
             full: Vec::new(),
         }
     }
 
-    fn push_small(&mut self, pt: Pt<F>, mag: u64) {
+    /// Files `±mag · base` (`mag ≠ 0`, `base` not the identity) by the size of `mag`.
+    fn push(&mut self, base: &'a C, mag: u64, neg: bool) {
         debug_assert!(mag != 0);
         let bits = 64 - mag.leading_zeros();
-        let class = SMALL_CLASSES
-            .iter()
-            .position(|&b| bits <= b)
-            .unwrap_or(SMALL_CLASSES.len() - 1);
-        self.small[class].push(Small { pt, mag });
-    }
-
-    /// Concatenates per-chunk classifications.
-    fn concat(parts: Vec<Self>) -> Self {
-        let mut all = Classes::new();
-        for (i, v) in all.small.iter_mut().enumerate() {
-            v.reserve_exact(parts.iter().map(|p| p.small[i].len()).sum());
-        }
-        all.full
-            .reserve_exact(parts.iter().map(|p| p.full.len()).sum());
-        for p in parts {
-            for (dst, src) in all.small.iter_mut().zip(p.small) {
-                dst.extend(src);
+        if bits <= NARROW_BITS {
+            let t = Narrow {
+                base,
+                mag: mag as u32,
+                neg,
+            };
+            if bits <= BINARY_BITS {
+                self.binary.push(t);
+            } else {
+                self.narrow.push(t);
             }
-            all.full.extend(p.full);
+        } else if let Some(pt) = Pt::of(base) {
+            let class = usize::from(bits > SMALL_BITS[0]);
+            self.small[class].push(Small {
+                pt: pt.signed(neg),
+                mag,
+            });
         }
-        all
     }
 }
 
-/// Classifies the terms `0..n` in chunks, in parallel when `parallel`.
-fn classify_all<F: Send>(
+/// Classifies the terms `0..n` in chunks (in parallel when `parallel`); one `Classes` per chunk,
+/// kept apart: the class sums read them in place rather than after a concatenating copy.
+fn classify_all<'a, C: CurveAffine>(
     n: usize,
     parallel: bool,
-    classify: impl Fn(core::ops::Range<usize>, &mut Classes<F>) + Sync,
-) -> Classes<F> {
-    if parallel {
-        let parts: Vec<_> = (0..n.div_ceil(CLASSIFY_CHUNK))
-            .into_par_iter()
-            .map(|i| {
-                let mut c = Classes::new();
-                classify(i * CLASSIFY_CHUNK..n.min((i + 1) * CLASSIFY_CHUNK), &mut c);
-                c
-            })
-            .collect();
-        Classes::concat(parts)
-    } else {
+    classify: impl Fn(core::ops::Range<usize>, &mut Classes<'a, C>) + Sync,
+) -> Vec<Classes<'a, C>> {
+    let run = |range| {
         let mut c = Classes::new();
-        classify(0..n, &mut c);
+        classify(range, &mut c);
         c
+    };
+    if parallel {
+        (0..n.div_ceil(CLASSIFY_CHUNK))
+            .into_par_iter()
+            .map(|i| run(i * CLASSIFY_CHUNK..n.min((i + 1) * CLASSIFY_CHUNK)))
+            .collect()
+    } else {
+        vec![run(0..n)]
     }
 }
 
@@ -222,12 +256,11 @@ pub fn msm<C: CurveAffine>(scalars: &[C::Scalar], bases: &[C]) -> C::Curve {
         for (s, base) in scalars[range.clone()].iter().zip(&bases[range]) {
             let limbs = limbs_of(s.to_repr().as_ref());
             let len = bit_len(&limbs);
-            if len == 0 {
+            if len == 0 || bool::from(base.is_identity()) {
                 continue;
             }
-            let Some(pt) = Pt::of(base) else { continue };
             if len <= 64 {
-                out.push_small(pt, limbs[0]);
+                out.push(base, limbs[0], false);
                 continue;
             }
             let mut s_minus_one = limbs;
@@ -241,8 +274,8 @@ pub fn msm<C: CurveAffine>(scalars: &[C::Scalar], bases: &[C]) -> C::Curve {
             }
             let neg = sub_limbs(&p_minus_one, &s_minus_one);
             if bit_len(&neg) <= 64 {
-                out.push_small(pt.neg(), neg[0]);
-            } else {
+                out.push(base, neg[0], true);
+            } else if let Some(pt) = Pt::of(base) {
                 out.full.push(Full { pt, limbs });
             }
         }
@@ -269,11 +302,8 @@ pub fn msm_small<C: CurveAffine, T: Copy + Into<u64> + Sync>(
     let classes = classify_all(scalars.len(), parallel, |range, out| {
         for (&s, base) in scalars[range.clone()].iter().zip(&bases[range]) {
             let mag: u64 = s.into();
-            if mag == 0 {
-                continue;
-            }
-            if let Some(pt) = Pt::of(base) {
-                out.push_small(pt, mag);
+            if mag != 0 && !bool::from(base.is_identity()) {
+                out.push(base, mag, false);
             }
         }
     });
@@ -281,34 +311,66 @@ pub fn msm_small<C: CurveAffine, T: Copy + Into<u64> + Sync>(
 }
 
 fn sum_classes<C: CurveAffine>(
-    classes: &Classes<C::Base>,
+    chunks: &[Classes<'_, C>],
     full_bits: u32,
     parallel: bool,
 ) -> C::Curve {
-    let mut acc = C::Curve::identity();
-    for (terms, &bits) in classes.small.iter().zip(SMALL_CLASSES.iter()) {
-        acc += class_sum::<C, _>(terms, bits, parallel);
+    let binary: Vec<_> = chunks.iter().map(|c| &c.binary[..]).collect();
+    let narrow: Vec<_> = chunks.iter().map(|c| &c.narrow[..]).collect();
+    let mut acc = class_sum::<C, _>(&binary, BINARY_BITS, parallel);
+    acc += class_sum::<C, _>(&narrow, NARROW_BITS, parallel);
+    for (i, &bits) in SMALL_BITS.iter().enumerate() {
+        let small: Vec<_> = chunks.iter().map(|c| &c.small[i][..]).collect();
+        acc += class_sum::<C, _>(&small, bits, parallel);
     }
-    acc + class_sum::<C, _>(&classes.full, full_bits, parallel)
+    let full: Vec<_> = chunks.iter().map(|c| &c.full[..]).collect();
+    acc + class_sum::<C, _>(&full, full_bits, parallel)
 }
 
-/// Σ over `terms` (all of magnitude below `2^bits`) with windows chosen by `plan`.
-fn class_sum<C: CurveAffine, T: Term<C::Base>>(terms: &[T], bits: u32, parallel: bool) -> C::Curve {
-    if terms.is_empty() {
+/// Σ over the terms in `parts` (all of magnitude below `2^bits`) with windows chosen by `plan`.
+fn class_sum<C: CurveAffine, T: Term<C::Base>>(
+    parts: &[&[T]],
+    bits: u32,
+    parallel: bool,
+) -> C::Curve {
+    let n: usize = parts.iter().map(|p| p.len()).sum();
+    if n == 0 {
         return C::Curve::identity();
+    }
+    if n < TINY_THRESHOLD {
+        return tiny_sum::<C, T>(parts, bits);
     }
     let threads = if parallel {
         rayon::current_num_threads()
     } else {
         1
     };
-    let (windows, ranges) = plan(bits, terms.len(), threads);
-    let ranges: Vec<&[T]> = terms.chunks(terms.len().div_ceil(ranges)).collect();
+    let (windows, ranges) = plan(bits, n, threads);
+    // Group the parts into `ranges` runs of about equal length.
+    let target = n.div_ceil(ranges);
+    let mut groups: Vec<Vec<&[T]>> = Vec::with_capacity(ranges);
+    let mut current = Vec::new();
+    let mut len = 0;
+    for &p in parts.iter().filter(|p| !p.is_empty()) {
+        current.push(p);
+        len += p.len();
+        if len >= target {
+            groups.push(core::mem::take(&mut current));
+            len = 0;
+        }
+    }
+    if !current.is_empty() {
+        groups.push(current);
+    }
     let count = windows.count() as usize;
     let task = |ws: &mut Workspace<C::Base>, t: usize| {
-        ws.window_sum::<C, T>(ranges[t % ranges.len()], windows, (t / ranges.len()) as u32)
+        ws.window_sum::<C, T>(
+            &groups[t % groups.len()],
+            windows,
+            (t / groups.len()) as u32,
+        )
     };
-    let tasks = count * ranges.len();
+    let tasks = count * groups.len();
     let sums: Vec<C::Curve> = if threads > 1 && tasks > 1 {
         (0..tasks)
             .into_par_iter()
@@ -320,12 +382,56 @@ fn class_sum<C: CurveAffine, T: Term<C::Base>>(terms: &[T], bits: u32, parallel:
     };
     // Horner over the windows, from the most significant.
     let mut acc = C::Curve::identity();
-    for window in sums.chunks(ranges.len()).rev() {
+    for window in sums.chunks(groups.len()).rev() {
         for _ in 0..windows.shift() {
             acc = acc.double();
         }
         for s in window {
             acc += s;
+        }
+    }
+    acc
+}
+
+/// `Σ` for a class of fewer than [`TINY_THRESHOLD`] terms, in projective coordinates.
+///
+/// Batch-affine rounds of a handful of additions would each pay a whole field inversion, so
+/// tiny classes use Horner's rule over 4-bit Booth digits instead, with a table of the
+/// multiples `1·P ..= 8·P` of every point.
+fn tiny_sum<C: CurveAffine, T: Term<C::Base>>(parts: &[&[T]], bits: u32) -> C::Curve {
+    const C_TINY: u32 = 4;
+    let windows = Windows::Booth {
+        c: C_TINY,
+        count: (bits + 1).div_ceil(C_TINY),
+    };
+    // Digits never exceed the magnitude bound, so binary terms need only `P` and `2P`.
+    let table_len = (1usize << (C_TINY - 1)).min(1 << bits.min(8));
+    let terms: Vec<(&T, Vec<C::Curve>)> = parts
+        .iter()
+        .flat_map(|p| p.iter())
+        .map(|t| {
+            let p = t.point().to_affine::<C>().to_curve();
+            let mut table = Vec::with_capacity(table_len);
+            table.push(p);
+            for i in 1..table_len {
+                table.push(table[i - 1] + p);
+            }
+            (t, table)
+        })
+        .collect();
+    let mut acc = C::Curve::identity();
+    for w in (0..windows.count()).rev() {
+        for _ in 0..C_TINY {
+            acc = acc.double();
+        }
+        for (t, table) in &terms {
+            let d = t.digit(windows, w);
+            let m = d.unsigned_abs() as usize;
+            if d > 0 {
+                acc += table[m - 1];
+            } else if d < 0 {
+                acc -= table[m - 1];
+            }
         }
     }
     acc

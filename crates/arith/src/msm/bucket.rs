@@ -126,7 +126,7 @@ pub(super) fn booth_digit(limbs: &[u64], w: u32, c: u32) -> i32 {
 
 /// A term of a class: a point (sign already applied) and a scalar the windows read digits from.
 pub(super) trait Term<F>: Sync {
-    fn point(&self) -> &Pt<F>;
+    fn point(&self) -> Pt<F>;
     fn digit(&self, windows: Windows, w: u32) -> i32;
 }
 
@@ -194,7 +194,7 @@ fn batch_invert<F: Field>(values: &mut [F], prefix: &mut Vec<F>) {
 impl<F: Field> Workspace<F> {
     /// `Σ_b (b+1) · bucket_b` for window `w` of `terms`, where bucket `b` collects the points
     /// whose digit has magnitude `b+1`.
-    pub(super) fn window_sum<C, T>(&mut self, terms: &[T], windows: Windows, w: u32) -> C::Curve
+    pub(super) fn window_sum<C, T>(&mut self, parts: &[&[T]], windows: Windows, w: u32) -> C::Curve
     where
         C: CurveAffine<Base = F>,
         T: Term<F>,
@@ -204,14 +204,27 @@ impl<F: Field> Workspace<F> {
         self.bucket.resize(buckets, Pt::default());
         self.full.clear();
         self.full.resize(buckets, false);
-        for sub in terms.chunks(sub_chunk_len(buckets)) {
-            self.accumulate(sub, windows, w);
+        // Cut the parts into sub-chunks of about `sub_chunk_len` terms each.
+        let sub = sub_chunk_len(buckets);
+        let mut batch: Vec<&[T]> = Vec::new();
+        let mut len = 0;
+        for part in parts {
+            for piece in part.chunks(sub) {
+                if len + piece.len() > sub {
+                    self.accumulate(&batch, windows, w);
+                    batch.clear();
+                    len = 0;
+                }
+                batch.push(piece);
+                len += piece.len();
+            }
         }
+        self.accumulate(&batch, windows, w);
         self.reduce::<C>()
     }
 
-    /// Adds the points of `terms` into the buckets for window `w`.
-    fn accumulate<T: Term<F>>(&mut self, terms: &[T], windows: Windows, w: u32) {
+    /// Adds the points of the terms in `parts` into the buckets for window `w`.
+    fn accumulate<T: Term<F>>(&mut self, parts: &[&[T]], windows: Windows, w: u32) {
         let buckets = self.bucket.len();
         // Count the points of every bucket: the bucket's current sum plus the new points.
         self.start.clear();
@@ -220,7 +233,7 @@ impl<F: Field> Workspace<F> {
             self.start[b + 1] = full as u32;
         }
         self.digit.clear();
-        for t in terms {
+        for t in parts.iter().flat_map(|p| p.iter()) {
             let d = t.digit(windows, w);
             debug_assert!(d.unsigned_abs() as usize <= buckets);
             self.digit.push(d);
@@ -243,7 +256,7 @@ impl<F: Field> Workspace<F> {
                 self.full[b] = false;
             }
         }
-        for (t, &d) in terms.iter().zip(self.digit.iter()) {
+        for (t, &d) in parts.iter().flat_map(|p| p.iter()).zip(self.digit.iter()) {
             if d != 0 {
                 let b = d.unsigned_abs() as usize - 1;
                 self.pts[self.start[b] as usize] = t.point().signed(d < 0);
