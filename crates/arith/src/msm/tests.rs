@@ -199,6 +199,38 @@ fn check_small<Y: CycleCurve>(seed: u64) {
     }
 }
 
+fn check_small_signed<Y: CycleCurve>(seed: u64) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let all_bases = bases::<AffineOf<Y>>(&mut rng, SIZES[SIZES.len() - 1]);
+    let field = |v: i64| -> ScalarOf<Y> {
+        let m = ScalarOf::<Y>::from(v.unsigned_abs());
+        if v < 0 { -m } else { m }
+    };
+    for n in SIZES {
+        let b = &all_bases[..n];
+        // Every size class and both signs, zeros and i64::MIN included.
+        let v: Vec<i64> = (0..n)
+            .map(|i| match i % 50 {
+                0 => 0,
+                1 => i64::MIN,
+                _ => rng.r#gen::<i64>() >> rng.gen_range(0..64),
+            })
+            .collect();
+        let f: Vec<ScalarOf<Y>> = v.iter().map(|&x| field(x)).collect();
+        assert_eq!(msm_small_signed(&v, b), naive(&f, b), "i64 n {n}");
+        assert_eq!(msm_small_signed(&v, b), msm(&f, b), "i64 vs msm n {n}");
+        let v8: Vec<i8> = (0..n).map(|_| rng.r#gen()).collect();
+        let f: Vec<ScalarOf<Y>> = v8.iter().map(|&x| field(x.into())).collect();
+        assert_eq!(msm_small_signed(&v8, b), naive(&f, b), "i8 n {n}");
+    }
+}
+
+#[test]
+fn msm_small_signed_equals_naive() {
+    check_small_signed::<Pallas>(7);
+    check_small_signed::<Vesta>(8);
+}
+
 #[test]
 fn msm_small_equals_naive() {
     check_small::<Pallas>(5);
