@@ -55,7 +55,7 @@ pub const PARALLEL_THRESHOLD: usize = 1 << 12;
 const TINY_THRESHOLD: usize = 32;
 
 /// Terms classified per rayon task when classifying in parallel.
-const CLASSIFY_CHUNK: usize = 1 << 13;
+const CLASSIFY_CHUNK: usize = 1 << 10;
 
 /// Fewest terms worth a task of their own (below this the per-task bucket reduction dominates).
 const MIN_RANGE: usize = 1 << 10;
@@ -201,13 +201,18 @@ fn classify_all<'a, C: CurveAffine>(
         classify(range, &mut c);
         c
     };
+    // Chunked on both paths, so no class vector grows with the MSM: a prover calling this every
+    // step allocates chunk-sized pieces, never one of the circuit's size.
+    let chunk = |i: usize| i * CLASSIFY_CHUNK..n.min((i + 1) * CLASSIFY_CHUNK);
     if parallel {
         (0..n.div_ceil(CLASSIFY_CHUNK))
             .into_par_iter()
-            .map(|i| run(i * CLASSIFY_CHUNK..n.min((i + 1) * CLASSIFY_CHUNK)))
+            .map(|i| run(chunk(i)))
             .collect()
     } else {
-        vec![run(0..n)]
+        (0..n.div_ceil(CLASSIFY_CHUNK))
+            .map(|i| run(chunk(i)))
+            .collect()
     }
 }
 
@@ -370,6 +375,27 @@ fn sum_classes<C: CurveAffine>(
     acc + class_sum::<C, _>(&full, full_bits, parallel)
 }
 
+thread_local! {
+    /// Bucket-engine workspaces kept between calls, at most one per field type per thread.
+    static WORKSPACES: core::cell::RefCell<Vec<Box<dyn core::any::Any>>> =
+        const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's workspace for field `F`, created on first use and kept after it:
+/// the buckets of a large MSM are allocated once per thread, not once per call, so a prover that
+/// commits every step does not allocate circuit-sized buffers every step.
+fn with_workspace<F: Field, R>(f: impl FnOnce(&mut Workspace<F>) -> R) -> R {
+    let taken = WORKSPACES.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        let i = pool.iter().position(|w| w.is::<Workspace<F>>())?;
+        pool.swap_remove(i).downcast::<Workspace<F>>().ok()
+    });
+    let mut ws = taken.unwrap_or_default();
+    let out = f(&mut ws);
+    WORKSPACES.with(|pool| pool.borrow_mut().push(ws));
+    out
+}
+
 /// Σ over the terms in `parts` (all of magnitude below `2^bits`) with windows chosen by `plan`.
 fn class_sum<C: CurveAffine, T: Term<C::Base>>(
     parts: &[&[T]],
@@ -417,11 +443,10 @@ fn class_sum<C: CurveAffine, T: Term<C::Base>>(
     let sums: Vec<C::Curve> = if threads > 1 && tasks > 1 {
         (0..tasks)
             .into_par_iter()
-            .map_init(Workspace::default, task)
+            .map(|t| with_workspace(|ws| task(ws, t)))
             .collect()
     } else {
-        let mut ws = Workspace::default();
-        (0..tasks).map(|t| task(&mut ws, t)).collect()
+        with_workspace(|ws| (0..tasks).map(|t| task(ws, t)).collect())
     };
     // Horner over the windows, from the most significant.
     let mut acc = C::Curve::identity();

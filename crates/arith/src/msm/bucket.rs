@@ -206,6 +206,14 @@ impl<F: Field> Workspace<F> {
         self.full.resize(buckets, false);
         // Cut the parts into sub-chunks of about `sub_chunk_len` terms each.
         let sub = sub_chunk_len(buckets);
+        // Size the scratch for the largest sub-chunk now: a workspace kept across calls then
+        // reaches its final size on first use instead of growing by doubling later.
+        let points = sub + buckets;
+        self.pts.reserve(points.saturating_sub(self.pts.len()));
+        self.den
+            .reserve((points / 2).saturating_sub(self.den.len()));
+        self.prefix
+            .reserve((points / 2).saturating_sub(self.prefix.len()));
         let mut batch: Vec<&[T]> = Vec::new();
         let mut len = 0;
         for part in parts {
