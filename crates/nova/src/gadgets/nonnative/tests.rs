@@ -1,5 +1,5 @@
 use super::*;
-use bellpepper_core::{Index, Variable, test_cs::TestConstraintSystem};
+use bellpepper_core::test_cs::TestConstraintSystem;
 use ff::Field;
 use halo2curves::pasta::{Fp, Fq};
 use rand::{Rng, SeedableRng, rngs::StdRng};
@@ -351,109 +351,47 @@ fn field_conversions_round_trip() {
     );
 }
 
-/// A constraint system that, like a shape extractor, never evaluates a value closure: it counts
-/// variables, constraints and nonzero coefficients.
-#[derive(Default)]
-struct ShapeOnly {
-    aux: usize,
-    constraints: usize,
-    nonzeros: [usize; 3],
-}
-
-impl<F: PrimeField> ConstraintSystem<F> for ShapeOnly {
-    type Root = Self;
-
-    fn alloc<V, A, AR>(&mut self, _: A, _: V) -> Result<Variable, SynthesisError>
-    where
-        V: FnOnce() -> Result<F, SynthesisError>,
-        A: FnOnce() -> AR,
-        AR: Into<String>,
-    {
-        self.aux += 1;
-        Ok(Variable::new_unchecked(Index::Aux(self.aux - 1)))
-    }
-
-    fn alloc_input<V, A, AR>(&mut self, _: A, _: V) -> Result<Variable, SynthesisError>
-    where
-        V: FnOnce() -> Result<F, SynthesisError>,
-        A: FnOnce() -> AR,
-        AR: Into<String>,
-    {
-        unreachable!("the gadget allocates no public inputs")
-    }
-
-    fn enforce<A, AR, LA, LB, LC>(&mut self, _: A, a: LA, b: LB, c: LC)
-    where
-        A: FnOnce() -> AR,
-        AR: Into<String>,
-        LA: FnOnce(LinearCombination<F>) -> LinearCombination<F>,
-        LB: FnOnce(LinearCombination<F>) -> LinearCombination<F>,
-        LC: FnOnce(LinearCombination<F>) -> LinearCombination<F>,
-    {
-        let rows = [
-            a(LinearCombination::zero()),
-            b(LinearCombination::zero()),
-            c(LinearCombination::zero()),
-        ];
-        for (count, row) in self.nonzeros.iter_mut().zip(&rows) {
-            *count += row
-                .iter()
-                .filter(|(_, coeff)| !bool::from(coeff.is_zero()))
-                .count();
-        }
-        self.constraints += 1;
-    }
-
-    fn push_namespace<NR, N>(&mut self, _: N)
-    where
-        NR: Into<String>,
-        N: FnOnce() -> NR,
-    {
-    }
-
-    fn pop_namespace(&mut self) {}
-
-    fn get_root(&mut self) -> &mut Self::Root {
-        self
-    }
-}
-
 /// The shape (what setup sees) has no witness: every gadget must synthesize without values, with
 /// the same constraints as with them.
 #[test]
 fn fold_synthesizes_without_a_witness() {
-    let mut cs = ShapeOnly::default();
-    let x_running =
-        BigNat::<Fq>::alloc_field_element::<Fp, _>(cs.namespace(|| "x_running"), None).unwrap();
-    let num = AllocatedNum::<Fq>::alloc(cs.namespace(|| "num"), || {
-        Err(SynthesisError::AssignmentMissing)
-    })
-    .unwrap();
-    let x_fresh = BigNat::from_num(cs.namespace(|| "x_fresh"), &num).unwrap();
-    let r_bits: Vec<Boolean> = (0..128)
-        .map(|i| {
-            AllocatedBit::alloc::<Fq, _>(cs.namespace(|| format!("r bit {i}")), None)
-                .unwrap()
-                .into()
+    // Shapes with and without the fold, extracted by the R1CS layer's ShapeCs, which never
+    // evaluates a value closure; their difference is the fold's cost.
+    let build = |with_fold: bool| {
+        origami_r1cs::R1csShape::<Fq>::from_fn(|cs| {
+            let x_running =
+                BigNat::<Fq>::alloc_field_element::<Fp, _>(cs.namespace(|| "x_running"), None)?;
+            let num = AllocatedNum::<Fq>::alloc(cs.namespace(|| "num"), || {
+                Err(SynthesisError::AssignmentMissing)
+            })?;
+            let x_fresh = BigNat::from_num(cs.namespace(|| "x_fresh"), &num)?;
+            let r_bits = (0..128)
+                .map(|i| {
+                    AllocatedBit::alloc::<Fq, _>(cs.namespace(|| format!("r bit {i}")), None)
+                        .map(Boolean::from)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let r = BigNat::<Fq>::from_bits(cs.namespace(|| "r"), &r_bits);
+            if with_fold {
+                let modulus = modulus_of::<Fp>();
+                let folded = fold_mod(cs.namespace(|| "fold"), &x_running, &x_fresh, &r, &modulus)?;
+                assert_eq!(folded.value(), None);
+            }
+            Ok(())
         })
-        .collect();
-    let r = BigNat::<Fq>::from_bits(cs.namespace(|| "r"), &r_bits);
-    let before = <ShapeOnly as ConstraintSystem<Fq>>::get_root(&mut cs).constraints;
-    let before_nonzeros = cs.nonzeros;
-    let folded = fold_mod(
-        cs.namespace(|| "fold"),
-        &x_running,
-        &x_fresh,
-        &r,
-        &modulus_of::<Fp>(),
-    )
-    .unwrap();
-    assert_eq!(folded.value(), None);
-    assert_eq!(cs.constraints - before, 568);
-    let nonzeros: Vec<usize> = (0..3)
-        .map(|i| cs.nonzeros[i] - before_nonzeros[i])
-        .collect();
+        .unwrap()
+    };
+    let (before, after) = (build(false), build(true));
+    assert_eq!(after.num_cons() - before.num_cons(), 568);
+    let nnz = |s: &origami_r1cs::R1csShape<Fq>| {
+        let (a, b, c) = s.matrices();
+        [a.nnz(), b.nnz(), c.nnz()]
+    };
+    let (n0, n1) = (nnz(&before), nnz(&after));
     // The density of one fold (A, B, C): limbs are sums of their bits, so the product and carry
     // rows are wide; a change here is a change of cost.
-    assert_eq!(nonzeros, vec![1860, 1644, 1168]);
+    assert_eq!(
+        [n1[0] - n0[0], n1[1] - n0[1], n1[2] - n0[2]],
+        [1860, 1644, 1168]
+    );
 }
