@@ -22,8 +22,8 @@ pub use cache::{ENTRY_BYTES, ParentCache, cache_file_name, published_digest};
 pub use error::{Result, SdrError};
 pub use graph::{BASE_DEGREE, DEGREE, EXP_DEGREE, Graph};
 pub use label::{
-    COMPRESSIONS_PER_LABEL, Labeler, LayerReport, NoProgress, Progress, label_layer,
-    label_layers_in_memory, label_layers_to_dir, layer_file_name,
+    COMPRESSIONS_PER_LABEL, Labeler, LayerReport, NoProgress, Progress, check_output_dir,
+    label_layer, label_layers_in_memory, label_layers_to_dir, layer_file_name,
 };
 pub use porep::{
     ApiVersion, NODE_SIZE, PorepId, SectorSize, parse_hex, registered_porep_id, registered_proof_id,

@@ -26,6 +26,10 @@ fn pipelined_equals_reference_on_random_ids() {
         ("32KiB", ApiVersion::V1_1, 3, 3),
         ("64KiB", ApiVersion::V1_0, 2, 4),
         ("256KiB", ApiVersion::V1_1, 2, 2),
+        // More producers than cores: producers lag, the hasher takes chunks over or prepares
+        // them in its own message while a producer is still writing them.
+        ("512KiB", ApiVersion::V1_1, 2, 5),
+        ("128KiB", ApiVersion::V1_0, 3, 8),
     ];
     for (sector, version, layers, threads) in cases {
         let mut porep_id = [0u8; 32];

@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use origami_sdr::{
     ApiVersion, Graph, Labeler, ParentCache, PorepId, Progress, SdrError, SectorSize,
-    label_layers_to_dir, parse_hex, registered_porep_id,
+    check_output_dir, label_layers_to_dir, parse_hex, registered_porep_id,
 };
 
 #[derive(Args)]
@@ -236,6 +236,8 @@ fn label(args: LabelArgs) -> anyhow::Result<()> {
     let cache_dir = args
         .parent_cache_dir
         .unwrap_or_else(default_parent_cache_dir);
+    // Refuse a non-empty output directory before spending time on the parent cache.
+    check_output_dir(&args.out)?;
     let graph = Graph::new(args.sector_size, &porep_id, version);
     eprintln!(
         "labeling a {} sector ({} nodes, graph {version}, porep id {}) with {layers} layers, {}",

@@ -269,9 +269,12 @@ fn write_layer_file(
     result
 }
 
-/// Creates `dir` if needed; fails if it holds anything.
-fn ensure_empty_dir(dir: &Path) -> Result<()> {
-    fs::create_dir_all(dir).map_err(SdrError::io("creating directory", dir))?;
+/// Checks that `dir` can receive layer files: it is absent, or an empty directory. Callers
+/// may check this before expensive work (a parent cache) that would otherwise be wasted.
+pub fn check_output_dir(dir: &Path) -> Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
     let mut entries = fs::read_dir(dir).map_err(SdrError::io("listing", dir))?;
     if let Some(entry) = entries.next() {
         let entry = entry.map_err(SdrError::io("listing", dir))?;
@@ -281,6 +284,12 @@ fn ensure_empty_dir(dir: &Path) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Creates `dir` if needed; fails if it holds anything.
+fn ensure_empty_dir(dir: &Path) -> Result<()> {
+    check_output_dir(dir)?;
+    fs::create_dir_all(dir).map_err(SdrError::io("creating directory", dir))
 }
 
 #[cfg(test)]

@@ -8,24 +8,25 @@
 //! missing (at least the predecessor) are recorded in a bit mask, and the hasher copies them in
 //! from the layer it is writing just before it compresses the message.
 //!
-//! Synchronisation: the ring holds `RING_CHUNKS` chunks of `CHUNK_NODES` messages. Producers take
-//! chunks round-robin. A producer may fill chunk `c` once the hasher has consumed chunk
-//! `c - RING_CHUNKS` (`consumed`); it claims the chunk (`claimed`, a compare-and-swap) and
-//! publishes it through `ready[c % RING_CHUNKS] = c + 1`. When the hasher reaches a chunk that
-//! no producer has claimed yet, it claims and prepares that chunk itself.
+//! Synchronisation: the ring holds `RING_CHUNKS` chunks of `CHUNK_NODES` messages, and each
+//! ring entry has a `state`: which chunk it holds and whether that chunk is claimed by a producer,
+//! ready, or taken over by the hasher. Producers take chunks round-robin. A producer may claim
+//! chunk `c` (a compare-and-swap on its state) once the hasher has consumed chunk
+//! `c - RING_CHUNKS` (`consumed`) and that chunk's writer has finished; it publishes the chunk
+//! by setting its state to ready. The hasher never waits for a producer: a chunk nobody has
+//! claimed it takes over and prepares in place; a chunk a producer is still writing (say, one
+//! the scheduler has just taken off its core) it prepares node by node in a private message,
+//! switching to the ring as soon as the chunk turns ready. On an oversubscribed machine the
+//! pipeline therefore degrades to a single-threaded labeler instead of stalling.
 //! The hasher publishes each label through `labeled` (the number of labels written) after
 //! writing it; producers only read labels of nodes below the value they loaded (once per
 //! chunk, so that the counter's cache line does not bounce between cores on every label).
-//!
-//! Waiting: both sides spin briefly. Then the hasher parks (a producer that publishes a chunk
-//! unparks it) and a producer whose ring is full sleeps 50 µs; on a machine with more runnable
-//! threads than cores, spinning longer would take the core the other side needs.
+//! A producer whose ring is full spins briefly, then sleeps 50 µs.
 
 use std::cell::UnsafeCell;
 use std::hint::spin_loop;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::thread::Thread;
 use std::time::Duration;
 
 use sha2::digest::consts::U64;
@@ -101,15 +102,40 @@ impl std::ops::Deref for Padded {
 /// The ring of prepared messages; see the module documentation for who may touch which slot.
 struct Ring {
     slots: Box<[UnsafeCell<Slot>]>,
-    /// `c + 1` once chunk `c` has been claimed for preparation (see `Pipeline::claim`).
-    claimed: Box<[Padded]>,
-    /// `c + 1` once a producer has prepared chunk `c`.
-    ready: Box<[Padded]>,
+    /// Per ring entry: [`UNUSED`] or a [`chunk_state`] value.
+    state: Box<[Padded]>,
 }
 
-// SAFETY: slots are handed between threads through `ready` / `consumed` (release/acquire), so
-// each slot has one user at a time.
+// SAFETY: slots are handed between threads through `state` and `consumed` (release/acquire),
+// so each slot has one writer at a time and is never read while written.
 unsafe impl Sync for Ring {}
+
+/// State of a ring entry that has never held a chunk.
+const UNUSED: usize = 0;
+/// A producer is writing the chunk.
+const CLAIMED: usize = 1;
+/// The chunk's messages are complete.
+const READY: usize = 2;
+/// The hasher took the chunk over (no producer touches it).
+const TAKEN: usize = 3;
+
+/// Encodes "chunk `chunk` is in phase `phase`" for a ring entry's state.
+#[inline]
+const fn chunk_state(chunk: usize, phase: usize) -> usize {
+    (chunk + 1) * 4 + phase
+}
+
+/// Whether a ring entry in state `current` may be claimed for `chunk`: it never held a chunk,
+/// or it holds an earlier chunk that is complete or was taken over by the hasher (a chunk the
+/// hasher passed while its producer lagged may never have been written at all).
+#[inline]
+fn entry_free_for(chunk: usize, current: usize) -> bool {
+    if current == UNUSED {
+        return true;
+    }
+    let (held, phase) = (current / 4 - 1, current % 4);
+    held < chunk && (phase == READY || phase == TAKEN)
+}
 
 /// The layer being written, shared by the hasher (writes label `v`, then publishes `v + 1` in
 /// `labeled`) and the producers (read only labels below a published `labeled`).
@@ -181,9 +207,6 @@ struct Pipeline<'a> {
     labeled: Padded,
     consumed: Padded,
     failed: AtomicBool,
-    /// Set while the hasher is parked waiting for a chunk; producers then unpark it.
-    hasher_parked: AtomicBool,
-    hasher: Thread,
     error: Mutex<Option<SdrError>>,
 }
 
@@ -197,50 +220,20 @@ impl Drop for FailOnPanic<'_> {
     }
 }
 
-/// How a waiting thread passes the time once spinning did not help.
-#[derive(Clone, Copy)]
-enum Idle {
-    /// Park until another thread unparks us (or a short timeout), announcing it in the flag.
-    Park,
-    /// Sleep briefly: producers that are far enough ahead lose nothing by it.
-    Sleep,
-}
-
-/// Spins briefly, then parks or sleeps, until `done()` holds; false if the pipeline failed.
-///
-/// On a machine with more runnable threads than cores, a spinning hasher can hold the core
-/// that its producer needs, so waiting ends in a real block rather than `yield_now`.
+/// Spins briefly, then sleeps in 50 µs steps, until `done()` holds; false if the pipeline
+/// failed meanwhile. Only producers wait, and only when they are a whole ring ahead.
 #[inline]
-fn wait_until(
-    failed: &AtomicBool,
-    parked: &AtomicBool,
-    idle: Idle,
-    mut done: impl FnMut() -> bool,
-) -> bool {
+fn wait_until(failed: &AtomicBool, mut done: impl FnMut() -> bool) -> bool {
     let mut spins = 0u32;
     while !done() {
         if failed.load(Ordering::Acquire) {
             return false;
         }
-        if spins < 2048 {
+        if spins < 256 {
             spins += 1;
             spin_loop();
-            continue;
-        }
-        match idle {
-            Idle::Park => {
-                parked.store(true, Ordering::Relaxed);
-                // Pairs with the fence after a producer publishes a chunk: either it sees the
-                // flag and unparks us, or we see its chunk.
-                std::sync::atomic::fence(Ordering::SeqCst);
-                // Re-check after announcing, so a wake-up between the check and the park is
-                // not lost (unpark tokens are also sticky).
-                if !done() {
-                    std::thread::park_timeout(Duration::from_micros(200));
-                }
-                parked.store(false, Ordering::Relaxed);
-            }
-            Idle::Sleep => std::thread::sleep(Duration::from_micros(50)),
+        } else {
+            std::thread::sleep(Duration::from_micros(50));
         }
     }
     true
@@ -293,15 +286,24 @@ impl Pipeline<'_> {
     fn produce(&self, index: usize, count: usize) {
         let _guard = FailOnPanic(&self.failed);
         for chunk in (index..self.chunks()).step_by(count) {
-            let free = wait_until(&self.failed, &self.hasher_parked, Idle::Sleep, || {
-                chunk < self.consumed.load(Ordering::Acquire) + RING_CHUNKS
+            let ring_chunk = chunk % RING_CHUNKS;
+            let state = &self.ring.state[ring_chunk];
+            // Wait until the hasher is done with the chunk this entry held and its writer has
+            // finished; skip the chunk if the hasher has got to it first.
+            let mut skip = false;
+            let go = wait_until(&self.failed, || {
+                let consumed = self.consumed.load(Ordering::Acquire);
+                let current = state.load(Ordering::Acquire);
+                if consumed > chunk || current == chunk_state(chunk, TAKEN) {
+                    skip = true;
+                    return true;
+                }
+                entry_free_for(chunk, current) && chunk < consumed + RING_CHUNKS
             });
-            if !free {
+            if !go {
                 return;
             }
-            let ring_chunk = chunk % RING_CHUNKS;
-            if !self.claim(chunk) {
-                // The hasher got there first and prepares this chunk itself.
+            if skip || !self.claim(chunk, CLAIMED) {
                 continue;
             }
             let first = chunk * CHUNK_NODES;
@@ -311,7 +313,7 @@ impl Pipeline<'_> {
             let labeled = self.labeled.load(Ordering::Acquire);
             for node in first..end {
                 self.prefetch_parents(node + PREFETCH_AHEAD);
-                // SAFETY: this chunk's slots are ours until we publish it in `ready`.
+                // SAFETY: the chunk is claimed by us; nobody reads it before it is ready.
                 let slot =
                     unsafe { &mut *self.ring.slots[ring_chunk * CHUNK_NODES + node - first].get() };
                 if let Err(e) = self.prepare(node, labeled, slot) {
@@ -319,25 +321,25 @@ impl Pipeline<'_> {
                     return;
                 }
             }
-            self.ring.ready[ring_chunk].store(chunk + 1, Ordering::Release);
-            std::sync::atomic::fence(Ordering::SeqCst);
-            if self.hasher_parked.load(Ordering::Relaxed) {
-                self.hasher.unpark();
-            }
+            state.store(chunk_state(chunk, READY), Ordering::Release);
         }
     }
 
-    /// Claims `chunk` for whoever calls (a producer, or the hasher when the chunk is late).
-    /// Exactly one caller succeeds: the ring entry moves from its previous chunk to this one.
-    fn claim(&self, chunk: usize) -> bool {
-        let previous = if chunk >= RING_CHUNKS {
-            chunk - RING_CHUNKS + 1
-        } else {
-            0
-        };
-        self.ring.claimed[chunk % RING_CHUNKS]
-            .compare_exchange(previous, chunk + 1, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
+    /// Moves `chunk`'s ring entry from "free" to `phase` (CLAIMED for a producer, TAKEN for
+    /// the hasher). At most one caller succeeds. Callers know the hasher is done with the
+    /// entry's earlier chunk (producers check `consumed`; the hasher has passed it).
+    fn claim(&self, chunk: usize, phase: usize) -> bool {
+        let state = &self.ring.state[chunk % RING_CHUNKS];
+        let current = state.load(Ordering::Acquire);
+        entry_free_for(chunk, current)
+            && state
+                .compare_exchange(
+                    current,
+                    chunk_state(chunk, phase),
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                )
+                .is_ok()
     }
 
     /// Writes node `node`'s header and the parent labels among the first `labeled` nodes.
@@ -396,66 +398,58 @@ impl Pipeline<'_> {
     fn hash(&self, replica_id: &[u8; 32], progress: &dyn Progress) {
         let _guard = FailOnPanic(&self.failed);
         let nodes = self.cache.nodes();
+        // Where the hasher prepares a node whose chunk a producer is still writing.
+        let mut scratch = Box::new(new_slot(replica_id));
         for chunk in 0..self.chunks() {
             let ring_chunk = chunk % RING_CHUNKS;
-            let is_ready = || self.ring.ready[ring_chunk].load(Ordering::Acquire) == chunk + 1;
-            // A chunk no producer has started (its producer is slow or descheduled) is
-            // prepared here, node by node: the pipeline never waits for an idle producer, and
-            // on an oversubscribed machine it degrades to the single-threaded labeler.
-            let self_prepared = !is_ready() && self.claim(chunk);
-            if !self_prepared
-                && !wait_until(&self.failed, &self.hasher_parked, Idle::Park, is_ready)
-            {
-                return;
-            }
+            let state = &self.ring.state[ring_chunk];
+            let ready = chunk_state(chunk, READY);
+            let mut source = if state.load(Ordering::Acquire) == ready {
+                Source::Ring
+            } else if self.claim(chunk, TAKEN) {
+                Source::Taken
+            } else {
+                Source::Scratch
+            };
             let first = chunk * CHUNK_NODES;
             let end = (first + CHUNK_NODES).min(nodes);
             for node in first..end {
-                // SAFETY: the chunk was published to us (or claimed by us), and producers
-                // wait for `consumed` before reusing it.
-                let slot =
-                    unsafe { &mut *self.ring.slots[ring_chunk * CHUNK_NODES + node - first].get() };
-                if !self_prepared && node + 1 < end {
-                    // The producer wrote the next message on its core: start moving it here
-                    // while this one is hashed, rather than stalling on it line by line.
-                    let next = self.ring.slots[ring_chunk * CHUNK_NODES + node + 1 - first].get();
-                    for line in (0..PADDED_BYTES).step_by(64) {
-                        prefetch(next.cast::<u8>().wrapping_add(line));
-                    }
+                if source == Source::Scratch && state.load(Ordering::Acquire) == ready {
+                    source = Source::Ring;
                 }
-                if self_prepared {
-                    self.prefetch_parents(node + PREFETCH_AHEAD);
-                    // Every label below `node` exists, so nothing is left missing.
-                    if let Err(e) = self.prepare(node, node, slot) {
-                        self.fail(e);
-                        return;
-                    }
-                }
-                let mut state = SHA256_IV;
-                if node == 0 {
-                    // No parents: SHA-256 of the 64-byte header alone.
-                    let mut padded = [0u8; 128];
-                    padded[..32].copy_from_slice(replica_id);
-                    padded[32..64].copy_from_slice(&slot.message[32..64]);
-                    padded[64] = 0x80;
-                    padded[120..].copy_from_slice(&(64u64 * 8).to_be_bytes());
-                    compress(&mut state, &padded);
-                } else {
-                    let mut missing = slot.missing;
-                    while missing != 0 {
-                        let k = missing.trailing_zeros() as usize;
-                        missing &= missing - 1;
-                        // SAFETY: base parents precede the node (check_entry), so the hasher
-                        // has written them.
-                        let label = unsafe { self.current.label(slot.base_parents[k] as usize) };
-                        for &s in self.table.slots_of(k) {
-                            let at = 64 + s as usize * NODE_SIZE;
-                            slot.message[at..at + NODE_SIZE].copy_from_slice(label);
+                let in_ring = self.ring.slots[ring_chunk * CHUNK_NODES + node - first].get();
+                let slot: &mut Slot = match source {
+                    Source::Ring => {
+                        if node + 1 < end {
+                            // The producer wrote the next message on its core: start moving
+                            // it here while this one is hashed, rather than stalling on it.
+                            let next = in_ring.wrapping_add(1).cast::<u8>();
+                            for line in (0..PADDED_BYTES).step_by(64) {
+                                prefetch(next.wrapping_add(line));
+                            }
                         }
+                        // SAFETY: the chunk is ready, and no producer writes it again before
+                        // `consumed` passes it.
+                        unsafe { &mut *in_ring }
                     }
-                    compress(&mut state, &slot.message);
-                }
-                let mut label = digest_bytes(&state);
+                    Source::Taken | Source::Scratch => {
+                        let slot = if source == Source::Taken {
+                            // SAFETY: the chunk is TAKEN, so no producer touches it, and
+                            // producers wait for `consumed` before reusing the entry.
+                            unsafe { &mut *in_ring }
+                        } else {
+                            &mut *scratch
+                        };
+                        self.prefetch_parents(node + PREFETCH_AHEAD);
+                        // Every label below `node` exists, so nothing is left missing.
+                        if let Err(e) = self.prepare(node, node, slot) {
+                            self.fail(e);
+                            return;
+                        }
+                        slot
+                    }
+                };
+                let mut label = self.hash_message(node, slot, replica_id);
                 crate::replica::fr32_truncate(&mut label);
                 // SAFETY: only this thread writes, and `node` is published only below.
                 unsafe { self.current.write(node, &label) };
@@ -466,6 +460,61 @@ impl Pipeline<'_> {
                 progress.nodes_done(self.layer as usize, end);
             }
         }
+    }
+
+    /// Fills in the parents flagged missing and compresses the message of `node`.
+    #[inline]
+    fn hash_message(&self, node: usize, slot: &mut Slot, replica_id: &[u8; 32]) -> [u8; 32] {
+        let mut state = SHA256_IV;
+        if node == 0 {
+            // No parents: SHA-256 of the 64-byte header alone.
+            let mut padded = [0u8; 128];
+            padded[..32].copy_from_slice(replica_id);
+            padded[32..64].copy_from_slice(&slot.message[32..64]);
+            padded[64] = 0x80;
+            padded[120..].copy_from_slice(&(64u64 * 8).to_be_bytes());
+            compress(&mut state, &padded);
+        } else {
+            let mut missing = slot.missing;
+            while missing != 0 {
+                let k = missing.trailing_zeros() as usize;
+                missing &= missing - 1;
+                // SAFETY: base parents precede the node (check_entry), so the hasher has
+                // written them.
+                let label = unsafe { self.current.label(slot.base_parents[k] as usize) };
+                for &s in self.table.slots_of(k) {
+                    let at = 64 + s as usize * NODE_SIZE;
+                    slot.message[at..at + NODE_SIZE].copy_from_slice(label);
+                }
+            }
+            compress(&mut state, &slot.message);
+        }
+        digest_bytes(&state)
+    }
+}
+
+/// Where the hasher takes a chunk's messages from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// A producer prepared the chunk.
+    Ring,
+    /// Nobody had claimed the chunk: the hasher prepares it in the ring itself.
+    Taken,
+    /// A producer is still writing the chunk: the hasher prepares nodes in its own message.
+    Scratch,
+}
+
+/// An empty message for `replica_id`: replica id and padding in place, the rest to be written.
+fn new_slot(replica_id: &[u8; 32]) -> Slot {
+    let mut message = [0u8; PADDED_BYTES];
+    message[..32].copy_from_slice(replica_id);
+    // Padding of the 1248-byte message, the same for every node.
+    message[MESSAGE_BYTES] = 0x80;
+    message[PADDED_BYTES - 8..].copy_from_slice(&(MESSAGE_BYTES as u64 * 8).to_be_bytes());
+    Slot {
+        message,
+        base_parents: [0; BASE_DEGREE],
+        missing: 0,
     }
 }
 
@@ -479,18 +528,7 @@ pub(super) fn label_layer(
     progress: &dyn Progress,
 ) -> Result<()> {
     let slots = (0..RING_CHUNKS * CHUNK_NODES)
-        .map(|_| {
-            let mut message = [0u8; PADDED_BYTES];
-            message[..32].copy_from_slice(replica_id);
-            // Padding of the 1248-byte message, the same for every node.
-            message[MESSAGE_BYTES] = 0x80;
-            message[PADDED_BYTES - 8..].copy_from_slice(&(MESSAGE_BYTES as u64 * 8).to_be_bytes());
-            UnsafeCell::new(Slot {
-                message,
-                base_parents: [0; BASE_DEGREE],
-                missing: 0,
-            })
-        })
+        .map(|_| UnsafeCell::new(new_slot(replica_id)))
         .collect();
     let pipeline = Pipeline {
         cache,
@@ -502,19 +540,14 @@ pub(super) fn label_layer(
         },
         ring: Ring {
             slots,
-            claimed: (0..RING_CHUNKS)
-                .map(|_| Padded(AtomicUsize::new(0)))
-                .collect(),
-            ready: (0..RING_CHUNKS)
-                .map(|_| Padded(AtomicUsize::new(0)))
+            state: (0..RING_CHUNKS)
+                .map(|_| Padded(AtomicUsize::new(UNUSED)))
                 .collect(),
         },
         table: SlotTable::new(previous.is_some()),
         labeled: Padded(AtomicUsize::new(0)),
         consumed: Padded(AtomicUsize::new(0)),
         failed: AtomicBool::new(false),
-        hasher_parked: AtomicBool::new(false),
-        hasher: std::thread::current(),
         error: Mutex::new(None),
     };
     let panicked = std::thread::scope(|scope| {
