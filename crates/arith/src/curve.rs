@@ -72,6 +72,20 @@ impl CurveCycle for PastaCycle {
     const NAME: &'static str = "pallas/vesta";
 }
 
+/// The affine coordinates `(x, y)` of a point, or `None` for the identity.
+///
+/// halo2curves stores the identity as `(0, 0)` and its `coordinates()` reports that as a valid
+/// pair, so every caller that must tell the identity apart goes through here.
+pub fn affine_xy<A: CurveAffine>(p: &A) -> Option<(A::Base, A::Base)> {
+    if bool::from(p.is_identity()) {
+        return None;
+    }
+    let c: halo2curves::Coordinates<A> = p
+        .coordinates()
+        .expect("a point of the curve type other than the identity has coordinates");
+    Some((*c.x(), *c.y()))
+}
+
 /// Scalar field of a curve.
 pub type ScalarOf<C> = <C as CycleCurve>::Scalar;
 /// Base field of a curve.

@@ -15,7 +15,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeTuple, Serializer};
 use serde::{Deserialize, Serialize};
 
-use crate::curve::{AffineOf, CycleCurve};
+use crate::curve::{AffineOf, CycleCurve, affine_xy};
 use crate::pedersen::{Commitment, CommitmentKey};
 
 fn repr_len<F: PrimeField>() -> usize {
@@ -98,15 +98,7 @@ pub struct Point<A>(pub A);
 
 impl<A: CurveAffine> Serialize for Point<A> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (x, y) = if bool::from(self.0.is_identity()) {
-            (A::Base::ZERO, A::Base::ZERO)
-        } else {
-            let c = self
-                .0
-                .coordinates()
-                .expect("a non-identity point has coordinates");
-            (*c.x(), *c.y())
-        };
+        let (x, y) = affine_xy(&self.0).unwrap_or((A::Base::ZERO, A::Base::ZERO));
         (Fe(x), Fe(y)).serialize(s)
     }
 }

@@ -9,10 +9,10 @@ use core::ops::{Add, AddAssign, Mul, Sub};
 
 use ff::Field;
 use group::{Curve, Group, prime::PrimeCurveAffine};
-use halo2curves::{CurveAffine, CurveExt};
+use halo2curves::CurveExt;
 use rayon::prelude::*;
 
-use crate::curve::{AffineOf, CycleCurve, PointOf, ScalarOf};
+use crate::curve::{AffineOf, CycleCurve, PointOf, ScalarOf, affine_xy};
 use crate::msm::{msm, msm_small};
 
 /// Hash-to-curve domain for commitment-key generators.
@@ -181,15 +181,10 @@ impl<C: CycleCurve> Commitment<C> {
     /// Affine coordinates `(x, y, is_infinity)`, with `(0, 0, true)` for the identity: the form
     /// in-circuit verifiers take.
     pub fn coordinates(&self) -> (C::Base, C::Base, bool) {
-        let affine = self.to_affine();
-        // halo2curves encodes the identity as (0, 0) and reports it as valid coordinates.
-        if bool::from(affine.is_identity()) {
-            return (C::Base::ZERO, C::Base::ZERO, true);
+        match affine_xy(&self.to_affine()) {
+            Some((x, y)) => (x, y, false),
+            None => (C::Base::ZERO, C::Base::ZERO, true),
         }
-        let c: halo2curves::Coordinates<AffineOf<C>> = affine
-            .coordinates()
-            .expect("a point of the curve type other than the identity has coordinates");
-        (*c.x(), *c.y(), false)
     }
 
     /// `self · s`.

@@ -8,6 +8,8 @@ use ff::{FromUniformBytes, PrimeField};
 use halo2curves::CurveAffine;
 use sha3::{Digest, Keccak256};
 
+use crate::curve::affine_xy;
+
 const PROTOCOL: &[u8] = b"origami-transcript-v1";
 
 // One tag byte per operation keeps an absorption from being read as a squeeze.
@@ -51,16 +53,13 @@ impl Transcript {
     /// Absorbs a curve point by its affine coordinates; the identity has its own encoding.
     pub fn absorb_point<A: CurveAffine>(&mut self, label: &[u8], p: &A) {
         let mut bytes = Vec::with_capacity(65);
-        // halo2curves reports the identity as the valid coordinates (0, 0): test it first.
-        if bool::from(p.is_identity()) {
-            bytes.push(1);
-        } else {
-            let c: halo2curves::Coordinates<A> = p
-                .coordinates()
-                .expect("a point of the curve type other than the identity has coordinates");
-            bytes.push(0);
-            bytes.extend_from_slice(c.x().to_repr().as_ref());
-            bytes.extend_from_slice(c.y().to_repr().as_ref());
+        match affine_xy(p) {
+            Some((x, y)) => {
+                bytes.push(0);
+                bytes.extend_from_slice(x.to_repr().as_ref());
+                bytes.extend_from_slice(y.to_repr().as_ref());
+            }
+            None => bytes.push(1),
         }
         self.absorb_bytes(label, &bytes);
     }
