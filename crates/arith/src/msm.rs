@@ -317,16 +317,7 @@ pub fn msm_small<C: CurveAffine, T: Copy + Into<u64> + Sync>(
         bases.len(),
         "msm_small: scalars and bases differ in length"
     );
-    let parallel = scalars.len() >= PARALLEL_THRESHOLD;
-    let classes = classify_all(scalars.len(), parallel, |range, out| {
-        for (&s, base) in scalars[range.clone()].iter().zip(&bases[range]) {
-            let mag: u64 = s.into();
-            if mag != 0 && !bool::from(base.is_identity()) {
-                out.push(base, mag, false);
-            }
-        }
-    });
-    sum_classes::<C>(&classes, 64, parallel)
+    small_integer_msm(scalars, bases, |s| (s.into(), false))
 }
 
 /// Computes `Σ scalars[i] · bases[i]` for small signed integer scalars (a negative `s` stands
@@ -346,12 +337,25 @@ pub fn msm_small_signed<C: CurveAffine, T: Copy + Into<i64> + Sync>(
         bases.len(),
         "msm_small_signed: scalars and bases differ in length"
     );
+    small_integer_msm(scalars, bases, |s| {
+        let s: i64 = s.into();
+        (s.unsigned_abs(), s < 0)
+    })
+}
+
+/// The body of [`msm_small`] and [`msm_small_signed`]: `split` turns a scalar into its magnitude
+/// and whether the base is negated.
+fn small_integer_msm<C: CurveAffine, T: Copy + Sync>(
+    scalars: &[T],
+    bases: &[C],
+    split: impl Fn(T) -> (u64, bool) + Sync,
+) -> C::Curve {
     let parallel = scalars.len() >= PARALLEL_THRESHOLD;
     let classes = classify_all(scalars.len(), parallel, |range, out| {
         for (&s, base) in scalars[range.clone()].iter().zip(&bases[range]) {
-            let s: i64 = s.into();
-            if s != 0 && !bool::from(base.is_identity()) {
-                out.push(base, s.unsigned_abs(), s < 0);
+            let (mag, negate) = split(s);
+            if mag != 0 && !bool::from(base.is_identity()) {
+                out.push(base, mag, negate);
             }
         }
     });

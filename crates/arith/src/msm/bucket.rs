@@ -30,14 +30,7 @@ pub(super) struct Pt<F> {
 impl<F: Field> Pt<F> {
     /// The coordinates of a base, or `None` for the identity (which contributes nothing).
     pub(super) fn of<C: CurveAffine<Base = F>>(p: &C) -> Option<Self> {
-        // `coordinates` answers (0, 0) rather than `None` for the identity in halo2curves.
-        if bool::from(p.is_identity()) {
-            return None;
-        }
-        Option::from(p.coordinates()).map(|c: halo2curves::Coordinates<C>| Pt {
-            x: *c.x(),
-            y: *c.y(),
-        })
+        crate::curve::affine_xy(p).map(|(x, y)| Pt { x, y })
     }
 
     pub(super) fn neg(self) -> Self {
