@@ -26,8 +26,18 @@ pub fn cross_field<F: PrimeField, G: PrimeField>(x: &F) -> Option<G> {
 /// `x` with every bit at position `bits` and above cleared (a field element whose canonical
 /// integer is `x mod 2^bits`).
 pub fn truncate<F: PrimeField>(x: &F, bits: usize) -> F {
-    let mut repr = x.to_repr();
-    for (i, byte) in repr.as_mut().iter_mut().enumerate() {
+    from_le_bytes_truncated(x.to_repr().as_ref(), bits)
+}
+
+/// The field element whose integer is the low `bits` bits of the little-endian `bytes` (bytes
+/// beyond the field's encoding are ignored). With `bits` below the modulus' bit length the result
+/// is always canonical; hashes and digests enter both fields of the cycle this way.
+pub fn from_le_bytes_truncated<F: PrimeField>(bytes: &[u8], bits: usize) -> F {
+    let mut repr = F::Repr::default();
+    let out = repr.as_mut();
+    let n = out.len().min(bytes.len());
+    out[..n].copy_from_slice(&bytes[..n]);
+    for (i, byte) in out.iter_mut().enumerate() {
         let low = 8 * i;
         if low >= bits {
             *byte = 0;
@@ -35,7 +45,6 @@ pub fn truncate<F: PrimeField>(x: &F, bits: usize) -> F {
             *byte &= (1u8 << (bits - low)) - 1;
         }
     }
-    // Clearing high bits of a canonical value keeps it canonical.
     Option::from(F::from_repr(repr)).unwrap_or(F::ZERO)
 }
 

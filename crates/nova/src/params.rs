@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sha3::{Digest, Keccak256};
 
 use crate::augmented;
-use crate::convert::NUM_HASH_BITS;
+use crate::convert::{NUM_HASH_BITS, from_le_bytes_truncated};
 use crate::error::NovaError;
 use crate::step::{StepCircuit, TrivialCircuit};
 
@@ -67,19 +67,7 @@ pub struct VerifierKey<Y: CurveCycle, SC> {
 
 /// The digest truncated to 250 bits, as an element of `F` (valid in both fields of the cycle).
 pub(crate) fn digest_to_field<F: PrimeField>(digest: &[u8; 32]) -> F {
-    let mut repr = F::Repr::default();
-    let bytes = repr.as_mut();
-    let n = bytes.len().min(32);
-    bytes[..n].copy_from_slice(&digest[..n]);
-    for (i, b) in bytes.iter_mut().enumerate() {
-        let low = 8 * i;
-        if low >= NUM_HASH_BITS {
-            *b = 0;
-        } else if low + 8 > NUM_HASH_BITS {
-            *b &= (1u8 << (NUM_HASH_BITS - low)) - 1;
-        }
-    }
-    Option::from(F::from_repr(repr)).unwrap_or(F::ZERO)
+    from_le_bytes_truncated(digest, NUM_HASH_BITS)
 }
 
 fn params_digest<Y: CurveCycle>(
