@@ -76,7 +76,6 @@ fn ivc_verifies_and_matches_the_native_step() {
         snark.verify(&pk, 10, &[F::from(1), F::from(3)]),
         Err(NovaError::InitialState)
     ));
-    let _ = F::ZERO;
 }
 
 mod tampering {
@@ -191,7 +190,6 @@ mod tampering {
             proof.verify(&pk, 3, &[F::from(3), F::from(6)]),
             Err(NovaError::InitialState)
         ));
-        let _ = g1;
     }
 
     #[test]

@@ -2,10 +2,12 @@
 
 use bellpepper_core::{ConstraintSystem, SynthesisError, num::AllocatedNum};
 use ff::Field;
-use halo2curves::pasta::{Fp, Fq};
+use halo2curves::pasta::Fp;
 use origami_arith::{CommitmentKey, Pallas, ScalarOf};
 use origami_nova::{FoldingProver, nifs};
-use origami_r1cs::{R1csError, R1csShape, R1csWitness, RelaxedR1csWitness, WitnessBuffer};
+use origami_r1cs::{
+    R1csError, R1csInstance, R1csShape, R1csWitness, RelaxedR1csWitness, WitnessBuffer,
+};
 
 type F = ScalarOf<Pallas>;
 
@@ -24,8 +26,27 @@ fn circuit<CS: ConstraintSystem<F>>(
     for i in 0..40 {
         x = x.square(cs.namespace(|| format!("sq {i}")))?;
     }
-    let _ = x;
     Ok(())
+}
+
+/// A circuit with a single public input, which an augmented circuit never has.
+fn one_input_circuit<CS: ConstraintSystem<F>>(cs: &mut CS) -> Result<(), SynthesisError> {
+    let a = AllocatedNum::alloc_input(cs.namespace(|| "a"), || Ok(F::ONE))?;
+    a.square(cs.namespace(|| "sq")).map(|_| ())
+}
+
+/// The instance of the assignment in `buf`: its witness committed, its public inputs.
+fn commit_buffer(
+    shape: &R1csShape<F>,
+    ck: &CommitmentKey<Pallas>,
+    buf: &WitnessBuffer<F>,
+) -> R1csInstance<Pallas> {
+    let witness = R1csWitness {
+        w: buf.w().to_vec(),
+    };
+    shape
+        .commit_instance(ck, &witness, buf.x().to_vec())
+        .unwrap()
 }
 
 #[test]
@@ -37,15 +58,7 @@ fn folds_stay_satisfied_and_verifier_agrees() {
     let mut buf = WitnessBuffer::new();
     let fresh = |buf: &mut WitnessBuffer<F>, a: u64, b: u64| {
         buf.synthesize_with(|cs| circuit(cs, Some((a, b)))).unwrap();
-        shape
-            .commit_instance(
-                &ck,
-                &R1csWitness {
-                    w: buf.w().to_vec(),
-                },
-                buf.x().to_vec(),
-            )
-            .unwrap()
+        commit_buffer(&shape, &ck, buf)
     };
 
     let first = fresh(&mut buf, 2, 3);
@@ -95,15 +108,7 @@ fn folding_into_zero_matches_the_fresh_instance_scaled() {
     let ck = CommitmentKey::<Pallas>::setup(b"nifs-zero", shape.num_vars().max(shape.num_cons()));
     let mut buf = WitnessBuffer::new();
     buf.synthesize_with(|cs| circuit(cs, Some((3, 4)))).unwrap();
-    let inst = shape
-        .commit_instance(
-            &ck,
-            &R1csWitness {
-                w: buf.w().to_vec(),
-            },
-            buf.x().to_vec(),
-        )
-        .unwrap();
+    let inst = commit_buffer(&shape, &ck, &buf);
     let mut prover = FoldingProver::<Pallas>::zero(&shape);
     prover.fold(&ck, &shape, &Fp::ONE, buf.z(), &inst).unwrap();
     shape
@@ -116,32 +121,15 @@ fn folding_into_zero_matches_the_fresh_instance_scaled() {
         shape.is_sat_relaxed(&ck, prover.instance(), &w),
         Err(R1csError::Unsatisfied { .. })
     ));
-    let _ = Fq::ZERO;
 }
 
 #[test]
 fn instances_without_two_public_inputs_are_refused() {
-    let shape = R1csShape::<F>::from_fn(|cs| {
-        let a = AllocatedNum::alloc_input(cs.namespace(|| "a"), || Ok(F::ONE))?;
-        a.square(cs.namespace(|| "sq")).map(|_| ())
-    })
-    .unwrap();
+    let shape = R1csShape::<F>::from_fn(one_input_circuit).unwrap();
     let ck = CommitmentKey::<Pallas>::setup(b"nifs-io", 4);
     let mut buf = WitnessBuffer::new();
-    buf.synthesize_with(|cs| {
-        let a = AllocatedNum::alloc_input(cs.namespace(|| "a"), || Ok(F::ONE))?;
-        a.square(cs.namespace(|| "sq")).map(|_| ())
-    })
-    .unwrap();
-    let inst = shape
-        .commit_instance(
-            &ck,
-            &R1csWitness {
-                w: buf.w().to_vec(),
-            },
-            buf.x().to_vec(),
-        )
-        .unwrap();
+    buf.synthesize_with(|cs| one_input_circuit(cs)).unwrap();
+    let inst = commit_buffer(&shape, &ck, &buf);
     let mut prover = FoldingProver::<Pallas>::zero(&shape);
     let err = prover
         .fold(&ck, &shape, &Fp::ONE, buf.z(), &inst)

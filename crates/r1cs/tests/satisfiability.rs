@@ -5,7 +5,7 @@ mod common;
 
 use bellpepper_core::{Circuit, test_cs::TestConstraintSystem};
 use common::{Cubic, PoseidonHash, Sha256Block, Squarings};
-use ff::{Field, PrimeField};
+use ff::Field;
 use halo2curves::pasta::Fq;
 use origami_arith::{CommitmentKey, Pallas};
 use origami_r1cs::{
@@ -335,7 +335,6 @@ fn products_match_row_by_row_evaluation() {
         case.shape.multiply_into(&z, &mut short, &mut bz, &mut cz),
         Err(R1csError::OutputLength { .. })
     ));
-    let _ = F::NUM_BITS;
 }
 
 #[test]
