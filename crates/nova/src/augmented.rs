@@ -41,11 +41,9 @@ fn scalar_limbs<C: CycleCurve>(x: &ScalarOf<C>) -> [C::Base; X_LIMBS] {
     let repr = x.to_repr();
     let bytes = repr.as_ref();
     core::array::from_fn(|k| {
-        let limb = bytes[8 * k..8 * k + 8]
-            .iter()
-            .rev()
-            .fold(0u64, |acc, b| (acc << 8) | *b as u64);
-        C::Base::from(limb)
+        let mut limb = [0u8; 8];
+        limb.copy_from_slice(&bytes[8 * k..8 * k + 8]);
+        C::Base::from(u64::from_le_bytes(limb))
     })
 }
 

@@ -47,7 +47,7 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
         }
     };
     let key_time = start.elapsed();
-    super::setup::print_shapes(&pk);
+    super::setup::print_shapes(&pk)?;
     let z0 = pk.step().default_z0();
     let mut snark = RecursiveSnark::new(&pk, &z0)?;
 

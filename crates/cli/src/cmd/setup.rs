@@ -27,7 +27,7 @@ pub fn run(args: SetupArgs) -> anyhow::Result<()> {
     eprintln!("setting up {circuit} ...");
     let pk = Pk::setup(circuit)?;
     let setup_time = start.elapsed();
-    print_shapes(&pk);
+    print_shapes(&pk)?;
     let pk_path = prover_key_path(&args.out_dir);
     let pk_bytes = pk
         .save(&pk_path)
@@ -55,9 +55,9 @@ pub fn run(args: SetupArgs) -> anyhow::Result<()> {
 }
 
 /// Constraint counts of both augmented circuits, and the verifier part of the primary.
-pub fn print_shapes(pk: &Pk) {
+pub fn print_shapes(pk: &Pk) -> anyhow::Result<()> {
     let (p, s) = (pk.shape_primary(), pk.shape_secondary());
-    let step_cons = step_constraints(pk);
+    let step_cons = step_constraints(pk)?;
     println!(
         "primary:       {} constraints, {} variables ({} in the step, {} verifying the fold)",
         p.num_cons(),
@@ -70,21 +70,23 @@ pub fn print_shapes(pk: &Pk) {
         s.num_cons(),
         s.num_vars()
     );
+    Ok(())
 }
 
 /// Constraints of the user's step alone.
-fn step_constraints(pk: &Pk) -> usize {
+fn step_constraints(pk: &Pk) -> anyhow::Result<usize> {
     use bellpepper_core::{ConstraintSystem, num::AllocatedNum};
     use origami_nova::StepCircuit;
     type F = origami_arith::ScalarOf<
         <origami_arith::DefaultCycle as origami_arith::CurveCycle>::Primary,
     >;
     let step = pk.step();
-    let count = origami_r1cs::R1csShape::<F>::from_fn(|cs| {
+    let shape = origami_r1cs::R1csShape::<F>::from_fn(|cs| {
         let z = (0..StepCircuit::<F>::arity(step))
             .map(|k| AllocatedNum::alloc(cs.namespace(|| format!("z{k}")), || Ok(F::from(0))))
             .collect::<Result<Vec<_>, _>>()?;
         step.synthesize(cs, &z).map(|_| ())
-    });
-    count.map(|s| s.num_cons()).unwrap_or(0)
+    })
+    .context("synthesizing the step circuit alone")?;
+    Ok(shape.num_cons())
 }
