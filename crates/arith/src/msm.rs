@@ -299,7 +299,7 @@ pub fn msm<C: CurveAffine>(scalars: &[C::Scalar], bases: &[C]) -> C::Curve {
             }
         }
     });
-    sum_classes::<C>(&classes, C::Scalar::NUM_BITS, parallel)
+    sum_classes::<C>(&classes, scalars.len(), C::Scalar::NUM_BITS, parallel)
 }
 
 /// Computes `Σ scalars[i] · bases[i]` for small unsigned integer scalars.
@@ -359,24 +359,46 @@ fn small_integer_msm<C: CurveAffine, T: Copy + Sync>(
             }
         }
     });
-    sum_classes::<C>(&classes, 64, parallel)
+    sum_classes::<C>(&classes, scalars.len(), 64, parallel)
 }
 
+/// The sum of every class of an MSM of `len` terms (zeros included) as `classify_all` split it.
 fn sum_classes<C: CurveAffine>(
     chunks: &[Classes<'_, C>],
+    len: usize,
     full_bits: u32,
     parallel: bool,
 ) -> C::Curve {
     let binary: Vec<_> = chunks.iter().map(|c| &c.binary[..]).collect();
     let narrow: Vec<_> = chunks.iter().map(|c| &c.narrow[..]).collect();
-    let mut acc = class_sum::<C, _>(&binary, BINARY_BITS, parallel);
-    acc += class_sum::<C, _>(&narrow, NARROW_BITS, parallel);
-    for (i, &bits) in SMALL_BITS.iter().enumerate() {
-        let small: Vec<_> = chunks.iter().map(|c| &c.small[i][..]).collect();
-        acc += class_sum::<C, _>(&small, bits, parallel);
-    }
+    let small: Vec<Vec<_>> = (0..SMALL_BITS.len())
+        .map(|i| chunks.iter().map(|c| &c.small[i][..]).collect())
+        .collect();
     let full: Vec<_> = chunks.iter().map(|c| &c.full[..]).collect();
-    acc + class_sum::<C, _>(&full, full_bits, parallel)
+    let threads = if parallel {
+        rayon::current_num_threads()
+    } else {
+        1
+    };
+    // The widest window any class of an MSM of `len` terms could be given: the same call next
+    // time may split its terms differently between the classes (a prover's witness changes from
+    // step to step), and the kept workspaces should not have to grow then.
+    let reserve_buckets = [BINARY_BITS, NARROW_BITS, full_bits]
+        .into_iter()
+        .chain(SMALL_BITS)
+        .map(|bits| plan(bits, len, threads).0.buckets())
+        .max()
+        .unwrap_or(0);
+    let mut acc = class_sum::<C, _>(&binary, BINARY_BITS, threads, reserve_buckets);
+    acc += class_sum::<C, _>(&narrow, NARROW_BITS, threads, reserve_buckets);
+    for (parts, &bits) in small.iter().zip(&SMALL_BITS) {
+        acc += class_sum::<C, _>(parts, bits, threads, reserve_buckets);
+    }
+    acc + class_sum::<C, _>(&full, full_bits, threads, reserve_buckets)
+}
+
+fn total_len<T>(parts: &[&[T]]) -> usize {
+    parts.iter().map(|p| p.len()).sum()
 }
 
 thread_local! {
@@ -400,24 +422,21 @@ fn with_workspace<F: Field, R>(f: impl FnOnce(&mut Workspace<F>) -> R) -> R {
     out
 }
 
-/// Σ over the terms in `parts` (all of magnitude below `2^bits`) with windows chosen by `plan`.
+/// Σ over the terms in `parts` (all of magnitude below `2^bits`) with windows chosen by `plan`
+/// for `threads` threads; workspaces are sized for `reserve_buckets` buckets.
 fn class_sum<C: CurveAffine, T: Term<C::Base>>(
     parts: &[&[T]],
     bits: u32,
-    parallel: bool,
+    threads: usize,
+    reserve_buckets: usize,
 ) -> C::Curve {
-    let n: usize = parts.iter().map(|p| p.len()).sum();
+    let n = total_len(parts);
     if n == 0 {
         return C::Curve::identity();
     }
     if n < TINY_THRESHOLD {
         return tiny_sum::<C, T>(parts, bits);
     }
-    let threads = if parallel {
-        rayon::current_num_threads()
-    } else {
-        1
-    };
     let (windows, ranges) = plan(bits, n, threads);
     // Group the parts into `ranges` runs of about equal length.
     let target = n.div_ceil(ranges);
@@ -441,6 +460,7 @@ fn class_sum<C: CurveAffine, T: Term<C::Base>>(
             &groups[t % groups.len()],
             windows,
             (t / groups.len()) as u32,
+            reserve_buckets,
         )
     };
     let tasks = count * groups.len();

@@ -33,32 +33,35 @@ use crate::step::StepCircuit;
 
 /// Domain of the instance hash `H`.
 const HASH_DOMAIN: &[u8] = b"origami/ivc-hash";
-/// 64-bit limbs per public input of the other field.
-const X_LIMBS: usize = 4;
+/// Numbers the hash absorbs per public input of the other field: its two 128-bit halves (the
+/// other field's elements need not fit this one).
+const X_NUMS: usize = 2;
+/// 64-bit limbs of the non-native integer packed into each of those numbers.
+const LIMBS_PER_X_NUM: usize = 2;
 
-/// The limbs of a scalar of `C` as base-field elements, least significant first.
-fn scalar_limbs<C: CycleCurve>(x: &ScalarOf<C>) -> [C::Base; X_LIMBS] {
+/// The 128-bit halves of a scalar of `C` as base-field elements, least significant first.
+fn scalar_halves<C: CycleCurve>(x: &ScalarOf<C>) -> [C::Base; X_NUMS] {
     let repr = x.to_repr();
     let bytes = repr.as_ref();
     core::array::from_fn(|k| {
-        let mut limb = [0u8; 8];
-        limb.copy_from_slice(&bytes[8 * k..8 * k + 8]);
-        C::Base::from(u64::from_le_bytes(limb))
+        let mut half = [0u8; 16];
+        half.copy_from_slice(&bytes[16 * k..16 * k + 16]);
+        C::Base::from_u128(u128::from_le_bytes(half))
     })
 }
 
-/// The elements a running instance contributes to `H`: `W̄, Ē` (3 each), `u`, and the limbs of
+/// The elements a running instance contributes to `H`: `W̄, Ē` (2 each), `u`, and the halves of
 /// `X[0]` and `X[1]`.
 fn running_elements<C: CycleCurve>(u: &RelaxedR1csInstance<C>) -> Result<Vec<C::Base>, NovaError> {
     if u.x.len() != 2 {
         return Err(NovaError::PublicInputCount(u.x.len()));
     }
-    let mut out = Vec::with_capacity(7 + 2 * X_LIMBS);
+    let mut out = Vec::with_capacity(5 + 2 * X_NUMS);
     out.extend(point_elements(&u.comm_w));
     out.extend(point_elements(&u.comm_e));
     out.push(cross_field(&u.u).ok_or(NovaError::ScalarOutOfRange("running u"))?);
     for x in &u.x {
-        out.extend(scalar_limbs::<C>(x));
+        out.extend(scalar_halves::<C>(x));
     }
     Ok(out)
 }
@@ -71,7 +74,7 @@ pub fn instance_hash<C: CycleCurve>(
     zi: &[C::Base],
     running: &RelaxedR1csInstance<C>,
 ) -> Result<C::Base, NovaError> {
-    let mut elements = Vec::with_capacity(2 + z0.len() + zi.len() + 7 + 2 * X_LIMBS);
+    let mut elements = Vec::with_capacity(2 + z0.len() + zi.len() + 5 + 2 * X_NUMS);
     elements.push(*pp);
     elements.push(C::Base::from(i));
     elements.extend_from_slice(z0);
@@ -107,7 +110,7 @@ struct AllocatedRunning<F: PrimeField> {
     w: AllocatedPoint<F>,
     e: AllocatedPoint<F>,
     u: AllocatedNum<F>,
-    /// `X[0]` and `X[1]` as 64-bit limbs, least significant first (what the hash absorbs).
+    /// `X[0]` and `X[1]` as 128-bit halves, least significant first (what the hash absorbs).
     x: [Vec<AllocatedNum<F>>; 2],
 }
 
@@ -119,9 +122,10 @@ struct AllocatedInput<F: PrimeField> {
 
 impl<F: PrimeFieldBits> AllocatedRunning<F> {
     fn elements(&self) -> Vec<AllocatedNum<F>> {
-        let mut out = Vec::with_capacity(7 + 2 * X_LIMBS);
+        // The identity is (0, 0) here as in `point_elements`, so the flag is not absorbed.
+        let mut out = Vec::with_capacity(5 + 2 * X_NUMS);
         for p in [&self.w, &self.e] {
-            out.extend([p.x().clone(), p.y().clone(), p.is_infinity().clone()]);
+            out.extend([p.x().clone(), p.y().clone()]);
         }
         out.push(self.u.clone());
         out.extend(self.x.iter().flatten().cloned());
@@ -129,17 +133,18 @@ impl<F: PrimeFieldBits> AllocatedRunning<F> {
     }
 }
 
-/// A canonical integer of the other field as its 4 limbs, each a number (the hash absorbs numbers).
-fn limb_nums<F: PrimeFieldBits, CS: ConstraintSystem<F>>(
+/// A canonical integer of the other field as its two 128-bit halves, each a number (the hash
+/// absorbs numbers).
+fn half_nums<F: PrimeFieldBits, CS: ConstraintSystem<F>>(
     cs: CS,
     n: &BigNat<F>,
 ) -> Result<Vec<AllocatedNum<F>>, SynthesisError> {
-    let limbs = n.to_limb_nums(cs)?;
+    let halves = n.to_packed_nums(cs, LIMBS_PER_X_NUM)?;
     // Canonical values below 2^255 always take exactly 4 limbs of 64 bits.
-    if limbs.len() != X_LIMBS {
+    if halves.len() != X_NUMS {
         return Err(SynthesisError::Unsatisfiable);
     }
-    Ok(limbs)
+    Ok(halves)
 }
 
 /// `1` when `x = 0`, else `0`, as a boolean; 2 constraints.
@@ -292,8 +297,8 @@ where
                 cs.namespace(|| format!("X{k}")),
                 value,
             )?;
-            let limbs = limb_nums(cs.namespace(|| format!("X{k} limbs")), &big)?;
-            Ok::<_, SynthesisError>((big, limbs))
+            let halves = half_nums(cs.namespace(|| format!("X{k} halves")), &big)?;
+            Ok::<_, SynthesisError>((big, halves))
         };
         let (x0_big, x0) = alloc_x(&mut cs, 0)?;
         let (x1_big, x1) = alloc_x(&mut cs, 1)?;
@@ -359,17 +364,9 @@ where
 
     // 2. The NIFS verifier: r, then U + r·u.
     let mut ch = vec![pp.clone()];
-    ch.extend([
-        fresh_w.x().clone(),
-        fresh_w.y().clone(),
-        fresh_w.is_infinity().clone(),
-    ]);
+    ch.extend([fresh_w.x().clone(), fresh_w.y().clone()]);
     ch.extend([fresh_x0.clone(), fresh_x1.clone()]);
-    ch.extend([
-        comm_t.x().clone(),
-        comm_t.y().clone(),
-        comm_t.is_infinity().clone(),
-    ]);
+    ch.extend([comm_t.x().clone(), comm_t.y().clone()]);
     let r_hash = poseidon::gadget::hash(cs.namespace(|| "challenge"), CHALLENGE_DOMAIN, &ch)?;
     let r_bits =
         poseidon::gadget::low_bits_le(cs.namespace(|| "r bits"), &r_hash, NUM_CHALLENGE_BITS)?;
@@ -402,7 +399,7 @@ where
             &r_big,
             &modulus,
         )?;
-        x_fold[k] = limb_nums(cs.namespace(|| format!("folded X{k} limbs")), &folded)?;
+        x_fold[k] = half_nums(cs.namespace(|| format!("folded X{k} halves")), &folded)?;
     }
 
     // The base case: the primary starts from the zero instance, the secondary from u itself.
@@ -417,14 +414,14 @@ where
             );
             Ok(z)
         };
-        let limbs = (0..X_LIMBS)
-            .map(|k| zero(cs, &format!("zero limb {k}")))
+        let halves = (0..X_NUMS)
+            .map(|k| zero(cs, &format!("zero half {k}")))
             .collect::<Result<Vec<_>, _>>()?;
         AllocatedRunning {
             w: AllocatedPoint::identity(cs.namespace(|| "zero W"))?,
             e: AllocatedPoint::identity(cs.namespace(|| "zero E"))?,
             u: zero(cs, "zero u")?,
-            x: [limbs.clone(), limbs],
+            x: [halves.clone(), halves],
         }
     } else {
         let one = Num::alloc(cs.namespace(|| "one"), || Ok(C::Base::ONE))?;
@@ -439,8 +436,8 @@ where
             e: AllocatedPoint::identity(cs.namespace(|| "identity E"))?,
             u: one,
             x: [
-                limb_nums(cs.namespace(|| "u.X0 limbs"), &fresh_x_big[0])?,
-                limb_nums(cs.namespace(|| "u.X1 limbs"), &fresh_x_big[1])?,
+                half_nums(cs.namespace(|| "u.X0 halves"), &fresh_x_big[0])?,
+                half_nums(cs.namespace(|| "u.X1 halves"), &fresh_x_big[1])?,
             ],
         }
     };
@@ -462,10 +459,10 @@ where
         )?,
         u: select(cs, "select u", &base.u, &u_fold)?,
         x: [
-            (0..X_LIMBS)
+            (0..X_NUMS)
                 .map(|k| select(cs, &format!("select X0 {k}"), &base.x[0][k], &x_fold[0][k]))
                 .collect::<Result<_, _>>()?,
-            (0..X_LIMBS)
+            (0..X_NUMS)
                 .map(|k| select(cs, &format!("select X1 {k}"), &base.x[1][k], &x_fold[1][k]))
                 .collect::<Result<_, _>>()?,
         ],

@@ -36,10 +36,12 @@ impl<C: CycleCurve> PartialEq for NifsProof<C> {
     }
 }
 
-/// A commitment as the three base-field elements the circuits absorb: `x, y, is_infinity`.
-pub fn point_elements<C: CycleCurve>(c: &Commitment<C>) -> [C::Base; 3] {
-    let (x, y, inf) = c.coordinates();
-    [x, y, if inf { C::Base::ONE } else { C::Base::ZERO }]
+/// A commitment as the two base-field elements the circuits absorb: `x, y`, with the identity as
+/// `(0, 0)`. No point of `y² = x³ + b` (b ≠ 0) has those coordinates, so `(x, y)` names the point;
+/// the circuits' points keep the same form (see `AllocatedPoint`), so the flag need not be hashed.
+pub fn point_elements<C: CycleCurve>(c: &Commitment<C>) -> [C::Base; 2] {
+    let (x, y, _) = c.coordinates();
+    [x, y]
 }
 
 /// The public inputs of a fresh augmented-circuit instance as base-field elements.
@@ -62,12 +64,9 @@ pub fn fold_challenge<C: CycleCurve>(
     comm_t: &Commitment<C>,
 ) -> Result<ScalarOf<C>, NovaError> {
     let [x0, x1] = io_as_base::<C>(&fresh.x)?;
-    let [wx, wy, winf] = point_elements(&fresh.comm_w);
-    let [tx, ty, tinf] = point_elements(comm_t);
-    let digest = poseidon::hash(
-        CHALLENGE_DOMAIN,
-        &[*pp_digest, wx, wy, winf, x0, x1, tx, ty, tinf],
-    );
+    let [wx, wy] = point_elements(&fresh.comm_w);
+    let [tx, ty] = point_elements(comm_t);
+    let digest = poseidon::hash(CHALLENGE_DOMAIN, &[*pp_digest, wx, wy, x0, x1, tx, ty]);
     let r = truncate(&digest, NUM_CHALLENGE_BITS);
     cross_field(&r).ok_or(NovaError::ScalarOutOfRange("folding challenge"))
 }

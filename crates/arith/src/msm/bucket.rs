@@ -186,27 +186,28 @@ fn batch_invert<F: Field>(values: &mut [F], prefix: &mut Vec<F>) {
 
 impl<F: Field> Workspace<F> {
     /// `Σ_b (b+1) · bucket_b` for window `w` of `terms`, where bucket `b` collects the points
-    /// whose digit has magnitude `b+1`.
-    pub(super) fn window_sum<C, T>(&mut self, parts: &[&[T]], windows: Windows, w: u32) -> C::Curve
+    /// whose digit has magnitude `b+1`. `reserve_buckets` is the largest bucket count any class
+    /// of the same MSM may use: the scratch is sized for it on first use, so a workspace kept
+    /// across calls never grows (and reallocates) in a later call that picks a wider window.
+    pub(super) fn window_sum<C, T>(
+        &mut self,
+        parts: &[&[T]],
+        windows: Windows,
+        w: u32,
+        reserve_buckets: usize,
+    ) -> C::Curve
     where
         C: CurveAffine<Base = F>,
         T: Term<F>,
     {
         let buckets = windows.buckets();
+        self.reserve(buckets.max(reserve_buckets));
         self.bucket.clear();
         self.bucket.resize(buckets, Pt::default());
         self.full.clear();
         self.full.resize(buckets, false);
         // Cut the parts into sub-chunks of about `sub_chunk_len` terms each.
         let sub = sub_chunk_len(buckets);
-        // Size the scratch for the largest sub-chunk now: a workspace kept across calls then
-        // reaches its final size on first use instead of growing by doubling later.
-        let points = sub + buckets;
-        self.pts.reserve(points.saturating_sub(self.pts.len()));
-        self.den
-            .reserve((points / 2).saturating_sub(self.den.len()));
-        self.prefix
-            .reserve((points / 2).saturating_sub(self.prefix.len()));
         let mut batch: Vec<&[T]> = Vec::new();
         let mut len = 0;
         for part in parts {
@@ -222,6 +223,23 @@ impl<F: Field> Workspace<F> {
         }
         self.accumulate(&batch, windows, w);
         self.reduce::<C>()
+    }
+
+    /// Capacity for windows of up to `buckets` buckets and their sub-chunks, reserved exactly.
+    fn reserve(&mut self, buckets: usize) {
+        fn at_least<V>(v: &mut Vec<V>, n: usize) {
+            v.reserve_exact(n.saturating_sub(v.len()));
+        }
+        let sub = sub_chunk_len(buckets);
+        let points = sub + buckets;
+        at_least(&mut self.bucket, buckets);
+        at_least(&mut self.full, buckets);
+        at_least(&mut self.start, buckets + 1);
+        at_least(&mut self.segments, buckets);
+        at_least(&mut self.digit, sub);
+        at_least(&mut self.pts, points);
+        at_least(&mut self.den, points / 2);
+        at_least(&mut self.prefix, points / 2);
     }
 
     /// Adds the points of the terms in `parts` into the buckets for window `w`.

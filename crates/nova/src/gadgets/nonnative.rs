@@ -31,7 +31,7 @@
 //!   inside an Fq circuit, 565 for `G = Fq` inside an Fp circuit. For `G = Fp`: 5 for the product
 //!   `r · x_fresh`, 129 for the quotient's bits, 300 for the canonical remainder (255 bits and 45
 //!   comparisons against `p_G − 1`), 134 for two carries of 6 limb differences grouped by two.
-//! - [`BigNat::to_limb_nums`]: one constraint per limb.
+//! - [`BigNat::to_packed_nums`]: limbs packed into numbers, one constraint per number.
 //!
 //! Limbs are sums of their bits rather than packed variables: no packing constraints, at the cost
 //! of wide rows (one fold has 1860, 1644 and 1168 nonzero coefficients in A, B and C).
@@ -195,25 +195,42 @@ impl<F: PrimeField> BigNat<F> {
         &self.limbs
     }
 
-    /// Each limb as an allocated number, one constraint per limb: for gadgets that take numbers,
-    /// such as the hash that absorbs a folded instance.
-    pub fn to_limb_nums<CS: ConstraintSystem<F>>(
+    /// The limbs packed `limbs_per_num` at a time into allocated numbers, least significant
+    /// first, one constraint per number: for gadgets that take numbers, such as the hash that
+    /// absorbs a folded instance. `limbs_per_num · LIMB_BITS` must stay below the field's
+    /// capacity so that packing is injective.
+    pub fn to_packed_nums<CS: ConstraintSystem<F>>(
         &self,
         mut cs: CS,
+        limbs_per_num: usize,
     ) -> Result<Vec<AllocatedNum<F>>, SynthesisError> {
+        assert!(
+            limbs_per_num >= 1 && limbs_per_num * LIMB_BITS < F::CAPACITY as usize,
+            "{limbs_per_num} limbs of {LIMB_BITS} bits do not fit one field element"
+        );
+        let shift = biguint_to_field::<F>(&(BigUint::from(1u8) << LIMB_BITS));
         self.limbs
-            .iter()
+            .chunks(limbs_per_num)
             .enumerate()
-            .map(|(i, limb)| {
-                let value = limb.value.as_ref().map(biguint_to_field::<F>);
-                let num = AllocatedNum::alloc(cs.namespace(|| format!("limb {i}")), || {
+            .map(|(i, chunk)| {
+                let mut lc = LinearCombination::zero();
+                let mut value = Some(F::ZERO);
+                let mut coeff = F::ONE;
+                for limb in chunk {
+                    lc = lc + &scaled(&limb.lc, coeff);
+                    value = value
+                        .zip(limb.value.as_ref())
+                        .map(|(v, l)| v + coeff * biguint_to_field::<F>(l));
+                    coeff *= shift;
+                }
+                let num = AllocatedNum::alloc(cs.namespace(|| format!("num {i}")), || {
                     value.ok_or(SynthesisError::AssignmentMissing)
                 })?;
                 cs.enforce(
-                    || format!("limb {i} is its number"),
+                    || format!("num {i} is its limbs"),
                     |lc| lc,
                     |lc| lc,
-                    |_| limb.lc.clone() - num.get_variable(),
+                    |_| lc - num.get_variable(),
                 );
                 Ok(num)
             })

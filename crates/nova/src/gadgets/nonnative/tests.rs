@@ -148,21 +148,25 @@ fn tampering_is_caught_in_an_fp_circuit() {
 }
 
 #[test]
-fn limb_nums_carry_the_folded_limbs() {
+fn packed_nums_carry_the_folded_limbs() {
     let mut rng = StdRng::seed_from_u64(7);
     let (x_running, x_fresh, r) = (Fp::random(&mut rng), Fq::random(&mut rng), rng.r#gen());
     let mut fold = fold::<Fq, Fp>(x_running, x_fresh, r);
     let nums = fold
         .result
-        .to_limb_nums(fold.cs.namespace(|| "nums"))
+        .to_packed_nums(fold.cs.namespace(|| "nums"), 2)
         .unwrap();
     assert!(fold.cs.is_satisfied());
     let expected = field_to_biguint(&fold_natively(x_running, x_fresh, r));
     let mut digits = expected.to_u64_digits();
     digits.resize(4, 0);
+    let halves: Vec<Fq> = digits
+        .chunks(2)
+        .map(|d| Fq::from_u128(u128::from(d[0]) | u128::from(d[1]) << 64))
+        .collect();
     let values: Vec<Fq> = nums.iter().map(|n| n.get_value().unwrap()).collect();
-    assert_eq!(values, digits.into_iter().map(Fq::from).collect::<Vec<_>>());
-    fold.cs.set("nums/limb 2/num", values[2] + Fq::ONE);
+    assert_eq!(values, halves);
+    fold.cs.set("nums/num 1/num", values[1] + Fq::ONE);
     assert!(!fold.cs.is_satisfied());
 }
 
