@@ -49,12 +49,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
     };
     println!("verified:      {} steps of {}", steps, pk.step());
     println!("z0:            [{}]", show(&z0));
-    println!(
-        "z{}:{}[{}]",
-        steps,
-        " ".repeat(13usize.saturating_sub(2 + steps.to_string().len())),
-        show(&zn)
-    );
+    println!("{:<15}[{}]", format!("z{steps}:"), show(&zn));
     println!("wall time:     {}", report::duration(start.elapsed()));
     println!("{}", report::peak_memory_line());
     Ok(())
