@@ -177,7 +177,8 @@ impl<F: PrimeField> R1csShape<F> {
         })
     }
 
-    fn assemble_z(&self, w: &[F], u: F, x: &[F]) -> Result<Vec<F>, R1csError> {
+    /// The assignment `z = (W, u, X)`, after checking the lengths of `W` and `X`.
+    pub fn assemble_z(&self, w: &[F], u: F, x: &[F]) -> Result<Vec<F>, R1csError> {
         if w.len() != self.num_vars() {
             return Err(R1csError::WitnessLength {
                 expected: self.num_vars(),

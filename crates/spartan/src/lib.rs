@@ -4,11 +4,14 @@
 //!
 //! - [`sumcheck`]: the sum-check prover and verifier over multilinear tables.
 //! - [`ipa`]: opening a Pedersen commitment to a multilinear evaluation.
+//! - [`snark`]: Spartan for relaxed R1CS (direct variant: the verifier holds the shape).
 
 pub mod error;
 pub mod ipa;
+pub mod snark;
 pub mod sumcheck;
 
 pub use error::SpartanError;
 pub use ipa::{IpaProof, Opening};
+pub use snark::{DirectKey, SpartanProof};
 pub use sumcheck::{RoundPoly, SumcheckProof};

@@ -1,0 +1,305 @@
+//! Spartan for relaxed R1CS, direct variant: the verifier evaluates the constraint matrices
+//! itself, so its key holds the (padded) shape.
+//!
+//! For a relaxed instance `(W̄, Ē, u, X)` of a padded shape with `m` constraints and `n` witness
+//! variables, and `z = (W, u, X)` zero-padded to `2n`:
+//!
+//! 1. outer sum-check: `0 = Σ_x eq(τ, x)·(Az(x)·Bz(x) − u·Cz(x) − E(x))` for a random `τ`, ending at
+//!    `r_x` with the claimed `Az(r_x), Bz(r_x), Cz(r_x), E(r_x)`;
+//! 2. inner sum-check: `Az(r_x) + ρ·Bz(r_x) + ρ²·Cz(r_x) = Σ_y M_ρ(r_x, y)·Z(y)` with
+//!    `M_ρ = A + ρB + ρ²C`, ending at `r_y`, where `Z(r_y) = (1 − r_y[0])·W(r_y[1..]) +
+//!    r_y[0]·(u, X)(r_y[1..])` and the verifier evaluates `M_ρ(r_x, r_y)` from the matrices;
+//! 3. two IPA openings: `W̄` at `r_y[1..]` and `Ē` at `r_x`.
+
+use ff::Field;
+use origami_arith::{
+    CommitmentKey, CycleCurve, EqPolynomial, MultilinearPolynomial, ScalarOf, Transcript,
+};
+use origami_r1cs::{R1csShape, RelaxedR1csInstance, RelaxedR1csWitness, SparseMatrix};
+use serde::{Deserialize, Serialize};
+
+use crate::error::SpartanError;
+use crate::ipa::{self, IpaProof, Opening};
+use crate::sumcheck::SumcheckProof;
+
+/// What both sides of the direct variant need: the padded shape and its digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct DirectKey<C: CycleCurve> {
+    shape: R1csShape<ScalarOf<C>>,
+    digest: [u8; 32],
+}
+
+impl<C: CycleCurve> DirectKey<C> {
+    /// The key for `shape` (padded here to powers of two).
+    pub fn new(shape: &R1csShape<ScalarOf<C>>) -> Self {
+        let shape = shape.pad();
+        let digest = shape.digest();
+        Self { shape, digest }
+    }
+
+    /// The padded shape.
+    pub fn shape(&self) -> &R1csShape<ScalarOf<C>> {
+        &self.shape
+    }
+
+    /// The padded shape's digest (bound into every proof's transcript).
+    pub fn digest(&self) -> [u8; 32] {
+        self.digest
+    }
+}
+
+/// A proof that a relaxed R1CS instance is satisfiable.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct SpartanProof<C: CycleCurve> {
+    /// The outer sum-check.
+    pub outer: SumcheckProof<ScalarOf<C>>,
+    /// `Az(r_x), Bz(r_x), Cz(r_x), E(r_x)`.
+    #[serde(with = "origami_arith::encoding::field_vec")]
+    pub outer_claims: Vec<ScalarOf<C>>,
+    /// The inner sum-check.
+    pub inner: SumcheckProof<ScalarOf<C>>,
+    /// `W(r_y[1..])`.
+    #[serde(with = "origami_arith::encoding::field")]
+    pub eval_w: ScalarOf<C>,
+    /// Opening of `W̄` at `r_y[1..]`.
+    pub open_w: IpaProof<C>,
+    /// Opening of `Ē` at `r_x`.
+    pub open_e: IpaProof<C>,
+}
+
+fn absorb_instance<C: CycleCurve>(
+    transcript: &mut Transcript,
+    digest: &[u8; 32],
+    instance: &RelaxedR1csInstance<C>,
+) {
+    transcript.absorb_bytes(b"shape digest", digest);
+    transcript.absorb_point(b"comm W", &instance.comm_w.to_affine());
+    transcript.absorb_point(b"comm E", &instance.comm_e.to_affine());
+    transcript.absorb_scalar(b"u", &instance.u);
+    transcript.absorb_scalars(b"X", &instance.x);
+}
+
+fn challenges<F: Field + ff::FromUniformBytes<64>>(
+    transcript: &mut Transcript,
+    label: &[u8],
+    n: usize,
+) -> Vec<F> {
+    (0..n)
+        .map(|_| transcript.squeeze_challenge(label))
+        .collect()
+}
+
+fn log2(n: usize) -> usize {
+    n.trailing_zeros() as usize
+}
+
+/// `Σ_{(i, j, v) ∈ M} eq_x[i]·v` into `out[j]`, scaled by `scale`.
+fn add_row_combination<F: ff::PrimeField>(
+    m: &SparseMatrix<F>,
+    eq_x: &[F],
+    scale: F,
+    out: &mut [F],
+) {
+    for (i, j, v) in m.iter() {
+        out[j] += eq_x[i] * v * scale;
+    }
+}
+
+/// `Σ_{(i, j, v) ∈ M} eq_x[i]·eq_y[j]·v`.
+fn evaluate_matrix<F: ff::PrimeField>(m: &SparseMatrix<F>, eq_x: &[F], eq_y: &[F]) -> F {
+    m.iter().map(|(i, j, v)| eq_x[i] * eq_y[j] * v).sum()
+}
+
+/// The multilinear extension of `values` (placed at indices `0, 1, …`, zero elsewhere) over
+/// `point.len()` variables, at `point`, in `O(values.len() · point.len())`.
+fn sparse_evaluate<F: Field>(values: &[F], point: &[F]) -> F {
+    let m = point.len();
+    values
+        .iter()
+        .enumerate()
+        .map(|(k, v)| {
+            let weight: F = (0..m)
+                .map(|j| {
+                    if (k >> (m - 1 - j)) & 1 == 1 {
+                        point[j]
+                    } else {
+                        F::ONE - point[j]
+                    }
+                })
+                .product();
+            *v * weight
+        })
+        .sum()
+}
+
+impl<C: CycleCurve> SpartanProof<C> {
+    /// Proves that `witness` satisfies `instance` for the key's shape (the witness may be for the
+    /// unpadded shape; it is padded here).
+    pub fn prove(
+        ck: &CommitmentKey<C>,
+        key: &DirectKey<C>,
+        instance: &RelaxedR1csInstance<C>,
+        witness: &RelaxedR1csWitness<ScalarOf<C>>,
+    ) -> Result<Self, SpartanError> {
+        let shape = &key.shape;
+        let witness = witness.pad(shape);
+        let (m, n) = (shape.num_cons(), shape.num_vars());
+        let mut transcript = Transcript::new(b"origami/spartan");
+        absorb_instance(&mut transcript, &key.digest, instance);
+
+        let z = shape.assemble_z(&witness.w, instance.u, &instance.x)?;
+        let (az, bz, cz) = shape.multiply(&z)?;
+        let tau = challenges(&mut transcript, b"tau", log2(m));
+        let u = instance.u;
+        let uc_e: Vec<_> = cz.iter().zip(&witness.e).map(|(c, e)| u * c + e).collect();
+        let mut tables = [
+            MultilinearPolynomial::new(EqPolynomial::new(tau).evals())?,
+            MultilinearPolynomial::new(az)?,
+            MultilinearPolynomial::new(bz)?,
+            MultilinearPolynomial::new(uc_e)?,
+        ];
+        let zero = ScalarOf::<C>::ZERO;
+        let (outer, r_x) = SumcheckProof::prove(
+            &zero,
+            &mut tables,
+            3,
+            |v| v[0] * (v[1] * v[2] - v[3]),
+            &mut transcript,
+        )?;
+        let eq_x = EqPolynomial::new(r_x.clone()).evals();
+        let inner_product = |v: &[ScalarOf<C>]| origami_arith::multilinear::inner_product(&eq_x, v);
+        let (claim_az, claim_bz) = (tables[1].evals()[0], tables[2].evals()[0]);
+        let claim_cz = inner_product(&cz);
+        let eval_e = inner_product(&witness.e);
+        let outer_claims = vec![claim_az, claim_bz, claim_cz, eval_e];
+        transcript.absorb_scalars(b"outer claims", &outer_claims);
+
+        let rho: ScalarOf<C> = transcript.squeeze_challenge(b"rho");
+        let claim = claim_az + rho * claim_bz + rho * rho * claim_cz;
+        let (a, b, c) = shape.matrices();
+        let mut m_rho = vec![zero; 2 * n];
+        add_row_combination(a, &eq_x, ScalarOf::<C>::ONE, &mut m_rho);
+        add_row_combination(b, &eq_x, rho, &mut m_rho);
+        add_row_combination(c, &eq_x, rho * rho, &mut m_rho);
+        let mut z_padded = z;
+        z_padded.resize(2 * n, zero);
+        let mut tables = [
+            MultilinearPolynomial::new(m_rho)?,
+            MultilinearPolynomial::new(z_padded)?,
+        ];
+        let (inner, r_y) =
+            SumcheckProof::prove(&claim, &mut tables, 2, |v| v[0] * v[1], &mut transcript)?;
+        let eval_w = MultilinearPolynomial::new(witness.w.clone())?.evaluate(&r_y[1..])?;
+        transcript.absorb_scalar(b"eval W", &eval_w);
+
+        let open_w = ipa::prove(
+            ck,
+            Opening {
+                commitment: &instance.comm_w,
+                point: &r_y[1..],
+                eval: &eval_w,
+            },
+            &witness.w,
+            &mut transcript,
+        )?;
+        let open_e = ipa::prove(
+            ck,
+            Opening {
+                commitment: &instance.comm_e,
+                point: &r_x,
+                eval: &eval_e,
+            },
+            &witness.e,
+            &mut transcript,
+        )?;
+        Ok(Self {
+            outer,
+            outer_claims,
+            inner,
+            eval_w,
+            open_w,
+            open_e,
+        })
+    }
+
+    /// Verifies the proof for `instance`.
+    pub fn verify(
+        &self,
+        ck: &CommitmentKey<C>,
+        key: &DirectKey<C>,
+        instance: &RelaxedR1csInstance<C>,
+    ) -> Result<(), SpartanError> {
+        let shape = &key.shape;
+        let (m, n) = (shape.num_cons(), shape.num_vars());
+        if !shape.is_padded() {
+            return Err(SpartanError::NotPadded);
+        }
+        if instance.x.len() != shape.num_io() {
+            return Err(SpartanError::Length {
+                what: "public input X",
+                expected: shape.num_io(),
+                got: instance.x.len(),
+            });
+        }
+        let [claim_az, claim_bz, claim_cz, eval_e] = self.outer_claims[..] else {
+            return Err(SpartanError::Length {
+                what: "outer claims",
+                expected: 4,
+                got: self.outer_claims.len(),
+            });
+        };
+        let mut transcript = Transcript::new(b"origami/spartan");
+        absorb_instance(&mut transcript, &key.digest, instance);
+
+        let tau = challenges(&mut transcript, b"tau", log2(m));
+        let zero = ScalarOf::<C>::ZERO;
+        let (outer_final, r_x) = self.outer.verify(&zero, log2(m), 3, &mut transcript)?;
+        let eq_tau = EqPolynomial::new(tau).evaluate(&r_x)?;
+        if outer_final != eq_tau * (claim_az * claim_bz - instance.u * claim_cz - eval_e) {
+            return Err(SpartanError::SumcheckFinal("outer"));
+        }
+        transcript.absorb_scalars(b"outer claims", &self.outer_claims);
+
+        let rho: ScalarOf<C> = transcript.squeeze_challenge(b"rho");
+        let claim = claim_az + rho * claim_bz + rho * rho * claim_cz;
+        let (inner_final, r_y) = self.inner.verify(&claim, log2(2 * n), 2, &mut transcript)?;
+        let mut io = Vec::with_capacity(1 + instance.x.len());
+        io.push(instance.u);
+        io.extend_from_slice(&instance.x);
+        let eval_z =
+            (ScalarOf::<C>::ONE - r_y[0]) * self.eval_w + r_y[0] * sparse_evaluate(&io, &r_y[1..]);
+        let eq_x = EqPolynomial::new(r_x.clone()).evals();
+        let eq_y = EqPolynomial::new(r_y.clone()).evals();
+        let (a, b, c) = shape.matrices();
+        let m_rho = evaluate_matrix(a, &eq_x, &eq_y)
+            + rho * evaluate_matrix(b, &eq_x, &eq_y)
+            + rho * rho * evaluate_matrix(c, &eq_x, &eq_y);
+        if inner_final != m_rho * eval_z {
+            return Err(SpartanError::SumcheckFinal("inner"));
+        }
+        transcript.absorb_scalar(b"eval W", &self.eval_w);
+
+        ipa::verify(
+            ck,
+            Opening {
+                commitment: &instance.comm_w,
+                point: &r_y[1..],
+                eval: &self.eval_w,
+            },
+            &self.open_w,
+            &mut transcript,
+        )?;
+        ipa::verify(
+            ck,
+            Opening {
+                commitment: &instance.comm_e,
+                point: &r_x,
+                eval: &eval_e,
+            },
+            &self.open_e,
+            &mut transcript,
+        )
+    }
+}
