@@ -222,6 +222,18 @@ mod tests {
         v[0] * (v[1] * v[2] - v[3])
     }
 
+    /// Four random tables over `n` variables and the sum of `cubic` over the hypercube.
+    fn tables_and_claim(n: usize, rng: &mut StdRng) -> (Vec<MultilinearPolynomial<Fq>>, Fq) {
+        let tables: Vec<_> = (0..4).map(|_| table(n, rng)).collect();
+        let claim = (0..1 << n)
+            .map(|i| {
+                let v: Vec<Fq> = tables.iter().map(|t| t.evals()[i]).collect();
+                cubic(&v)
+            })
+            .sum();
+        (tables, claim)
+    }
+
     #[test]
     fn interpolation_recovers_a_cubic() {
         let p = |x: Fq| x * x * x * Fq::from(3) + x * Fq::from(5) + Fq::from(7);
@@ -234,13 +246,7 @@ mod tests {
     fn honest_proofs_verify_and_end_at_the_tables_values() {
         let mut rng = StdRng::seed_from_u64(3);
         for n in [1usize, 2, 5, 13] {
-            let tables: Vec<_> = (0..4).map(|_| table(n, &mut rng)).collect();
-            let claim: Fq = (0..1 << n)
-                .map(|i| {
-                    let v: Vec<Fq> = tables.iter().map(|t| t.evals()[i]).collect();
-                    cubic(&v)
-                })
-                .sum();
+            let (tables, claim) = tables_and_claim(n, &mut rng);
             let originals = tables.clone();
             let mut bound = tables;
             let (proof, r) =
@@ -261,13 +267,7 @@ mod tests {
     fn a_wrong_claim_or_message_fails_the_final_check() {
         let mut rng = StdRng::seed_from_u64(4);
         let n = 6;
-        let tables: Vec<_> = (0..4).map(|_| table(n, &mut rng)).collect();
-        let claim: Fq = (0..1 << n)
-            .map(|i| {
-                let v: Vec<Fq> = tables.iter().map(|t| t.evals()[i]).collect();
-                cubic(&v)
-            })
-            .sum();
+        let (tables, claim) = tables_and_claim(n, &mut rng);
         let final_ok = |proof: &SumcheckProof<Fq>, claim: &Fq| match proof.verify(
             claim,
             n,
