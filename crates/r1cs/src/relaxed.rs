@@ -158,6 +158,33 @@ impl<F: PrimeField> R1csShape<F> {
         Ok(())
     }
 
+    /// A uniformly random satisfying relaxed instance: random `W`, `u` and `X`, and
+    /// `E = Az∘Bz − u·Cz`. Folding a real instance with one hides the real witness, which is how
+    /// compression is made zero-knowledge.
+    pub fn random_relaxed<C: CycleCurve<Scalar = F>>(
+        &self,
+        ck: &CommitmentKey<C>,
+        mut rng: impl rand_core::RngCore,
+    ) -> Result<(RelaxedR1csInstance<C>, RelaxedR1csWitness<F>), R1csError> {
+        let w: Vec<F> = (0..self.num_vars()).map(|_| F::random(&mut rng)).collect();
+        let u = F::random(&mut rng);
+        let x: Vec<F> = (0..self.num_io()).map(|_| F::random(&mut rng)).collect();
+        let (az, bz, cz) = self.multiply(&self.assemble_z(&w, u, &x)?)?;
+        let e: Vec<F> = az
+            .iter()
+            .zip(&bz)
+            .zip(&cz)
+            .map(|((a, b), c)| *a * b - u * c)
+            .collect();
+        let instance = RelaxedR1csInstance {
+            comm_w: ck.commit(&w)?,
+            comm_e: ck.commit(&e)?,
+            u,
+            x,
+        };
+        Ok((instance, RelaxedR1csWitness { w, e }))
+    }
+
     /// Commits to a plain witness, giving its instance.
     pub fn commit_instance<C: CycleCurve<Scalar = F>>(
         &self,

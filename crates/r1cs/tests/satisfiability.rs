@@ -350,3 +350,24 @@ fn shapes_round_trip_and_digests_tell_circuits_apart() {
     let err = bincode::deserialize::<R1csShape<F>>(&bytes).unwrap_err();
     assert!(err.to_string().contains("matrix A"), "{err}");
 }
+
+/// Random relaxed instances satisfy the shape, differ from each other, and stop satisfying it when
+/// any part changes.
+#[test]
+fn random_relaxed_instances_are_satisfied_and_distinct() {
+    let shape = R1csShape::from_circuit(Squarings::<F> { n: 64, x: None }).unwrap();
+    let ck = CommitmentKey::<Pallas>::setup(b"random", 128);
+    let mut rng = StdRng::seed_from_u64(11);
+    let (inst, wit) = shape.random_relaxed(&ck, &mut rng).unwrap();
+    shape.is_sat_relaxed(&ck, &inst, &wit).unwrap();
+    let (other, other_wit) = shape.random_relaxed(&ck, &mut rng).unwrap();
+    shape.is_sat_relaxed(&ck, &other, &other_wit).unwrap();
+    assert_ne!(inst, other);
+    assert!(wit.w.iter().any(|v| !bool::from(v.is_zero())));
+    let mut bad = wit.clone();
+    bad.e[3] += F::ONE;
+    assert!(shape.is_sat_relaxed(&ck, &inst, &bad).is_err());
+    let mut bad_inst = inst.clone();
+    bad_inst.u += F::ONE;
+    assert!(shape.is_sat_relaxed(&ck, &bad_inst, &wit).is_err());
+}

@@ -35,7 +35,7 @@ struct Fixture {
     witness: RelaxedR1csWitness<F>,
 }
 
-/// A random satisfiable relaxed instance: random `W`, `u`, `X`, and `E = Az∘Bz − u·Cz`.
+/// A random satisfiable relaxed instance of the test circuit.
 fn fixture(seed: u64) -> Fixture {
     let mut rng = StdRng::seed_from_u64(seed);
     let shape = R1csShape::from_fn(circuit).unwrap();
@@ -43,21 +43,7 @@ fn fixture(seed: u64) -> Fixture {
     let padded = key.shape();
     let ck =
         CommitmentKey::<Pallas>::setup(b"spartan-test", padded.num_cons().max(padded.num_vars()));
-    let w: Vec<F> = (0..shape.num_vars()).map(|_| F::random(&mut rng)).collect();
-    let u = F::random(&mut rng);
-    let x: Vec<F> = (0..shape.num_io()).map(|_| F::random(&mut rng)).collect();
-    let z = shape.assemble_z(&w, u, &x).unwrap();
-    let (az, bz, cz) = shape.multiply(&z).unwrap();
-    let e: Vec<F> = (0..shape.num_cons())
-        .map(|i| az[i] * bz[i] - u * cz[i])
-        .collect();
-    let instance = RelaxedR1csInstance {
-        comm_w: ck.commit(&w).unwrap(),
-        comm_e: ck.commit(&e).unwrap(),
-        u,
-        x,
-    };
-    let witness = RelaxedR1csWitness { w, e };
+    let (instance, witness) = shape.random_relaxed(&ck, &mut rng).unwrap();
     shape.is_sat_relaxed(&ck, &instance, &witness).unwrap();
     Fixture {
         ck,
