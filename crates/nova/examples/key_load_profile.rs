@@ -2,34 +2,12 @@
 //! --example key_load_profile`.
 use std::time::Instant;
 
-use bellpepper_core::{ConstraintSystem, SynthesisError, num::AllocatedNum};
-use ff::PrimeField;
 use origami_arith::PastaCycle;
-use origami_nova::{ProverKey, StepCircuit, StepError};
-use serde::{Deserialize, Serialize};
+use origami_nova::ProverKey;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct Squarings(usize);
-
-impl<G: PrimeField> StepCircuit<G> for Squarings {
-    fn arity(&self) -> usize {
-        1
-    }
-    fn synthesize<CS: ConstraintSystem<G>>(
-        &self,
-        cs: &mut CS,
-        z: &[AllocatedNum<G>],
-    ) -> Result<Vec<AllocatedNum<G>>, SynthesisError> {
-        let mut x = z[0].clone();
-        for i in 0..self.0 {
-            x = x.square(cs.namespace(|| format!("sq {i}")))?;
-        }
-        Ok(vec![x])
-    }
-    fn step(&self, z: &[G]) -> Result<Vec<G>, StepError> {
-        Ok(vec![(0..self.0).fold(z[0], |x, _| x.square())])
-    }
-}
+#[path = "../tests/support/squarings.rs"]
+mod squarings;
+use squarings::Squarings;
 
 fn main() {
     let size: usize = std::env::args()

@@ -4,11 +4,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use bellpepper_core::{ConstraintSystem, SynthesisError, num::AllocatedNum};
-use ff::PrimeField;
 use origami_arith::{PastaCycle, ScalarOf};
-use origami_nova::{ProverKey, RecursiveSnark, StepCircuit, StepError};
-use serde::{Deserialize, Serialize};
+use origami_nova::{ProverKey, RecursiveSnark};
 
 struct LargestAllocation;
 static TRACKING: AtomicBool = AtomicBool::new(false);
@@ -35,29 +32,9 @@ unsafe impl GlobalAlloc for LargestAllocation {
 #[global_allocator]
 static ALLOCATOR: LargestAllocation = LargestAllocation;
 
-/// `n` squarings per step, like the `synthetic` built-in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct Squarings(usize);
-
-impl<G: PrimeField> StepCircuit<G> for Squarings {
-    fn arity(&self) -> usize {
-        1
-    }
-    fn synthesize<CS: ConstraintSystem<G>>(
-        &self,
-        cs: &mut CS,
-        z: &[AllocatedNum<G>],
-    ) -> Result<Vec<AllocatedNum<G>>, SynthesisError> {
-        let mut x = z[0].clone();
-        for i in 0..self.0 {
-            x = x.square(cs.namespace(|| format!("sq {i}")))?;
-        }
-        Ok(vec![x])
-    }
-    fn step(&self, z: &[G]) -> Result<Vec<G>, StepError> {
-        Ok(vec![(0..self.0).fold(z[0], |x, _| x.square())])
-    }
-}
+#[path = "support/squarings.rs"]
+mod squarings;
+use squarings::Squarings;
 
 #[test]
 fn steps_3_to_10_allocate_nothing_of_circuit_size() {
