@@ -7,7 +7,7 @@ use origami_arith::multilinear::PolyError;
 #[derive(Debug, thiserror::Error)]
 pub enum SpartanError {
     /// Sum-check tables of different sizes, none, too many, or degree 0.
-    #[error("sum-check needs 1 to 4 tables of one size and a degree of at least 1")]
+    #[error("sum-check needs 1 to 16 tables of one size and a degree of at least 1")]
     SumcheckShape,
     /// A sum-check proof with the wrong number of rounds.
     #[error("sum-check proof has {got} rounds, expected {expected}")]
@@ -58,6 +58,21 @@ pub enum SpartanError {
         expected: usize,
         /// Actual length.
         got: usize,
+    },
+    /// A lookup denominator was zero for the transcript's challenges (probability about
+    /// `N / |F|`); proving again with another blinding succeeds.
+    #[error("a lookup challenge made a denominator zero; prove again")]
+    DegenerateChallenge,
+    /// A verifier key whose parts do not fit together.
+    #[error("the verifier key is malformed")]
+    MalformedKey,
+    /// A key or proof of the other Spartan variant.
+    #[error("the proof is for the {proof} variant but the key is for the {key} variant")]
+    VariantMismatch {
+        /// The key's variant.
+        key: &'static str,
+        /// The proof's variant.
+        proof: &'static str,
     },
     /// The shape is not padded to powers of two.
     #[error("the R1CS shape must be padded to powers of two")]

@@ -49,10 +49,11 @@ impl<C: CycleCurve> DirectKey<C> {
     }
 }
 
-/// A proof that a relaxed R1CS instance is satisfiable.
+/// The sum-check reduction both variants share: a relaxed R1CS instance to the evaluation of the
+/// matrices at `(r_x, r_y)`, of `W` at `r_y[1..]` and of `E` at `r_x`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(bound = "")]
-pub struct SpartanProof<C: CycleCurve> {
+pub struct Reduction<C: CycleCurve> {
     /// The outer sum-check.
     pub outer: SumcheckProof<ScalarOf<C>>,
     /// `Az(r_x), Bz(r_x), Cz(r_x), E(r_x)`.
@@ -63,10 +64,69 @@ pub struct SpartanProof<C: CycleCurve> {
     /// `W(r_y[1..])`.
     #[serde(with = "origami_arith::encoding::field")]
     pub eval_w: ScalarOf<C>,
+}
+
+/// The IPA openings that end both variants: `W̄` at `r_y[1..]` and `Ē` at `r_x`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct WitnessOpenings<C: CycleCurve> {
     /// Opening of `W̄` at `r_y[1..]`.
     pub open_w: IpaProof<C>,
     /// Opening of `Ē` at `r_x`.
     pub open_e: IpaProof<C>,
+}
+
+/// A proof that a relaxed R1CS instance is satisfiable, direct variant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct SpartanProof<C: CycleCurve> {
+    /// The sum-check reduction.
+    pub reduction: Reduction<C>,
+    /// The openings of `W̄` and `Ē`.
+    pub openings: WitnessOpenings<C>,
+}
+
+/// Where the reduction leaves both sides: the points, the combination challenge `ρ`, and (for the
+/// verifier) the inner sum-check's final claim and `Z(r_y)`.
+pub(crate) struct Reduced<F> {
+    pub r_x: Vec<F>,
+    pub r_y: Vec<F>,
+    pub rho: F,
+    pub eval_e: F,
+    pub inner_final: F,
+    pub eval_z: F,
+}
+
+/// The shape's dimensions as the verifier knows them (no matrices).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dimensions {
+    /// Padded number of constraints.
+    pub num_cons: usize,
+    /// Padded number of witness variables.
+    pub num_vars: usize,
+    /// Number of public inputs.
+    pub num_io: usize,
+}
+
+impl Dimensions {
+    /// The dimensions of a padded shape.
+    pub fn of<F: ff::PrimeField>(shape: &R1csShape<F>) -> Self {
+        Self {
+            num_cons: shape.num_cons(),
+            num_vars: shape.num_vars(),
+            num_io: shape.num_io(),
+        }
+    }
+
+    fn check(&self) -> Result<(), SpartanError> {
+        if !self.num_cons.is_power_of_two()
+            || !self.num_vars.is_power_of_two()
+            || self.num_vars < self.num_io + 1
+        {
+            return Err(SpartanError::NotPadded);
+        }
+        Ok(())
+    }
 }
 
 fn absorb_instance<C: CycleCurve>(
@@ -81,7 +141,7 @@ fn absorb_instance<C: CycleCurve>(
     transcript.absorb_scalars(b"X", &instance.x);
 }
 
-fn challenges<F: Field + ff::FromUniformBytes<64>>(
+pub(crate) fn challenges<F: Field + ff::FromUniformBytes<64>>(
     transcript: &mut Transcript,
     label: &[u8],
     n: usize,
@@ -91,7 +151,7 @@ fn challenges<F: Field + ff::FromUniformBytes<64>>(
         .collect()
 }
 
-fn log2(n: usize) -> usize {
+pub(crate) fn log2(n: usize) -> usize {
     n.trailing_zeros() as usize
 }
 
@@ -134,6 +194,201 @@ fn sparse_evaluate<F: Field>(values: &[F], point: &[F]) -> F {
         .sum()
 }
 
+/// Runs the outer and inner sum-checks for a padded `shape` and a padded `witness`.
+pub(crate) fn prove_reduction<C: CycleCurve>(
+    shape: &R1csShape<ScalarOf<C>>,
+    instance: &RelaxedR1csInstance<C>,
+    witness: &RelaxedR1csWitness<ScalarOf<C>>,
+    transcript: &mut Transcript,
+) -> Result<(Reduction<C>, Reduced<ScalarOf<C>>), SpartanError> {
+    let (m, n) = (shape.num_cons(), shape.num_vars());
+    let z = shape.assemble_z(&witness.w, instance.u, &instance.x)?;
+    let (az, bz, cz) = shape.multiply(&z)?;
+    let tau = challenges(transcript, b"tau", log2(m));
+    let u = instance.u;
+    let uc_e: Vec<_> = cz.iter().zip(&witness.e).map(|(c, e)| u * c + e).collect();
+    let mut tables = [
+        MultilinearPolynomial::new(EqPolynomial::new(tau).evals())?,
+        MultilinearPolynomial::new(az)?,
+        MultilinearPolynomial::new(bz)?,
+        MultilinearPolynomial::new(uc_e)?,
+    ];
+    let zero = ScalarOf::<C>::ZERO;
+    let (outer, r_x) = SumcheckProof::prove(
+        &zero,
+        &mut tables,
+        3,
+        |v| v[0] * (v[1] * v[2] - v[3]),
+        transcript,
+    )?;
+    let eq_x = EqPolynomial::new(r_x.clone()).evals();
+    let inner_product = |v: &[ScalarOf<C>]| origami_arith::multilinear::inner_product(&eq_x, v);
+    let (claim_az, claim_bz) = (tables[1].evals()[0], tables[2].evals()[0]);
+    let claim_cz = inner_product(&cz);
+    let eval_e = inner_product(&witness.e);
+    let outer_claims = vec![claim_az, claim_bz, claim_cz, eval_e];
+    transcript.absorb_scalars(b"outer claims", &outer_claims);
+
+    let rho: ScalarOf<C> = transcript.squeeze_challenge(b"rho");
+    let claim = claim_az + rho * claim_bz + rho * rho * claim_cz;
+    let (a, b, c) = shape.matrices();
+    let mut m_rho = vec![zero; 2 * n];
+    add_row_combination(a, &eq_x, ScalarOf::<C>::ONE, &mut m_rho);
+    add_row_combination(b, &eq_x, rho, &mut m_rho);
+    add_row_combination(c, &eq_x, rho * rho, &mut m_rho);
+    let mut z_padded = z;
+    z_padded.resize(2 * n, zero);
+    let mut tables = [
+        MultilinearPolynomial::new(m_rho)?,
+        MultilinearPolynomial::new(z_padded)?,
+    ];
+    let (inner, r_y) = SumcheckProof::prove(&claim, &mut tables, 2, |v| v[0] * v[1], transcript)?;
+    let eval_w = MultilinearPolynomial::new(witness.w.clone())?.evaluate(&r_y[1..])?;
+    transcript.absorb_scalar(b"eval W", &eval_w);
+    let reduced = Reduced {
+        r_x,
+        r_y,
+        rho,
+        eval_e,
+        inner_final: tables[0].evals()[0] * tables[1].evals()[0],
+        eval_z: tables[1].evals()[0],
+    };
+    let reduction = Reduction {
+        outer,
+        outer_claims,
+        inner,
+        eval_w,
+    };
+    Ok((reduction, reduced))
+}
+
+/// Checks the two sum-checks of `reduction` for an instance of a shape with dimensions `dims`.
+/// The caller checks `inner_final = M_ρ(r_x, r_y)·eval_z`, its way.
+pub(crate) fn verify_reduction<C: CycleCurve>(
+    reduction: &Reduction<C>,
+    dims: &Dimensions,
+    instance: &RelaxedR1csInstance<C>,
+    transcript: &mut Transcript,
+) -> Result<Reduced<ScalarOf<C>>, SpartanError> {
+    dims.check()?;
+    let (m, n) = (dims.num_cons, dims.num_vars);
+    if instance.x.len() != dims.num_io {
+        return Err(SpartanError::Length {
+            what: "public input X",
+            expected: dims.num_io,
+            got: instance.x.len(),
+        });
+    }
+    let [claim_az, claim_bz, claim_cz, eval_e] = reduction.outer_claims[..] else {
+        return Err(SpartanError::Length {
+            what: "outer claims",
+            expected: 4,
+            got: reduction.outer_claims.len(),
+        });
+    };
+    let tau = challenges(transcript, b"tau", log2(m));
+    let zero = ScalarOf::<C>::ZERO;
+    let (outer_final, r_x) = reduction.outer.verify(&zero, log2(m), 3, transcript)?;
+    let eq_tau = EqPolynomial::new(tau).evaluate(&r_x)?;
+    if outer_final != eq_tau * (claim_az * claim_bz - instance.u * claim_cz - eval_e) {
+        return Err(SpartanError::SumcheckFinal("outer"));
+    }
+    transcript.absorb_scalars(b"outer claims", &reduction.outer_claims);
+
+    let rho: ScalarOf<C> = transcript.squeeze_challenge(b"rho");
+    let claim = claim_az + rho * claim_bz + rho * rho * claim_cz;
+    let (inner_final, r_y) = reduction.inner.verify(&claim, log2(2 * n), 2, transcript)?;
+    let mut io = Vec::with_capacity(1 + instance.x.len());
+    io.push(instance.u);
+    io.extend_from_slice(&instance.x);
+    let eval_z =
+        (ScalarOf::<C>::ONE - r_y[0]) * reduction.eval_w + r_y[0] * sparse_evaluate(&io, &r_y[1..]);
+    transcript.absorb_scalar(b"eval W", &reduction.eval_w);
+    Ok(Reduced {
+        r_x,
+        r_y,
+        rho,
+        eval_e,
+        inner_final,
+        eval_z,
+    })
+}
+
+impl<C: CycleCurve> WitnessOpenings<C> {
+    /// Opens `W̄` and `Ē` at the reduction's points.
+    pub(crate) fn prove(
+        ck: &CommitmentKey<C>,
+        instance: &RelaxedR1csInstance<C>,
+        witness: &RelaxedR1csWitness<ScalarOf<C>>,
+        eval_w: &ScalarOf<C>,
+        reduced: &Reduced<ScalarOf<C>>,
+        transcript: &mut Transcript,
+    ) -> Result<Self, SpartanError> {
+        let open_w = ipa::prove(
+            ck,
+            Opening {
+                commitment: &instance.comm_w,
+                point: &reduced.r_y[1..],
+                eval: eval_w,
+            },
+            &witness.w,
+            transcript,
+        )?;
+        let open_e = ipa::prove(
+            ck,
+            Opening {
+                commitment: &instance.comm_e,
+                point: &reduced.r_x,
+                eval: &reduced.eval_e,
+            },
+            &witness.e,
+            transcript,
+        )?;
+        Ok(Self { open_w, open_e })
+    }
+
+    /// Checks both openings.
+    pub(crate) fn verify(
+        &self,
+        ck: &CommitmentKey<C>,
+        instance: &RelaxedR1csInstance<C>,
+        eval_w: &ScalarOf<C>,
+        reduced: &Reduced<ScalarOf<C>>,
+        transcript: &mut Transcript,
+    ) -> Result<(), SpartanError> {
+        ipa::verify(
+            ck,
+            Opening {
+                commitment: &instance.comm_w,
+                point: &reduced.r_y[1..],
+                eval: eval_w,
+            },
+            &self.open_w,
+            transcript,
+        )?;
+        ipa::verify(
+            ck,
+            Opening {
+                commitment: &instance.comm_e,
+                point: &reduced.r_x,
+                eval: &reduced.eval_e,
+            },
+            &self.open_e,
+            transcript,
+        )
+    }
+}
+
+/// A transcript bound to a shape digest and an instance.
+pub(crate) fn transcript_for<C: CycleCurve>(
+    digest: &[u8; 32],
+    instance: &RelaxedR1csInstance<C>,
+) -> Transcript {
+    let mut transcript = Transcript::new(b"origami/spartan");
+    absorb_instance(&mut transcript, digest, instance);
+    transcript
+}
+
 impl<C: CycleCurve> SpartanProof<C> {
     /// Proves that `witness` satisfies `instance` for the key's shape (the witness may be for the
     /// unpadded shape; it is padded here).
@@ -143,84 +398,21 @@ impl<C: CycleCurve> SpartanProof<C> {
         instance: &RelaxedR1csInstance<C>,
         witness: &RelaxedR1csWitness<ScalarOf<C>>,
     ) -> Result<Self, SpartanError> {
-        let shape = &key.shape;
-        let witness = witness.pad(shape);
-        let (m, n) = (shape.num_cons(), shape.num_vars());
-        let mut transcript = Transcript::new(b"origami/spartan");
-        absorb_instance(&mut transcript, &key.digest, instance);
-
-        let z = shape.assemble_z(&witness.w, instance.u, &instance.x)?;
-        let (az, bz, cz) = shape.multiply(&z)?;
-        let tau = challenges(&mut transcript, b"tau", log2(m));
-        let u = instance.u;
-        let uc_e: Vec<_> = cz.iter().zip(&witness.e).map(|(c, e)| u * c + e).collect();
-        let mut tables = [
-            MultilinearPolynomial::new(EqPolynomial::new(tau).evals())?,
-            MultilinearPolynomial::new(az)?,
-            MultilinearPolynomial::new(bz)?,
-            MultilinearPolynomial::new(uc_e)?,
-        ];
-        let zero = ScalarOf::<C>::ZERO;
-        let (outer, r_x) = SumcheckProof::prove(
-            &zero,
-            &mut tables,
-            3,
-            |v| v[0] * (v[1] * v[2] - v[3]),
-            &mut transcript,
-        )?;
-        let eq_x = EqPolynomial::new(r_x.clone()).evals();
-        let inner_product = |v: &[ScalarOf<C>]| origami_arith::multilinear::inner_product(&eq_x, v);
-        let (claim_az, claim_bz) = (tables[1].evals()[0], tables[2].evals()[0]);
-        let claim_cz = inner_product(&cz);
-        let eval_e = inner_product(&witness.e);
-        let outer_claims = vec![claim_az, claim_bz, claim_cz, eval_e];
-        transcript.absorb_scalars(b"outer claims", &outer_claims);
-
-        let rho: ScalarOf<C> = transcript.squeeze_challenge(b"rho");
-        let claim = claim_az + rho * claim_bz + rho * rho * claim_cz;
-        let (a, b, c) = shape.matrices();
-        let mut m_rho = vec![zero; 2 * n];
-        add_row_combination(a, &eq_x, ScalarOf::<C>::ONE, &mut m_rho);
-        add_row_combination(b, &eq_x, rho, &mut m_rho);
-        add_row_combination(c, &eq_x, rho * rho, &mut m_rho);
-        let mut z_padded = z;
-        z_padded.resize(2 * n, zero);
-        let mut tables = [
-            MultilinearPolynomial::new(m_rho)?,
-            MultilinearPolynomial::new(z_padded)?,
-        ];
-        let (inner, r_y) =
-            SumcheckProof::prove(&claim, &mut tables, 2, |v| v[0] * v[1], &mut transcript)?;
-        let eval_w = MultilinearPolynomial::new(witness.w.clone())?.evaluate(&r_y[1..])?;
-        transcript.absorb_scalar(b"eval W", &eval_w);
-
-        let open_w = ipa::prove(
+        let witness = witness.pad(&key.shape);
+        let mut transcript = transcript_for(&key.digest, instance);
+        let (reduction, reduced) =
+            prove_reduction(&key.shape, instance, &witness, &mut transcript)?;
+        let openings = WitnessOpenings::prove(
             ck,
-            Opening {
-                commitment: &instance.comm_w,
-                point: &r_y[1..],
-                eval: &eval_w,
-            },
-            &witness.w,
-            &mut transcript,
-        )?;
-        let open_e = ipa::prove(
-            ck,
-            Opening {
-                commitment: &instance.comm_e,
-                point: &r_x,
-                eval: &eval_e,
-            },
-            &witness.e,
+            instance,
+            &witness,
+            &reduction.eval_w,
+            &reduced,
             &mut transcript,
         )?;
         Ok(Self {
-            outer,
-            outer_claims,
-            inner,
-            eval_w,
-            open_w,
-            open_e,
+            reduction,
+            openings,
         })
     }
 
@@ -232,73 +424,28 @@ impl<C: CycleCurve> SpartanProof<C> {
         instance: &RelaxedR1csInstance<C>,
     ) -> Result<(), SpartanError> {
         let shape = &key.shape;
-        let (m, n) = (shape.num_cons(), shape.num_vars());
-        if !shape.is_padded() {
-            return Err(SpartanError::NotPadded);
-        }
-        if instance.x.len() != shape.num_io() {
-            return Err(SpartanError::Length {
-                what: "public input X",
-                expected: shape.num_io(),
-                got: instance.x.len(),
-            });
-        }
-        let [claim_az, claim_bz, claim_cz, eval_e] = self.outer_claims[..] else {
-            return Err(SpartanError::Length {
-                what: "outer claims",
-                expected: 4,
-                got: self.outer_claims.len(),
-            });
-        };
-        let mut transcript = Transcript::new(b"origami/spartan");
-        absorb_instance(&mut transcript, &key.digest, instance);
-
-        let tau = challenges(&mut transcript, b"tau", log2(m));
-        let zero = ScalarOf::<C>::ZERO;
-        let (outer_final, r_x) = self.outer.verify(&zero, log2(m), 3, &mut transcript)?;
-        let eq_tau = EqPolynomial::new(tau).evaluate(&r_x)?;
-        if outer_final != eq_tau * (claim_az * claim_bz - instance.u * claim_cz - eval_e) {
-            return Err(SpartanError::SumcheckFinal("outer"));
-        }
-        transcript.absorb_scalars(b"outer claims", &self.outer_claims);
-
-        let rho: ScalarOf<C> = transcript.squeeze_challenge(b"rho");
-        let claim = claim_az + rho * claim_bz + rho * rho * claim_cz;
-        let (inner_final, r_y) = self.inner.verify(&claim, log2(2 * n), 2, &mut transcript)?;
-        let mut io = Vec::with_capacity(1 + instance.x.len());
-        io.push(instance.u);
-        io.extend_from_slice(&instance.x);
-        let eval_z =
-            (ScalarOf::<C>::ONE - r_y[0]) * self.eval_w + r_y[0] * sparse_evaluate(&io, &r_y[1..]);
-        let eq_x = EqPolynomial::new(r_x.clone()).evals();
-        let eq_y = EqPolynomial::new(r_y.clone()).evals();
+        let mut transcript = transcript_for(&key.digest, instance);
+        let reduced = verify_reduction(
+            &self.reduction,
+            &Dimensions::of(shape),
+            instance,
+            &mut transcript,
+        )?;
+        let eq_x = EqPolynomial::new(reduced.r_x.clone()).evals();
+        let eq_y = EqPolynomial::new(reduced.r_y.clone()).evals();
         let (a, b, c) = shape.matrices();
+        let rho = reduced.rho;
         let m_rho = evaluate_matrix(a, &eq_x, &eq_y)
             + rho * evaluate_matrix(b, &eq_x, &eq_y)
             + rho * rho * evaluate_matrix(c, &eq_x, &eq_y);
-        if inner_final != m_rho * eval_z {
+        if reduced.inner_final != m_rho * reduced.eval_z {
             return Err(SpartanError::SumcheckFinal("inner"));
         }
-        transcript.absorb_scalar(b"eval W", &self.eval_w);
-
-        ipa::verify(
+        self.openings.verify(
             ck,
-            Opening {
-                commitment: &instance.comm_w,
-                point: &r_y[1..],
-                eval: &self.eval_w,
-            },
-            &self.open_w,
-            &mut transcript,
-        )?;
-        ipa::verify(
-            ck,
-            Opening {
-                commitment: &instance.comm_e,
-                point: &r_x,
-                eval: &eval_e,
-            },
-            &self.open_e,
+            instance,
+            &self.reduction.eval_w,
+            &reduced,
             &mut transcript,
         )
     }

@@ -16,8 +16,8 @@ use crate::error::SpartanError;
 /// Tables below this many entries per half are summed on one thread.
 const PARALLEL_THRESHOLD: usize = 1 << 11;
 
-/// The most tables one sum-check combines (Spartan's outer sum-check uses four).
-pub const MAX_TABLES: usize = 4;
+/// The most tables one sum-check combines (the preprocessing variant's batched sum-check uses 15).
+pub const MAX_TABLES: usize = 16;
 
 /// One round's message: the round polynomial at `0, 2, 3, …, degree`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

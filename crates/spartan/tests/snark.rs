@@ -1,11 +1,15 @@
-//! Spartan (direct variant) on relaxed R1CS: honest proofs verify; every field of a proof, every
+//! Spartan (both variants) on relaxed R1CS: honest proofs verify; every field of a proof, every
 //! part of the instance, and an unsatisfied instance are rejected.
 
 use bellpepper_core::{ConstraintSystem, SynthesisError, num::AllocatedNum};
 use ff::Field;
-use origami_arith::{CommitmentKey, Pallas, PointOf, ScalarOf};
+use origami_arith::{Commitment, CommitmentKey, Pallas, PointOf, ScalarOf};
 use origami_r1cs::{R1csShape, RelaxedR1csInstance, RelaxedR1csWitness};
-use origami_spartan::{DirectKey, IpaProof, SpartanError, SpartanProof};
+use origami_spartan::snark::{Reduction, WitnessOpenings};
+use origami_spartan::{
+    IpaProof, PreprocessedProof, SnarkProof, SnarkProverKey, SnarkVerifierKey, SpartanError,
+    Variant,
+};
 use rand::{SeedableRng, rngs::StdRng};
 
 type F = ScalarOf<Pallas>;
@@ -30,135 +34,229 @@ fn circuit<CS: ConstraintSystem<F>>(cs: &mut CS) -> Result<(), SynthesisError> {
 
 struct Fixture {
     ck: CommitmentKey<Pallas>,
-    key: DirectKey<Pallas>,
+    pk: SnarkProverKey<Pallas>,
+    vk: SnarkVerifierKey<Pallas>,
     instance: RelaxedR1csInstance<Pallas>,
     witness: RelaxedR1csWitness<F>,
 }
 
-/// A random satisfiable relaxed instance of the test circuit.
-fn fixture(seed: u64) -> Fixture {
+const VARIANTS: [Variant; 2] = [Variant::Direct, Variant::Preprocessing];
+
+/// A random satisfiable relaxed instance of the test circuit, with keys of `variant`.
+fn fixture(variant: Variant, seed: u64) -> Fixture {
     let mut rng = StdRng::seed_from_u64(seed);
     let shape = R1csShape::from_fn(circuit).unwrap();
-    let key = DirectKey::<Pallas>::new(&shape);
-    let padded = key.shape();
-    let ck =
-        CommitmentKey::<Pallas>::setup(b"spartan-test", padded.num_cons().max(padded.num_vars()));
+    let ck = CommitmentKey::<Pallas>::setup(
+        b"spartan-test",
+        variant.commitment_key_len::<Pallas>(&shape),
+    );
+    let pk = SnarkProverKey::setup(variant, &ck, &shape).unwrap();
+    let vk = pk.verifier_key();
+    assert_eq!(vk.commitment_key_len(), ck.len());
     let (instance, witness) = shape.random_relaxed(&ck, &mut rng).unwrap();
     shape.is_sat_relaxed(&ck, &instance, &witness).unwrap();
     Fixture {
         ck,
-        key,
+        pk,
+        vk,
         instance,
         witness,
     }
 }
 
+impl Fixture {
+    fn prove(&self) -> SnarkProof<Pallas> {
+        SnarkProof::prove(&self.ck, &self.pk, &self.instance, &self.witness).unwrap()
+    }
+
+    fn verify(&self, proof: &SnarkProof<Pallas>) -> Result<(), SpartanError> {
+        proof.verify(&self.ck, &self.vk, &self.instance)
+    }
+}
+
 #[test]
 fn honest_proofs_verify_and_survive_serialization() {
-    for seed in 0..3 {
-        let f = fixture(seed);
-        let proof = SpartanProof::prove(&f.ck, &f.key, &f.instance, &f.witness).unwrap();
-        proof.verify(&f.ck, &f.key, &f.instance).unwrap();
-        let bytes = bincode::serialize(&proof).unwrap();
-        let back: SpartanProof<Pallas> = bincode::deserialize(&bytes).unwrap();
-        assert_eq!(back, proof);
-        back.verify(&f.ck, &f.key, &f.instance).unwrap();
+    for variant in VARIANTS {
+        for seed in 0..2 {
+            let f = fixture(variant, seed);
+            let proof = f.prove();
+            assert_eq!(proof.variant(), variant);
+            f.verify(&proof).unwrap();
+            let bytes = bincode::serialize(&proof).unwrap();
+            let back: SnarkProof<Pallas> = bincode::deserialize(&bytes).unwrap();
+            assert_eq!(back, proof);
+            f.verify(&back).unwrap();
+        }
     }
+}
+
+#[test]
+fn a_proof_of_one_variant_is_refused_by_the_other_key() {
+    let direct = fixture(Variant::Direct, 1);
+    let pre = fixture(Variant::Preprocessing, 1);
+    let proof = direct.prove();
+    assert!(matches!(
+        proof.verify(&pre.ck, &pre.vk, &direct.instance),
+        Err(SpartanError::VariantMismatch { .. })
+    ));
+}
+
+fn red(p: &mut SnarkProof<Pallas>) -> &mut Reduction<Pallas> {
+    match p {
+        SnarkProof::Direct(d) => &mut d.reduction,
+        SnarkProof::Preprocessing(d) => &mut d.reduction,
+    }
+}
+
+fn opn(p: &mut SnarkProof<Pallas>) -> &mut WitnessOpenings<Pallas> {
+    match p {
+        SnarkProof::Direct(d) => &mut d.openings,
+        SnarkProof::Preprocessing(d) => &mut d.openings,
+    }
+}
+
+fn ipa<'a>(p: &'a mut SnarkProof<Pallas>, name: &str) -> &'a mut IpaProof<Pallas> {
+    match name {
+        "W" => &mut opn(p).open_w,
+        "E" => &mut opn(p).open_e,
+        _ => match p {
+            SnarkProof::Preprocessing(d) => &mut d.matrix_proof.opening,
+            SnarkProof::Direct(_) => unreachable!("the direct variant has no sparse opening"),
+        },
+    }
+}
+
+fn pre(p: &mut SnarkProof<Pallas>) -> &mut PreprocessedProof<Pallas> {
+    match p {
+        SnarkProof::Preprocessing(d) => d,
+        SnarkProof::Direct(_) => unreachable!("not a preprocessing proof"),
+    }
+}
+
+/// Every single-field change to a proof: `(name, tampered proof)`.
+fn tampered(
+    proof: &SnarkProof<Pallas>,
+    g: Commitment<Pallas>,
+) -> Vec<(String, SnarkProof<Pallas>)> {
+    let one = F::ONE;
+    let mut out = Vec::new();
+    let mut push = |name: String, edit: &dyn Fn(&mut SnarkProof<Pallas>)| {
+        let mut p = proof.clone();
+        edit(&mut p);
+        out.push((name, p));
+    };
+    let mut probe = proof.clone();
+    let (outer_rounds, inner_rounds) = (
+        red(&mut probe).outer.rounds().len(),
+        red(&mut probe).inner.rounds().len(),
+    );
+    for r in 0..outer_rounds {
+        for k in 0..3 {
+            push(format!("outer round {r} value {k}"), &|p| {
+                red(p).outer.rounds_mut()[r].evals_mut()[k] += one
+            });
+        }
+    }
+    for k in 0..4 {
+        push(format!("outer claim {k}"), &|p| {
+            red(p).outer_claims[k] += one
+        });
+    }
+    for r in 0..inner_rounds {
+        for k in 0..2 {
+            push(format!("inner round {r} value {k}"), &|p| {
+                red(p).inner.rounds_mut()[r].evals_mut()[k] += one
+            });
+        }
+    }
+    push("eval W".into(), &|p| red(p).eval_w += one);
+    let mut openings = vec!["W", "E"];
+    if let SnarkProof::Preprocessing(pp) = proof {
+        openings.push("sparse");
+        for k in 0..pp.matrix_evals.len() {
+            push(format!("matrix eval {k}"), &|p| {
+                pre(p).matrix_evals[k] += one
+            });
+        }
+        let mp = &pp.matrix_proof;
+        for k in 0..mp.comms.len() {
+            push(format!("lookup commitment {k}"), &|p| {
+                pre(p).matrix_proof.comms[k] += g
+            });
+        }
+        for r in 0..mp.sumcheck.rounds().len() {
+            for k in 0..3 {
+                push(format!("matrix sum-check round {r} value {k}"), &|p| {
+                    pre(p).matrix_proof.sumcheck.rounds_mut()[r].evals_mut()[k] += one
+                });
+            }
+        }
+        for k in 0..mp.evals.len() {
+            push(format!("sparse-form eval {k}"), &|p| {
+                pre(p).matrix_proof.evals[k] += one
+            });
+        }
+    }
+    for name in openings {
+        let rounds = ipa(&mut probe, name).l.len();
+        for j in 0..rounds {
+            push(format!("open {name} L {j}"), &|p| ipa(p, name).l[j] += g);
+            push(format!("open {name} R {j}"), &|p| ipa(p, name).r[j] += g);
+        }
+        push(format!("open {name} a"), &|p| ipa(p, name).a += one);
+    }
+    out
 }
 
 #[test]
 fn every_tampered_field_is_rejected() {
-    let f = fixture(7);
-    let proof = SpartanProof::prove(&f.ck, &f.key, &f.instance, &f.witness).unwrap();
-    let rejects = |p: &SpartanProof<Pallas>, what: &str| {
-        assert!(p.verify(&f.ck, &f.key, &f.instance).is_err(), "{what}");
-    };
-    let one = F::ONE;
-    for r in 0..proof.outer.rounds().len() {
-        for k in 0..3 {
-            let mut p = proof.clone();
-            p.outer.rounds_mut()[r].evals_mut()[k] += one;
-            rejects(&p, &format!("outer round {r} value {k}"));
+    for variant in VARIANTS {
+        let f = fixture(variant, 7);
+        let proof = f.prove();
+        let g = Commitment::<Pallas>::from_point(PointOf::<Pallas>::from(f.ck.generators()[1]));
+        let cases = tampered(&proof, g);
+        assert!(cases.len() > 40, "{variant}: only {} cases", cases.len());
+        for (name, p) in cases {
+            assert!(f.verify(&p).is_err(), "{variant}: {name} accepted");
         }
-    }
-    for k in 0..4 {
-        let mut p = proof.clone();
-        p.outer_claims[k] += one;
-        rejects(&p, &format!("outer claim {k}"));
-    }
-    for r in 0..proof.inner.rounds().len() {
-        for k in 0..2 {
-            let mut p = proof.clone();
-            p.inner.rounds_mut()[r].evals_mut()[k] += one;
-            rejects(&p, &format!("inner round {r} value {k}"));
-        }
-    }
-    let mut p = proof.clone();
-    p.eval_w += one;
-    rejects(&p, "eval W");
-    let g = origami_arith::Commitment::<Pallas>::from_point(PointOf::<Pallas>::from(
-        f.ck.generators()[1],
-    ));
-    for name in ["W", "E"] {
-        let rounds = opening_mut(&mut proof.clone(), name).l.len();
-        for j in 0..rounds {
-            let mut p = proof.clone();
-            opening_mut(&mut p, name).l[j] += g;
-            rejects(&p, &format!("open {name} L {j}"));
-            let mut p = proof.clone();
-            opening_mut(&mut p, name).r[j] += g;
-            rejects(&p, &format!("open {name} R {j}"));
-        }
-        let mut p = proof.clone();
-        opening_mut(&mut p, name).a += one;
-        rejects(&p, &format!("open {name} a"));
-    }
-}
-
-fn opening_mut<'a>(p: &'a mut SpartanProof<Pallas>, name: &str) -> &'a mut IpaProof<Pallas> {
-    if name == "W" {
-        &mut p.open_w
-    } else {
-        &mut p.open_e
     }
 }
 
 #[test]
 fn the_proof_is_bound_to_its_instance() {
-    let f = fixture(8);
-    let proof = SpartanProof::prove(&f.ck, &f.key, &f.instance, &f.witness).unwrap();
-    let g = origami_arith::Commitment::<Pallas>::from_point(PointOf::<Pallas>::from(
-        f.ck.generators()[0],
-    ));
-    let mut other = f.instance.clone();
-    other.u += F::ONE;
-    assert!(proof.verify(&f.ck, &f.key, &other).is_err());
-    let mut other = f.instance.clone();
-    other.x[1] += F::ONE;
-    assert!(proof.verify(&f.ck, &f.key, &other).is_err());
-    let mut other = f.instance.clone();
-    other.comm_w += g;
-    assert!(proof.verify(&f.ck, &f.key, &other).is_err());
-    let mut other = f.instance.clone();
-    other.comm_e += g;
-    assert!(proof.verify(&f.ck, &f.key, &other).is_err());
-    let mut other = f.instance.clone();
-    other.x.pop();
-    assert!(matches!(
-        proof.verify(&f.ck, &f.key, &other),
-        Err(SpartanError::Length { .. })
-    ));
+    for variant in VARIANTS {
+        let f = fixture(variant, 8);
+        let proof = f.prove();
+        let g = Commitment::<Pallas>::from_point(PointOf::<Pallas>::from(f.ck.generators()[0]));
+        let check = |edit: &dyn Fn(&mut RelaxedR1csInstance<Pallas>)| {
+            let mut other = f.instance.clone();
+            edit(&mut other);
+            proof.verify(&f.ck, &f.vk, &other)
+        };
+        assert!(check(&|i| i.u += F::ONE).is_err());
+        assert!(check(&|i| i.x[1] += F::ONE).is_err());
+        assert!(check(&|i| i.comm_w += g).is_err());
+        assert!(check(&|i| i.comm_e += g).is_err());
+        assert!(matches!(
+            check(&|i| {
+                i.x.pop();
+            }),
+            Err(SpartanError::Length { .. })
+        ));
+    }
 }
 
 #[test]
 fn an_unsatisfied_instance_has_no_verifying_proof() {
-    let mut f = fixture(9);
-    // Break one row of Az∘Bz = u·Cz + E, keeping the commitment consistent with the witness.
-    f.witness.e[5] += F::ONE;
-    f.instance.comm_e = f.ck.commit(&f.witness.e).unwrap();
-    let proof = SpartanProof::prove(&f.ck, &f.key, &f.instance, &f.witness).unwrap();
-    assert!(matches!(
-        proof.verify(&f.ck, &f.key, &f.instance),
-        Err(SpartanError::SumcheckFinal("outer"))
-    ));
+    for variant in VARIANTS {
+        let mut f = fixture(variant, 9);
+        // Break one row of Az∘Bz = u·Cz + E, keeping the commitment consistent with the witness.
+        f.witness.e[5] += F::ONE;
+        f.instance.comm_e = f.ck.commit(&f.witness.e).unwrap();
+        let proof = f.prove();
+        assert!(matches!(
+            f.verify(&proof),
+            Err(SpartanError::SumcheckFinal("outer"))
+        ));
+    }
 }
