@@ -12,7 +12,7 @@ use ff::{FromUniformBytes, PrimeField, PrimeFieldBits};
 use halo2curves::{CurveAffine, CurveExt};
 
 /// A prime-order curve with its scalar field, base field and point representations.
-pub trait CycleCurve: Copy + Clone + Debug + Send + Sync + 'static {
+pub trait CycleCurve: Copy + Clone + Debug + PartialEq + Eq + Send + Sync + 'static {
     /// The field the curve's group order defines: witnesses and scalars live here.
     type Scalar: PrimeField + PrimeFieldBits + FromUniformBytes<64>;
     /// The field the curve's coordinates live in.

@@ -1,15 +1,14 @@
 //! Pedersen vector commitments with keys derived by hash-to-curve (no trusted setup).
 //!
 //! `Commit(v) = Σ v[i]·G[i]`, and `Commit(v; r) = Σ v[i]·G[i] + r·H` when hiding. The generators are
-//! `hash_to_curve(label ‖ i)`, so anyone can re-derive a key from its label and nobody knows a
-//! discrete-log relation between its points. Commitments are additively homomorphic, which is what
+//! hashed to the curve from `(label, i)`, so anyone can re-derive a key from its label and nobody
+//! knows a discrete-log relation between its points. Commitments are additively homomorphic, which is what
 //! folding needs: `Commit(a) + r·Commit(b) = Commit(a + r·b)`.
 
 use core::ops::{Add, AddAssign, Mul, Sub};
 
 use ff::Field;
-use group::{Curve, Group, prime::PrimeCurveAffine};
-use halo2curves::CurveExt;
+use group::{Curve, Group};
 use rayon::prelude::*;
 
 use crate::curve::{AffineOf, CycleCurve, PointOf, ScalarOf, affine_xy};
@@ -31,6 +30,118 @@ pub enum CommitError {
     },
 }
 
+/// Generators `range` of the key labelled `label` ([`derive_point`] of each index), in parallel.
+fn derive_generators<C: CycleCurve>(
+    label: &[u8],
+    range: core::ops::Range<u64>,
+) -> Vec<AffineOf<C>> {
+    let sqrt = VartimeSqrt::<C::Base>::new();
+    range
+        .into_par_iter()
+        .map(|i| derive_point::<C>(&sqrt, label, Some(i)))
+        .collect()
+}
+
+/// Square roots by variable-time Tonelli–Shanks: `a^((t−1)/2)` for `p − 1 = 2^S·t`, then at most
+/// `S` short rounds. The generic constant-time square root costs several times more, and the
+/// inputs here (public hash outputs) need no protection.
+struct VartimeSqrt<F> {
+    /// `(t − 1)/2` as little-endian limbs.
+    exponent: Vec<u64>,
+    _field: core::marker::PhantomData<F>,
+}
+
+impl<F: ff::PrimeFieldBits> VartimeSqrt<F> {
+    fn new() -> Self {
+        let bits = (-F::ONE).to_le_bits();
+        let shift = F::S as usize + 1;
+        let mut exponent = vec![0u64; bits.len().div_ceil(64)];
+        for (k, bit) in bits.iter().skip(shift).enumerate() {
+            if *bit {
+                exponent[k / 64] |= 1 << (k % 64);
+            }
+        }
+        Self {
+            exponent,
+            _field: core::marker::PhantomData,
+        }
+    }
+
+    /// A square root of `a`, or `None` if `a` is not a square.
+    fn sqrt(&self, a: F) -> Option<F> {
+        if a.is_zero_vartime() {
+            return Some(F::ZERO);
+        }
+        let w = a.pow_vartime(&self.exponent);
+        let mut x = a * w; // a^((t+1)/2)
+        let mut b = x * w; // a^t, of order dividing 2^S
+        let mut z = F::ROOT_OF_UNITY;
+        let mut m = F::S;
+        while b != F::ONE {
+            let mut i = 0;
+            let mut b2 = b;
+            while b2 != F::ONE {
+                b2 = b2.square();
+                i += 1;
+                if i == m {
+                    return None;
+                }
+            }
+            let mut c = z;
+            for _ in 0..m - i - 1 {
+                c = c.square();
+            }
+            x *= c;
+            z = c.square();
+            b *= z;
+            m = i;
+        }
+        Some(x)
+    }
+}
+
+/// A point nobody knows the discrete logarithm of, by try-and-increment: the first
+/// `x = H(domain ‖ label ‖ index ‖ k)`, `k = 0, 1, …`, for which `x³ + a·x + b` is a square, with
+/// `y`'s parity taken from the hash. About two square-root attempts per point, several times
+/// cheaper than a constant-time hash-to-curve (which public generators do not need).
+/// `index = None` names the blinding generator.
+fn derive_point<C: CycleCurve>(
+    sqrt: &VartimeSqrt<C::Base>,
+    label: &[u8],
+    index: Option<u64>,
+) -> AffineOf<C> {
+    use ff::{FromUniformBytes, PrimeField};
+    use halo2curves::CurveAffine;
+    use sha3::{Digest, Keccak512};
+    let mut prefix = Keccak512::new();
+    prefix.update(GENERATOR_DOMAIN.as_bytes());
+    prefix.update((label.len() as u64).to_le_bytes());
+    prefix.update(label);
+    match index {
+        Some(i) => {
+            prefix.update([0]);
+            prefix.update(i.to_le_bytes());
+        }
+        None => prefix.update([1]),
+    }
+    for attempt in 0u32.. {
+        let mut h = prefix.clone();
+        h.update(attempt.to_le_bytes());
+        let wide: [u8; 64] = h.finalize().into();
+        let x = C::Base::from_uniform_bytes(&wide);
+        let y2 = x.square() * x + AffineOf::<C>::a() * x + AffineOf::<C>::b();
+        if let Some(y) = sqrt.sqrt(y2) {
+            // The hash's top byte (unused by the reduction's bias) picks the root.
+            let odd = (y.to_repr().as_ref()[0] & 1) == 1;
+            let y = if odd == ((wide[63] & 1) == 1) { y } else { -y };
+            if let Some(p) = Option::<AffineOf<C>>::from(AffineOf::<C>::from_xy(x, y)) {
+                return p;
+            }
+        }
+    }
+    unreachable!("half of all x are on the curve")
+}
+
 /// A Pedersen commitment key: `n` generators `G[i]` and a blinding generator `H`.
 #[derive(Clone, Debug)]
 pub struct CommitmentKey<C: CycleCurve> {
@@ -43,30 +154,18 @@ impl<C: CycleCurve> CommitmentKey<C> {
     /// Derives a key of `n` generators from `label`. Deterministic: the same label and size give the
     /// same key, and a key of size `m < n` from the same label is a prefix of it.
     pub fn setup(label: &[u8], n: usize) -> Self {
-        let message = |index: u64| {
-            let mut m = Vec::with_capacity(label.len() + 9);
-            m.extend_from_slice(label);
-            m.push(0); // separates the label from the index so labels cannot collide by suffix
-            m.extend_from_slice(&index.to_le_bytes());
-            m
-        };
-        let points: Vec<PointOf<C>> = (0..n as u64)
-            .into_par_iter()
-            // The hasher is a boxed closure that is not `Sync`: one per rayon job.
-            .map_init(
-                || PointOf::<C>::hash_to_curve(GENERATOR_DOMAIN),
-                |hash, i| hash(&message(i)),
-            )
-            .collect();
-        let mut generators = vec![AffineOf::<C>::identity(); n];
-        PointOf::<C>::batch_normalize(&points, &mut generators);
-        let mut blinding_label = label.to_vec();
-        blinding_label.extend_from_slice(b"/blinding");
-        let blinding = PointOf::<C>::hash_to_curve(GENERATOR_DOMAIN)(&blinding_label).to_affine();
         Self {
             label: label.to_vec(),
-            generators,
-            blinding,
+            generators: derive_generators::<C>(label, 0..n as u64),
+            blinding: derive_point::<C>(&VartimeSqrt::new(), label, None),
+        }
+    }
+
+    /// Grows the key to `n` generators (deriving only the new ones); a no-op if it has as many.
+    pub fn extend(&mut self, n: usize) {
+        if n > self.generators.len() {
+            let more = derive_generators::<C>(&self.label, self.generators.len() as u64..n as u64);
+            self.generators.extend(more);
         }
     }
 
@@ -230,6 +329,7 @@ impl<C: CycleCurve> Mul<ScalarOf<C>> for Commitment<C> {
 mod tests {
     use super::*;
     use crate::curve::{Pallas, Vesta};
+    use group::prime::PrimeCurveAffine;
     use rand::{SeedableRng, rngs::StdRng};
 
     fn random_vec<F: Field>(n: usize, rng: &mut StdRng) -> Vec<F> {
@@ -276,6 +376,30 @@ mod tests {
     }
 
     #[test]
+    fn the_vartime_square_root_agrees_with_squaring() {
+        type F = <Pallas as CycleCurve>::Base;
+        let sqrt = VartimeSqrt::<F>::new();
+        let mut rng = StdRng::seed_from_u64(5);
+        let (mut squares, mut non_squares) = (0, 0);
+        for _ in 0..200 {
+            let a = F::random(&mut rng);
+            match sqrt.sqrt(a) {
+                Some(r) => {
+                    assert_eq!(r.square(), a);
+                    squares += 1;
+                }
+                None => {
+                    assert!(bool::from(a.sqrt().is_none()));
+                    non_squares += 1;
+                }
+            }
+            assert_eq!(sqrt.sqrt(a.square()).map(|r| r.square()), Some(a.square()));
+        }
+        assert!(squares > 50 && non_squares > 50);
+        assert_eq!(sqrt.sqrt(F::ZERO), Some(F::ZERO));
+    }
+
+    #[test]
     fn keys_are_deterministic_prefix_closed_and_label_bound() {
         let a = CommitmentKey::<Vesta>::setup(b"label", 8);
         let b = CommitmentKey::<Vesta>::setup(b"label", 5);
@@ -286,6 +410,11 @@ mod tests {
         assert_ne!(a.generators()[0], a.generators()[1]);
         assert!(!bool::from(a.blinding_generator().is_identity()));
         assert!(a.generators().iter().all(|g| !bool::from(g.is_identity())));
+        let mut grown = b.clone();
+        grown.extend(8);
+        assert_eq!(grown, a);
+        grown.extend(3);
+        assert_eq!(grown, a);
     }
 
     #[test]

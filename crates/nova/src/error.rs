@@ -72,6 +72,14 @@ pub enum NovaError {
         /// What failed.
         source: R1csError,
     },
+    /// A compressed proof's Spartan proof failed (or could not be made).
+    #[error("the {which} Spartan proof: {source}")]
+    Snark {
+        /// Which curve's proof.
+        which: &'static str,
+        /// What failed.
+        source: origami_spartan::SpartanError,
+    },
     /// A fresh instance does not have the two public inputs of an augmented circuit.
     #[error("an instance has {0} public inputs where 2 are expected")]
     PublicInputCount(usize),

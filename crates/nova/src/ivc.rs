@@ -23,7 +23,7 @@ use crate::augmented::{self, AugmentedInputs, instance_hash};
 use crate::convert::cross_field;
 use crate::error::NovaError;
 use crate::nifs::FoldingProver;
-use crate::params::{PrimaryField, ProvableStep, ProverKey, SecondaryField};
+use crate::params::{PrimaryField, ProvableStep, ProverKey, SecondaryField, digest_to_field};
 use crate::step::TrivialCircuit;
 
 type Primary<Y> = <Y as CurveCycle>::Primary;
@@ -78,23 +78,23 @@ where
 
 /// The prover of an incremental computation.
 pub struct RecursiveSnark<Y: CurveCycle, SC> {
-    z0: Vec<PrimaryField<Y>>,
-    zi: Vec<PrimaryField<Y>>,
-    zi_secondary: Vec<SecondaryField<Y>>,
-    num_steps: u64,
-    state: Option<FoldState<Y>>,
+    pub(crate) z0: Vec<PrimaryField<Y>>,
+    pub(crate) zi: Vec<PrimaryField<Y>>,
+    pub(crate) zi_secondary: Vec<SecondaryField<Y>>,
+    pub(crate) num_steps: u64,
+    pub(crate) state: Option<FoldState<Y>>,
     times: PhaseTimes,
     _step: PhantomData<SC>,
 }
 
 /// Everything of size O(circuit), created by the first step.
-struct FoldState<Y: CurveCycle> {
-    running_primary: FoldingProver<Primary<Y>>,
-    running_secondary: FoldingProver<Secondary<Y>>,
+pub(crate) struct FoldState<Y: CurveCycle> {
+    pub(crate) running_primary: FoldingProver<Primary<Y>>,
+    pub(crate) running_secondary: FoldingProver<Secondary<Y>>,
     /// The last secondary instance, not yet folded; its assignment is in `buf_secondary`.
-    last_secondary: R1csInstance<Secondary<Y>>,
-    buf_primary: WitnessBuffer<PrimaryField<Y>>,
-    buf_secondary: WitnessBuffer<SecondaryField<Y>>,
+    pub(crate) last_secondary: R1csInstance<Secondary<Y>>,
+    pub(crate) buf_primary: WitnessBuffer<PrimaryField<Y>>,
+    pub(crate) buf_secondary: WitnessBuffer<SecondaryField<Y>>,
 }
 
 impl<Y: CurveCycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC>
@@ -352,10 +352,86 @@ where
         num_steps: u64,
         z0: &[PrimaryField<Y>],
     ) -> Result<Vec<PrimaryField<Y>>, NovaError> {
-        if self.params_digest != pk.digest() {
+        self.statement().check(&pk.digest(), num_steps, z0)?;
+        let (s1, s2): (&R1csShape<_>, &R1csShape<_>) = (pk.shape_primary(), pk.shape_secondary());
+        s1.is_sat_relaxed(
+            pk.ck_primary(),
+            &self.running_primary,
+            &self.running_primary_witness,
+        )
+        .map_err(unsat("running primary"))?;
+        s2.is_sat_relaxed(
+            pk.ck_secondary(),
+            &self.running_secondary,
+            &self.running_secondary_witness,
+        )
+        .map_err(unsat("running secondary"))?;
+        s2.is_sat(
+            pk.ck_secondary(),
+            &self.last_secondary,
+            &self.last_secondary_witness,
+        )
+        .map_err(unsat("last secondary"))?;
+        Ok(self.zi.clone())
+    }
+
+    fn statement(&self) -> Statement<'_, Y> {
+        Statement {
+            params_digest: &self.params_digest,
+            num_steps: self.num_steps,
+            z0: &self.z0,
+            zi: &self.zi,
+            zi_secondary: &self.zi_secondary,
+            running_primary: &self.running_primary,
+            running_secondary: &self.running_secondary,
+            last_secondary: &self.last_secondary,
+        }
+    }
+
+    /// Writes the proof to `path`. Returns the bytes written.
+    pub fn save(&self, path: &Path) -> Result<u64, FormatError> {
+        origami_format::write_file(path, FileKind::RecursiveProof, self.params_digest, self)
+    }
+
+    /// Loads a proof, refusing one made for other parameters than `expected_digest`.
+    pub fn load(path: &Path, expected_digest: &[u8; 32]) -> Result<Self, NovaError> {
+        let (_, proof): (_, Self) =
+            origami_format::read_file(path, FileKind::RecursiveProof, Some(expected_digest))?;
+        Ok(proof)
+    }
+}
+
+/// What a proof claims (`z_n = Fⁿ(z0)`) and the instances that bind the claim, as both the
+/// recursive and the compressed proof carry them.
+pub(crate) struct Statement<'a, Y: CurveCycle> {
+    pub params_digest: &'a [u8; 32],
+    pub num_steps: u64,
+    pub z0: &'a [PrimaryField<Y>],
+    pub zi: &'a [PrimaryField<Y>],
+    pub zi_secondary: &'a [SecondaryField<Y>],
+    pub running_primary: &'a RelaxedR1csInstance<Primary<Y>>,
+    pub running_secondary: &'a RelaxedR1csInstance<Secondary<Y>>,
+    pub last_secondary: &'a R1csInstance<Secondary<Y>>,
+}
+
+impl<Y: CurveCycle> Statement<'_, Y>
+where
+    PrimaryField<Y>: PrimeFieldBits + 'static,
+    SecondaryField<Y>: PrimeFieldBits + 'static,
+{
+    /// Checks, in order: the parameters' digest, the step count and `z0`; then that the last
+    /// secondary instance's public inputs are the hashes of both running instances (binding them
+    /// to `n`, `z0` and `z_n`). What remains is that the instances are satisfied.
+    pub(crate) fn check(
+        &self,
+        expected_digest: &[u8; 32],
+        num_steps: u64,
+        z0: &[PrimaryField<Y>],
+    ) -> Result<(), NovaError> {
+        if self.params_digest != expected_digest {
             return Err(NovaError::ParamsMismatch {
-                expected: hex(&pk.digest()),
-                found: hex(&self.params_digest),
+                expected: hex(expected_digest),
+                found: hex(self.params_digest),
             });
         }
         if self.num_steps == 0 {
@@ -381,20 +457,21 @@ where
         if x.len() != 2 {
             return Err(NovaError::PublicInputCount(x.len()));
         }
-        let (pp1, pp2) = (pk.digest_primary(), pk.digest_secondary());
+        let pp1 = digest_to_field::<<Secondary<Y> as CycleCurve>::Base>(expected_digest);
+        let pp2 = digest_to_field::<<Primary<Y> as CycleCurve>::Base>(expected_digest);
         let h_primary = instance_hash::<Secondary<Y>>(
             &pp1,
             self.num_steps,
-            &self.z0,
-            &self.zi,
-            &self.running_secondary,
+            self.z0,
+            self.zi,
+            self.running_secondary,
         )?;
         let h_secondary = instance_hash::<Primary<Y>>(
             &pp2,
             self.num_steps,
             &[SecondaryField::<Y>::ZERO],
-            &self.zi_secondary,
-            &self.running_primary,
+            self.zi_secondary,
+            self.running_primary,
         )?;
         if cross_field::<_, SecondaryField<Y>>(&h_primary) != Some(x[0]) {
             return Err(NovaError::HashMismatch("primary"));
@@ -402,37 +479,6 @@ where
         if h_secondary != x[1] {
             return Err(NovaError::HashMismatch("secondary"));
         }
-        let (s1, s2): (&R1csShape<_>, &R1csShape<_>) = (pk.shape_primary(), pk.shape_secondary());
-        s1.is_sat_relaxed(
-            pk.ck_primary(),
-            &self.running_primary,
-            &self.running_primary_witness,
-        )
-        .map_err(unsat("running primary"))?;
-        s2.is_sat_relaxed(
-            pk.ck_secondary(),
-            &self.running_secondary,
-            &self.running_secondary_witness,
-        )
-        .map_err(unsat("running secondary"))?;
-        s2.is_sat(
-            pk.ck_secondary(),
-            &self.last_secondary,
-            &self.last_secondary_witness,
-        )
-        .map_err(unsat("last secondary"))?;
-        Ok(self.zi.clone())
-    }
-
-    /// Writes the proof to `path`. Returns the bytes written.
-    pub fn save(&self, path: &Path) -> Result<u64, FormatError> {
-        origami_format::write_file(path, FileKind::RecursiveProof, self.params_digest, self)
-    }
-
-    /// Loads a proof, refusing one made for other parameters than `expected_digest`.
-    pub fn load(path: &Path, expected_digest: &[u8; 32]) -> Result<Self, NovaError> {
-        let (_, proof): (_, Self) =
-            origami_format::read_file(path, FileKind::RecursiveProof, Some(expected_digest))?;
-        Ok(proof)
+        Ok(())
     }
 }

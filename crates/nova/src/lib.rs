@@ -6,8 +6,11 @@
 //! - [`augmented`]: the circuits that run a step and verify the other curve's fold.
 //! - [`ProverKey`] / [`VerifierKey`]: public parameters, on disk behind a versioned header.
 //! - [`RecursiveSnark`] / [`RecursiveProof`]: prove step by step, verify the result.
+//! - [`compressed`]: zero-knowledge compression with Spartan ([`CompressedProof`]) and the small
+//!   [`CompressedVerifierKey`].
 
 pub mod augmented;
+pub mod compressed;
 pub mod convert;
 pub mod error;
 pub mod gadgets;
@@ -16,8 +19,12 @@ pub mod nifs;
 pub mod params;
 pub mod step;
 
+pub use compressed::{
+    CompressedProof, CompressedProverKey, CompressedVerifier, CompressedVerifierKey,
+};
 pub use error::NovaError;
 pub use ivc::{PhaseTimes, RecursiveProof, RecursiveSnark};
-pub use nifs::{FoldingProver, NifsProof};
+pub use nifs::{BlindingFold, FoldingProver, NifsProof};
+pub use origami_spartan::Variant;
 pub use params::{ProvableStep, ProverKey, VerifierKey};
 pub use step::{StepCircuit, StepError, TrivialCircuit};

@@ -10,9 +10,13 @@
 //! `z`), so each fold multiplies the matrices by the fresh `z₂` only: one pass instead of two.
 
 use ff::Field;
-use origami_arith::{Commitment, CommitmentKey, CycleCurve, ScalarOf, poseidon};
+use origami_arith::encoding::field;
+use origami_arith::{
+    AffineOf, Commitment, CommitmentKey, CycleCurve, PointOf, ScalarOf, Transcript, poseidon,
+};
 use origami_r1cs::{R1csError, R1csInstance, R1csShape, RelaxedR1csInstance, RelaxedR1csWitness};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::convert::{NUM_CHALLENGE_BITS, cross_field, truncate};
 use crate::error::NovaError;
@@ -101,6 +105,86 @@ impl<C: CycleCurve> NifsProof<C> {
     ) -> Result<RelaxedR1csInstance<C>, NovaError> {
         let r = fold_challenge(pp_digest, fresh, &self.comm_t)?;
         Ok(fold_instances(running, fresh, &self.comm_t, &r))
+    }
+}
+
+/// What the prover sends when it folds a random relaxed instance into the running one before
+/// compressing, which makes the compressed proof zero-knowledge: the folded witness is uniformly
+/// random, and the only commitment to anything else, `Com(T)`, is hiding.
+///
+/// The random instance's commitments and `Com(T)` carry blinding factors; the folded instance's
+/// blinding factors (`blind_w = r·r_W`, `blind_e = r·r_T + r²·r_E`) are revealed so that both
+/// sides can remove them and hand Spartan plain commitments.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct BlindingFold<C: CycleCurve> {
+    /// The random relaxed instance (hiding commitments).
+    pub random: RelaxedR1csInstance<C>,
+    /// `Com(T; r_T)`, hiding.
+    pub comm_t: Commitment<C>,
+    /// Blinding factor of the folded `Com(W)`.
+    #[serde(with = "field")]
+    pub blind_w: ScalarOf<C>,
+    /// Blinding factor of the folded `Com(E)`.
+    #[serde(with = "field")]
+    pub blind_e: ScalarOf<C>,
+}
+
+/// The challenge of a blinding fold: a transcript over the parameters, both instances and `Com(T)`.
+fn blinding_challenge<C: CycleCurve>(
+    pp_digest: &[u8; 32],
+    running: &RelaxedR1csInstance<C>,
+    random: &RelaxedR1csInstance<C>,
+    comm_t: &Commitment<C>,
+) -> ScalarOf<C> {
+    let mut t = Transcript::new(b"origami/blinding-fold");
+    t.absorb_bytes(b"params", pp_digest);
+    for u in [running, random] {
+        t.absorb_point(b"comm W", &u.comm_w.to_affine());
+        t.absorb_point(b"comm E", &u.comm_e.to_affine());
+        t.absorb_scalar(b"u", &u.u);
+        t.absorb_scalars(b"X", &u.x);
+    }
+    t.absorb_point(b"comm T", &comm_t.to_affine());
+    t.squeeze_challenge(b"r")
+}
+
+/// `(W̄₁ + r·W̄₂ − b_W·H, Ē₁ + r·T̄ + r²·Ē₂ − b_E·H, u₁ + r·u₂, X₁ + r·X₂)`.
+fn fold_relaxed<C: CycleCurve>(
+    running: &RelaxedR1csInstance<C>,
+    fold: &BlindingFold<C>,
+    r: &ScalarOf<C>,
+    h: &AffineOf<C>,
+) -> RelaxedR1csInstance<C> {
+    let random = &fold.random;
+    let h = PointOf::<C>::from(*h);
+    RelaxedR1csInstance {
+        comm_w: running.comm_w + random.comm_w.scale(r) - Commitment::from_point(h * fold.blind_w),
+        comm_e: running.comm_e + (fold.comm_t + random.comm_e.scale(r)).scale(r)
+            - Commitment::from_point(h * fold.blind_e),
+        u: running.u + *r * random.u,
+        x: running
+            .x
+            .iter()
+            .zip(&random.x)
+            .map(|(a, b)| *a + *r * b)
+            .collect(),
+    }
+}
+
+impl<C: CycleCurve> BlindingFold<C> {
+    /// The verifier's side: the folded instance with its blinding removed, ready for Spartan.
+    pub fn verify(
+        &self,
+        ck: &CommitmentKey<C>,
+        pp_digest: &[u8; 32],
+        running: &RelaxedR1csInstance<C>,
+    ) -> Result<RelaxedR1csInstance<C>, NovaError> {
+        if self.random.x.len() != running.x.len() {
+            return Err(NovaError::PublicInputCount(self.random.x.len()));
+        }
+        let r = blinding_challenge(pp_digest, running, &self.random, &self.comm_t);
+        Ok(fold_relaxed(running, self, &r, &ck.blinding_generator()))
     }
 }
 
@@ -233,6 +317,59 @@ impl<C: CycleCurve> FoldingProver<C> {
         axpy(&mut self.cz, &r, &self.fresh_cz);
         self.instance = fold_instances(&self.instance, fresh, &comm_t, &r);
         Ok(proof)
+    }
+}
+
+/// A blinding fold's message, and the folded instance (blinding removed) with its witness.
+pub type Blinded<C> = (
+    BlindingFold<C>,
+    RelaxedR1csInstance<C>,
+    RelaxedR1csWitness<ScalarOf<C>>,
+);
+
+impl<C: CycleCurve> FoldingProver<C> {
+    /// Folds a fresh random relaxed instance into (a copy of) the running one; returns what the
+    /// verifier needs, and the folded instance (blinding removed) with its witness. The running
+    /// prover is left as it was.
+    pub fn blind(
+        &self,
+        ck: &CommitmentKey<C>,
+        shape: &R1csShape<ScalarOf<C>>,
+        pp_digest: &[u8; 32],
+        mut rng: impl rand::RngCore,
+    ) -> Result<Blinded<C>, NovaError> {
+        let (mut random, random_witness) = shape.random_relaxed(ck, &mut rng)?;
+        let [r_w, r_e, r_t] = [(); 3].map(|_| ScalarOf::<C>::random(&mut rng));
+        let h = PointOf::<C>::from(ck.blinding_generator());
+        random.comm_w += Commitment::from_point(h * r_w);
+        random.comm_e += Commitment::from_point(h * r_e);
+        let z2 = shape.assemble_z(&random_witness.w, random.u, &random.x)?;
+        let (az2, bz2, cz2) = shape.multiply(&z2)?;
+        let (u1, u2) = (self.instance.u, random.u);
+        let t: Vec<ScalarOf<C>> = (&self.az, &self.bz, &self.cz, &az2, &bz2, &cz2)
+            .into_par_iter()
+            .map(|(a1, b1, c1, a2, b2, c2)| *a1 * b2 + *a2 * b1 - u1 * c2 - u2 * c1)
+            .collect();
+        let comm_t = ck.commit_hiding(&t, &r_t)?;
+        let r = blinding_challenge(pp_digest, &self.instance, &random, &comm_t);
+        let fold = BlindingFold {
+            random,
+            comm_t,
+            blind_w: r * r_w,
+            blind_e: r * (r_t + r * r_e),
+        };
+        let instance = fold_relaxed(&self.instance, &fold, &r, &ck.blinding_generator());
+        let w: Vec<_> = self
+            .w()
+            .par_iter()
+            .zip(random_witness.w.par_iter())
+            .map(|(a, b)| *a + r * b)
+            .collect();
+        let e: Vec<_> = (&self.e, &t, &random_witness.e)
+            .into_par_iter()
+            .map(|(e1, t, e2)| *e1 + r * (*t + r * e2))
+            .collect();
+        Ok((fold, instance, RelaxedR1csWitness { w, e }))
     }
 }
 

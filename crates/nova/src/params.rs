@@ -70,24 +70,21 @@ pub(crate) fn digest_to_field<F: PrimeField>(digest: &[u8; 32]) -> F {
     from_le_bytes_truncated(digest, NUM_HASH_BITS)
 }
 
+/// The digest of the shapes and the commitment keys' labels. A key's length is not part of it: a
+/// longer key from the same label extends a shorter one (compression needs more generators than
+/// folding), so the label alone fixes every commitment.
 fn params_digest<Y: CurveCycle>(
     shape_primary: &R1csShape<PrimaryField<Y>>,
     shape_secondary: &R1csShape<SecondaryField<Y>>,
-    ck_primary_len: usize,
-    ck_secondary_len: usize,
 ) -> [u8; 32] {
     let mut h = Keccak256::new();
-    h.update(b"origami/public-params/v1");
+    h.update(b"origami/public-params/v2");
     h.update(Y::NAME.as_bytes());
     h.update(shape_primary.digest());
     h.update(shape_secondary.digest());
-    for (label, len) in [
-        (CK_PRIMARY, ck_primary_len),
-        (CK_SECONDARY, ck_secondary_len),
-    ] {
+    for label in [CK_PRIMARY, CK_SECONDARY] {
         h.update((label.len() as u64).to_le_bytes());
         h.update(label);
-        h.update((len as u64).to_le_bytes());
     }
     h.finalize().into()
 }
@@ -123,7 +120,7 @@ where
         let n2 = shape_secondary.num_vars().max(shape_secondary.num_cons());
         let ck_primary = CommitmentKey::setup(CK_PRIMARY, n1);
         let ck_secondary = CommitmentKey::setup(CK_SECONDARY, n2);
-        let digest = params_digest::<Y>(&shape_primary, &shape_secondary, n1, n2);
+        let digest = params_digest::<Y>(&shape_primary, &shape_secondary);
         Ok(Self {
             step,
             shape_primary,
@@ -153,22 +150,26 @@ where
     /// the stored digest is the digest of the stored shapes and key sizes.
     pub fn load(path: &Path) -> Result<Self, NovaError> {
         let (header, key): (_, Self) = origami_format::read_file(path, FileKind::ProverKey, None)?;
-        let recomputed = params_digest::<Y>(
-            &key.shape_primary,
-            &key.shape_secondary,
-            key.ck_primary.len(),
-            key.ck_secondary.len(),
-        );
-        if recomputed != key.digest || header.digest != key.digest {
+        if header.digest != key.digest {
             return Err(NovaError::KeyInconsistent);
         }
-        let (p, s) = (&key.shape_primary, &key.shape_secondary);
-        if key.ck_primary.len() < p.num_vars().max(p.num_cons())
-            || key.ck_secondary.len() < s.num_vars().max(s.num_cons())
+        key.check()?;
+        Ok(key)
+    }
+
+    /// Checks that the digest is the digest of the shapes and that the commitment keys are long
+    /// enough for them (what a loaded key must satisfy).
+    pub(crate) fn check(&self) -> Result<(), NovaError> {
+        if params_digest::<Y>(&self.shape_primary, &self.shape_secondary) != self.digest {
+            return Err(NovaError::KeyInconsistent);
+        }
+        let (p, s) = (&self.shape_primary, &self.shape_secondary);
+        if self.ck_primary.len() < p.num_vars().max(p.num_cons())
+            || self.ck_secondary.len() < s.num_vars().max(s.num_cons())
         {
             return Err(NovaError::KeyInconsistent);
         }
-        Ok(key)
+        Ok(())
     }
 }
 
@@ -191,6 +192,18 @@ impl<Y: CurveCycle, SC> ProverKey<Y, SC> {
     /// The secondary augmented circuit's shape.
     pub fn shape_secondary(&self) -> &R1csShape<SecondaryField<Y>> {
         &self.shape_secondary
+    }
+
+    /// Grows both commitment keys to at least `n_primary` and `n_secondary` generators (from the
+    /// same labels, so every commitment made before is unchanged).
+    pub fn extend_commitment_keys(&mut self, n_primary: usize, n_secondary: usize) {
+        self.ck_primary.extend(n_primary);
+        self.ck_secondary.extend(n_secondary);
+    }
+
+    /// The labels the commitment keys are derived from (primary, secondary).
+    pub fn commitment_key_labels() -> (&'static [u8], &'static [u8]) {
+        (CK_PRIMARY, CK_SECONDARY)
     }
 
     pub(crate) fn ck_primary(&self) -> &CommitmentKey<Y::Primary> {

@@ -1,0 +1,408 @@
+//! Compressed, zero-knowledge proofs: a [`RecursiveSnark`]'s running instances proven with
+//! Spartan, so a verifier checks a few-kilobyte proof with a verifier key that holds no shape
+//! (preprocessing variant) and never the prover's parameters.
+//!
+//! Compression (as in Nova): fold the last secondary instance into the running one; fold a random
+//! relaxed instance into each curve's running instance ([`BlindingFold`]), which makes what
+//! Spartan sees uniformly random; prove both folded instances with Spartan.
+//!
+//! [`CompressedProverKey`] holds the folding parameters (its commitment keys grown to what
+//! Spartan needs) and both Spartan prover keys. [`CompressedVerifierKey`] holds the step's
+//! description, the parameters' digest, the commitment keys' sizes and both Spartan verifier
+//! keys; [`CompressedVerifierKey::prepare`] re-derives the commitment keys from their labels.
+
+use std::path::Path;
+
+use ff::PrimeFieldBits;
+use origami_arith::encoding::field_vec;
+use origami_arith::{Commitment, CommitmentKey, CurveCycle};
+use origami_format::{FileKind, FormatError};
+use origami_r1cs::{R1csInstance, RelaxedR1csInstance};
+use origami_spartan::{SnarkProof, SnarkProverKey, SnarkVerifierKey, Variant};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use crate::error::NovaError;
+use crate::ivc::{RecursiveSnark, Statement};
+use crate::nifs::{BlindingFold, NifsProof};
+use crate::params::{PrimaryField, ProvableStep, ProverKey, SecondaryField, digest_to_field};
+
+type Primary<Y> = <Y as CurveCycle>::Primary;
+type Secondary<Y> = <Y as CurveCycle>::Secondary;
+
+fn snark_error(which: &'static str) -> impl FnOnce(origami_spartan::SpartanError) -> NovaError {
+    move |source| NovaError::Snark { which, source }
+}
+
+/// What the verifier needs: small, and never derived from the prover key at verification time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "SC: Serialize + DeserializeOwned")]
+pub struct CompressedVerifierKey<Y: CurveCycle, SC> {
+    step: SC,
+    params_digest: [u8; 32],
+    ck_len_primary: usize,
+    ck_len_secondary: usize,
+    snark_primary: SnarkVerifierKey<Primary<Y>>,
+    snark_secondary: SnarkVerifierKey<Secondary<Y>>,
+}
+
+/// Everything the prover needs to prove steps and compress.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound = "SC: Serialize + DeserializeOwned")]
+pub struct CompressedProverKey<Y: CurveCycle, SC> {
+    params: ProverKey<Y, SC>,
+    snark_primary: SnarkProverKey<Primary<Y>>,
+    snark_secondary: SnarkProverKey<Secondary<Y>>,
+    vk: CompressedVerifierKey<Y, SC>,
+}
+
+/// A verifier key with its commitment keys derived: ready to verify many proofs.
+#[derive(Clone, Debug)]
+pub struct CompressedVerifier<Y: CurveCycle, SC> {
+    vk: CompressedVerifierKey<Y, SC>,
+    ck_primary: CommitmentKey<Primary<Y>>,
+    ck_secondary: CommitmentKey<Secondary<Y>>,
+}
+
+impl<Y: CurveCycle, SC: ProvableStep<Y>> CompressedProverKey<Y, SC>
+where
+    PrimaryField<Y>: PrimeFieldBits,
+    SecondaryField<Y>: PrimeFieldBits,
+{
+    /// Runs setup for `step` with the chosen Spartan variant.
+    pub fn setup(step: SC, variant: Variant) -> Result<Self, NovaError> {
+        let params = ProverKey::setup(step)?;
+        Self::from_params(params, variant)
+    }
+
+    /// Adds compression to folding parameters: grows the commitment keys and sets Spartan up.
+    pub fn from_params(mut params: ProverKey<Y, SC>, variant: Variant) -> Result<Self, NovaError> {
+        let n1 = variant.commitment_key_len::<Primary<Y>>(params.shape_primary());
+        let n2 = variant.commitment_key_len::<Secondary<Y>>(params.shape_secondary());
+        params.extend_commitment_keys(n1, n2);
+        let (snark_primary, snark_secondary) = rayon::join(
+            || SnarkProverKey::setup(variant, params.ck_primary(), params.shape_primary()),
+            || SnarkProverKey::setup(variant, params.ck_secondary(), params.shape_secondary()),
+        );
+        let snark_primary = snark_primary.map_err(snark_error("primary"))?;
+        let snark_secondary = snark_secondary.map_err(snark_error("secondary"))?;
+        let vk = CompressedVerifierKey {
+            step: params.step().clone(),
+            params_digest: params.digest(),
+            ck_len_primary: params.ck_primary().len(),
+            ck_len_secondary: params.ck_secondary().len(),
+            snark_primary: snark_primary.verifier_key(),
+            snark_secondary: snark_secondary.verifier_key(),
+        };
+        Ok(Self {
+            params,
+            snark_primary,
+            snark_secondary,
+            vk,
+        })
+    }
+
+    /// Writes the key to `path`. Returns the bytes written.
+    pub fn save(&self, path: &Path) -> Result<u64, FormatError> {
+        origami_format::write_file(path, FileKind::ProverKey, self.params.digest(), self)
+    }
+
+    /// Loads a key written by [`save`](Self::save), checking that its parts fit together.
+    pub fn load(path: &Path) -> Result<Self, NovaError> {
+        let (header, key): (_, Self) = origami_format::read_file(path, FileKind::ProverKey, None)?;
+        key.params.check()?;
+        let consistent = header.digest == key.params.digest()
+            && key.vk.params_digest == key.params.digest()
+            && key.vk.step == *key.params.step()
+            && key.vk.snark_primary == key.snark_primary.verifier_key()
+            && key.vk.snark_secondary == key.snark_secondary.verifier_key()
+            && key.vk.ck_len_primary == key.params.ck_primary().len()
+            && key.vk.ck_len_secondary == key.params.ck_secondary().len()
+            && key.params.ck_primary().len() >= key.vk.snark_primary.commitment_key_len()
+            && key.params.ck_secondary().len() >= key.vk.snark_secondary.commitment_key_len();
+        if !consistent {
+            return Err(NovaError::KeyInconsistent);
+        }
+        Ok(key)
+    }
+}
+
+impl<Y: CurveCycle, SC> CompressedProverKey<Y, SC> {
+    /// The folding parameters (for [`RecursiveSnark`]).
+    pub fn params(&self) -> &ProverKey<Y, SC> {
+        &self.params
+    }
+
+    /// The verifier key.
+    pub fn verifier_key(&self) -> &CompressedVerifierKey<Y, SC> {
+        &self.vk
+    }
+
+    /// The Spartan variant.
+    pub fn variant(&self) -> Variant {
+        self.snark_primary.variant()
+    }
+}
+
+impl<Y: CurveCycle, SC: ProvableStep<Y>> CompressedVerifierKey<Y, SC>
+where
+    PrimaryField<Y>: PrimeFieldBits,
+    SecondaryField<Y>: PrimeFieldBits,
+{
+    /// Derives the commitment keys from their labels (the slow part of loading a verifier).
+    pub fn prepare(self) -> Result<CompressedVerifier<Y, SC>, NovaError> {
+        if self.snark_primary.commitment_key_len() > self.ck_len_primary
+            || self.snark_secondary.commitment_key_len() > self.ck_len_secondary
+            || self.snark_primary.variant() != self.snark_secondary.variant()
+        {
+            return Err(NovaError::KeyInconsistent);
+        }
+        let (l1, l2) = ProverKey::<Y, SC>::commitment_key_labels();
+        let (ck_primary, ck_secondary) = rayon::join(
+            || CommitmentKey::setup(l1, self.snark_primary.commitment_key_len()),
+            || CommitmentKey::setup(l2, self.snark_secondary.commitment_key_len()),
+        );
+        Ok(CompressedVerifier {
+            vk: self,
+            ck_primary,
+            ck_secondary,
+        })
+    }
+
+    /// Re-derives the full folding parameters (setup again) and checks them against the digest:
+    /// what checking an uncompressed proof needs when the prover key is not at hand.
+    pub fn expand(&self) -> Result<ProverKey<Y, SC>, NovaError> {
+        let pk = ProverKey::setup(self.step.clone())?;
+        if pk.digest() != self.params_digest {
+            return Err(NovaError::KeyInconsistent);
+        }
+        Ok(pk)
+    }
+
+    /// Writes the key to `path`. Returns the bytes written.
+    pub fn save(&self, path: &Path) -> Result<u64, FormatError> {
+        origami_format::write_file(path, FileKind::VerifierKey, self.params_digest, self)
+    }
+
+    /// Loads a key written by [`save`](Self::save).
+    pub fn load(path: &Path) -> Result<Self, NovaError> {
+        let (header, key): (_, Self) =
+            origami_format::read_file(path, FileKind::VerifierKey, None)?;
+        if header.digest != key.params_digest {
+            return Err(NovaError::KeyInconsistent);
+        }
+        Ok(key)
+    }
+}
+
+impl<Y: CurveCycle, SC> CompressedVerifierKey<Y, SC> {
+    /// The digest of the parameters this key verifies against.
+    pub fn digest(&self) -> [u8; 32] {
+        self.params_digest
+    }
+
+    /// The step circuit.
+    pub fn step(&self) -> &SC {
+        &self.step
+    }
+
+    /// The Spartan variant.
+    pub fn variant(&self) -> Variant {
+        self.snark_primary.variant()
+    }
+
+    /// Generators the verifier derives (primary, secondary).
+    pub fn commitment_key_lens(&self) -> (usize, usize) {
+        (
+            self.snark_primary.commitment_key_len(),
+            self.snark_secondary.commitment_key_len(),
+        )
+    }
+}
+
+impl<Y: CurveCycle, SC> CompressedVerifier<Y, SC> {
+    /// The verifier key.
+    pub fn key(&self) -> &CompressedVerifierKey<Y, SC> {
+        &self.vk
+    }
+}
+
+/// A compressed proof of `z_n = Fⁿ(z0)`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct CompressedProof<Y: CurveCycle> {
+    /// Digest of the parameters the proof was made with.
+    pub params_digest: [u8; 32],
+    /// Steps proven.
+    pub num_steps: u64,
+    /// Initial state.
+    #[serde(with = "field_vec")]
+    pub z0: Vec<PrimaryField<Y>>,
+    /// Final state.
+    #[serde(with = "field_vec")]
+    pub zi: Vec<PrimaryField<Y>>,
+    /// Final state of the secondary (trivial) circuit.
+    #[serde(with = "field_vec")]
+    pub zi_secondary: Vec<SecondaryField<Y>>,
+    /// Running instance of the primary circuit.
+    pub running_primary: RelaxedR1csInstance<Primary<Y>>,
+    /// Running instance of the secondary circuit.
+    pub running_secondary: RelaxedR1csInstance<Secondary<Y>>,
+    /// The last secondary instance.
+    pub last_secondary: R1csInstance<Secondary<Y>>,
+    /// `Com(T)` of folding the last secondary instance into the running one.
+    pub fold_secondary: Commitment<Secondary<Y>>,
+    /// The random instance folded into the primary, and the folded blinding factors.
+    pub blind_primary: BlindingFold<Primary<Y>>,
+    /// The same for the secondary.
+    pub blind_secondary: BlindingFold<Secondary<Y>>,
+    /// Spartan proof of the folded primary instance.
+    pub snark_primary: SnarkProof<Primary<Y>>,
+    /// Spartan proof of the folded secondary instance.
+    pub snark_secondary: SnarkProof<Secondary<Y>>,
+}
+
+impl<Y: CurveCycle> CompressedProof<Y>
+where
+    PrimaryField<Y>: PrimeFieldBits + 'static,
+    SecondaryField<Y>: PrimeFieldBits + 'static,
+{
+    /// Compresses the steps `snark` has proven so far (fresh randomness each call).
+    pub fn prove<SC: ProvableStep<Y>>(
+        pk: &CompressedProverKey<Y, SC>,
+        snark: &RecursiveSnark<Y, SC>,
+    ) -> Result<Self, NovaError> {
+        Self::prove_with_rng(pk, snark, rand::rngs::OsRng)
+    }
+
+    /// [`prove`](Self::prove) with the blinding drawn from `rng`.
+    pub fn prove_with_rng<SC: ProvableStep<Y>>(
+        pk: &CompressedProverKey<Y, SC>,
+        snark: &RecursiveSnark<Y, SC>,
+        mut rng: impl rand::RngCore,
+    ) -> Result<Self, NovaError> {
+        let st = snark.state.as_ref().ok_or(NovaError::NoSteps)?;
+        let params = &pk.params;
+        let digest = params.digest();
+        let pp1 = digest_to_field(&digest);
+
+        let mut secondary = st.running_secondary.clone();
+        let fold_secondary = secondary
+            .fold(
+                params.ck_secondary(),
+                params.shape_secondary(),
+                &pp1,
+                st.buf_secondary.z(),
+                &st.last_secondary,
+            )?
+            .comm_t;
+        let (blind_secondary, u_secondary, w_secondary) = secondary.blind(
+            params.ck_secondary(),
+            params.shape_secondary(),
+            &digest,
+            &mut rng,
+        )?;
+        drop(secondary);
+        let (blind_primary, u_primary, w_primary) = st.running_primary.blind(
+            params.ck_primary(),
+            params.shape_primary(),
+            &digest,
+            &mut rng,
+        )?;
+        let (snark_primary, snark_secondary) = rayon::join(
+            || {
+                SnarkProof::prove(
+                    params.ck_primary(),
+                    &pk.snark_primary,
+                    &u_primary,
+                    &w_primary,
+                )
+            },
+            || {
+                SnarkProof::prove(
+                    params.ck_secondary(),
+                    &pk.snark_secondary,
+                    &u_secondary,
+                    &w_secondary,
+                )
+            },
+        );
+        Ok(Self {
+            params_digest: digest,
+            num_steps: snark.num_steps,
+            z0: snark.z0.clone(),
+            zi: snark.zi.clone(),
+            zi_secondary: snark.zi_secondary.clone(),
+            running_primary: st.running_primary.instance().clone(),
+            running_secondary: st.running_secondary.instance().clone(),
+            last_secondary: st.last_secondary.clone(),
+            fold_secondary,
+            blind_primary,
+            blind_secondary,
+            snark_primary: snark_primary.map_err(snark_error("primary"))?,
+            snark_secondary: snark_secondary.map_err(snark_error("secondary"))?,
+        })
+    }
+
+    /// Checks that the proof shows `z_n = Fⁿ(z0)` for `n = num_steps` and returns `z_n`.
+    pub fn verify<SC>(
+        &self,
+        verifier: &CompressedVerifier<Y, SC>,
+        num_steps: u64,
+        z0: &[PrimaryField<Y>],
+    ) -> Result<Vec<PrimaryField<Y>>, NovaError> {
+        let vk = &verifier.vk;
+        let digest = vk.params_digest;
+        Statement::<Y> {
+            params_digest: &self.params_digest,
+            num_steps: self.num_steps,
+            z0: &self.z0,
+            zi: &self.zi,
+            zi_secondary: &self.zi_secondary,
+            running_primary: &self.running_primary,
+            running_secondary: &self.running_secondary,
+            last_secondary: &self.last_secondary,
+        }
+        .check(&digest, num_steps, z0)?;
+        if self.running_primary.x.len() != 2 || self.running_secondary.x.len() != 2 {
+            return Err(NovaError::PublicInputCount(
+                self.running_primary
+                    .x
+                    .len()
+                    .max(self.running_secondary.x.len()),
+            ));
+        }
+
+        let pp1 = digest_to_field(&digest);
+        let folded_secondary = NifsProof {
+            comm_t: self.fold_secondary,
+        }
+        .verify(&pp1, &self.running_secondary, &self.last_secondary)?;
+        let u_secondary =
+            self.blind_secondary
+                .verify(&verifier.ck_secondary, &digest, &folded_secondary)?;
+        let u_primary =
+            self.blind_primary
+                .verify(&verifier.ck_primary, &digest, &self.running_primary)?;
+        let (ck1, ck2) = (&verifier.ck_primary, &verifier.ck_secondary);
+        let (vk1, vk2) = (&vk.snark_primary, &vk.snark_secondary);
+        let (primary, secondary) = rayon::join(
+            || self.snark_primary.verify(ck1, vk1, &u_primary),
+            || self.snark_secondary.verify(ck2, vk2, &u_secondary),
+        );
+        primary.map_err(snark_error("primary"))?;
+        secondary.map_err(snark_error("secondary"))?;
+        Ok(self.zi.clone())
+    }
+
+    /// Writes the proof to `path`. Returns the bytes written.
+    pub fn save(&self, path: &Path) -> Result<u64, FormatError> {
+        origami_format::write_file(path, FileKind::CompressedProof, self.params_digest, self)
+    }
+
+    /// Loads a proof, refusing one made for other parameters than `expected_digest`.
+    pub fn load(path: &Path, expected_digest: &[u8; 32]) -> Result<Self, NovaError> {
+        let (_, proof): (_, Self) =
+            origami_format::read_file(path, FileKind::CompressedProof, Some(expected_digest))?;
+        Ok(proof)
+    }
+}
