@@ -1,9 +1,12 @@
 //! IVC of 1, 2 and 10 steps verifies for every built-in circuit, and ends where the native step
-//! iterated ends.
+//! iterated ends; the 10-step run compressed with either Spartan variant verifies from the
+//! verifier key alone.
 
 use origami_arith::{Pallas, PastaCycle, ScalarOf};
 use origami_circuits::{Builtin, CIRCUIT_NAMES, CircuitKind};
-use origami_nova::{ProverKey, RecursiveSnark, StepCircuit};
+use origami_nova::{
+    CompressedProof, CompressedProverKey, ProverKey, RecursiveSnark, StepCircuit, Variant,
+};
 
 type F = ScalarOf<Pallas>;
 
@@ -21,6 +24,16 @@ fn ivc_of(circuit: Builtin) {
                 .unwrap_or_else(|e| panic!("{circuit}, {n} steps: {e}"));
             assert_eq!(zn, native, "{circuit}: state after {n} steps");
         }
+    }
+    for variant in [Variant::Direct, Variant::Preprocessing] {
+        let cpk = CompressedProverKey::from_params(pk.clone(), variant).unwrap();
+        let proof = CompressedProof::prove(&cpk, &snark).unwrap();
+        let verifier = cpk.verifier_key().clone().prepare().unwrap();
+        let zn = proof
+            .verify(&verifier, 10, &z0)
+            .unwrap_or_else(|e| panic!("{circuit}, compressed ({variant}): {e}"));
+        assert_eq!(zn, native, "{circuit}: compressed ({variant})");
+        assert!(proof.verify(&verifier, 9, &z0).is_err());
     }
 }
 

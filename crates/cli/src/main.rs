@@ -19,10 +19,12 @@ enum Command {
     Info(cmd::info::InfoArgs),
     /// Generate public parameters for a circuit: prover.key and verifier.key.
     Setup(cmd::setup::SetupArgs),
-    /// Prove N steps of a circuit.
+    /// Prove N steps of a circuit (a compressed proof unless --recursive).
     Prove(cmd::prove::ProveArgs),
     /// Verify a proof.
     Verify(cmd::verify::VerifyArgs),
+    /// Print what a key or proof file is: kind, version, circuit digest, sizes.
+    Inspect(cmd::inspect::InspectArgs),
     /// Filecoin SDR sealing: labels, parent caches, replica ids.
     Sdr(cmd::sdr::SdrArgs),
 }
@@ -38,6 +40,7 @@ fn main() -> anyhow::Result<()> {
         Command::Setup(args) => cmd::setup::run(args),
         Command::Prove(args) => cmd::prove::run(args),
         Command::Verify(args) => cmd::verify::run(args),
+        Command::Inspect(args) => cmd::inspect::run(args),
         Command::Sdr(args) => cmd::sdr::run(args),
     }
 }

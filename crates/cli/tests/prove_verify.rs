@@ -78,15 +78,32 @@ fn setup_prove_verify_and_every_way_to_get_it_wrong() {
         "synthesis:",
         "commitments:",
         "folding:",
+        "compression:",
+        "compressed, preprocessing variant",
+        "verifier key:",
         "peak memory",
     ] {
         assert!(out.contains(line), "prove output lacks {line}: {out}");
     }
     let out = ok(&["verify", s(&proof), "--keys", s(&keys)]);
-    assert!(
-        out.contains("verified:      3 steps of synthetic (size 16)"),
-        "{out}"
-    );
+    for line in [
+        "verified:      3 steps of synthetic (size 16)",
+        "compressed (preprocessing variant)",
+        "proof size:",
+        "verifier key:",
+        "peak memory",
+    ] {
+        assert!(out.contains(line), "verify output lacks {line}: {out}");
+    }
+    for (file, kind) in [
+        (proof.clone(), "compressed proof"),
+        (keys.join("prover.key"), "prover key"),
+        (keys.join("verifier.key"), "verifier key"),
+    ] {
+        let out = ok(&["inspect", s(&file)]);
+        assert!(out.contains(&format!("kind:          {kind}")), "{out}");
+        assert!(out.contains("digest:") && out.contains("size:"), "{out}");
+    }
     ok(&["verify", s(&proof), "--keys", s(&keys), "--steps", "3"]);
 
     // Wrong statement, tampered file, wrong key.
@@ -127,7 +144,7 @@ fn setup_prove_verify_and_every_way_to_get_it_wrong() {
     );
     fails(
         &["verify", s(&keys.join("prover.key")), "--keys", s(&keys)],
-        "prover key, but a recursive proof was expected",
+        "is a prover key, not a proof",
     );
 
     // Prover-side mistakes.
@@ -187,8 +204,48 @@ fn setup_prove_verify_and_every_way_to_get_it_wrong() {
         "verifier.key",
     );
 
-    // With only the verifier key, verification re-derives the parameters and still works.
+    // A recursive proof, and the direct variant.
+    let recursive = dir.path().join("run.recursive");
+    let out = ok(&[
+        "prove",
+        "--circuit",
+        "synthetic",
+        "--size",
+        "16",
+        "--steps",
+        "2",
+        "--keys",
+        s(&keys),
+        "--out",
+        s(&recursive),
+        "--recursive",
+    ]);
+    assert!(out.contains("recursive"), "{out}");
+    let direct = dir.path().join("direct");
+    ok(&[
+        "setup",
+        "--circuit",
+        "synthetic",
+        "--size",
+        "16",
+        "--variant",
+        "direct",
+        "--out-dir",
+        s(&direct),
+    ]);
+    fails(
+        &["verify", s(&proof), "--keys", s(&direct)],
+        "preprocessing variant but the key is for the direct variant",
+    );
+
+    // With only the verifier key: a compressed proof verifies as before; a recursive one
+    // re-derives the parameters.
     std::fs::remove_file(keys.join("prover.key")).unwrap();
     let out = ok(&["verify", s(&proof), "--keys", s(&keys)]);
-    assert!(out.contains("re-deriving"), "{out}");
+    assert!(out.contains("verified:      3 steps"), "{out}");
+    let out = ok(&["verify", s(&recursive), "--keys", s(&keys)]);
+    assert!(
+        out.contains("re-deriving") && out.contains("2 steps"),
+        "{out}"
+    );
 }

@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 /// The first eight bytes of every Origami file.
 pub const MAGIC: [u8; 8] = *b"ORIGAMI\0";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// Size of the header in bytes.
 pub const HEADER_LEN: usize = 84;
 
@@ -302,6 +302,22 @@ pub fn read_file<T: DeserializeOwned>(
         source,
     })?;
     decode(&bytes, expected_kind, expected_digest)
+}
+
+/// Reads only the header of the file at `path` (to tell what a file is before decoding it).
+pub fn read_file_header(path: &Path) -> Result<Header, FormatError> {
+    use std::io::Read;
+    let io = |source| FormatError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut bytes = Vec::with_capacity(HEADER_LEN);
+    fs::File::open(path)
+        .map_err(io)?
+        .take(HEADER_LEN as u64)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    read_header(&bytes)
 }
 
 #[cfg(test)]

@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use origami_arith::DefaultCycle;
 use origami_circuits::Builtin;
-use origami_nova::{ProverKey, VerifierKey};
+use origami_nova::{CompressedProverKey, CompressedVerifierKey};
 
 /// The prover key of the default cycle for a built-in circuit.
-pub type Pk = ProverKey<DefaultCycle, Builtin>;
+pub type Pk = CompressedProverKey<DefaultCycle, Builtin>;
 /// The verifier key of the default cycle for a built-in circuit.
-pub type Vk = VerifierKey<DefaultCycle, Builtin>;
+pub type Vk = CompressedVerifierKey<DefaultCycle, Builtin>;
 
 /// Path of the prover key in `dir`.
 pub fn prover_key_path(dir: &Path) -> PathBuf {
@@ -26,13 +26,14 @@ pub fn verifier_key_path(dir: &Path) -> PathBuf {
 pub fn load_prover_key(dir: &Path, expected: Option<&Builtin>) -> anyhow::Result<Pk> {
     let path = prover_key_path(dir);
     let pk = Pk::load(&path).with_context(|| format!("loading {}", path.display()))?;
+    let step = pk.params().step();
     if let Some(c) = expected
-        && c != pk.step()
+        && c != step
     {
         bail!(
             "{} is for {}, but {} was asked for",
             path.display(),
-            pk.step(),
+            step,
             c
         );
     }
@@ -43,4 +44,10 @@ pub fn load_prover_key(dir: &Path, expected: Option<&Builtin>) -> anyhow::Result
 pub fn load_verifier_key(dir: &Path) -> anyhow::Result<Vk> {
     let path = verifier_key_path(dir);
     Vk::load(&path).with_context(|| format!("loading {}", path.display()))
+}
+
+/// Size of the verifier key as a file (the same bytes `save` writes).
+pub fn verifier_key_bytes(vk: &Vk) -> anyhow::Result<u64> {
+    let encoded = origami_format::encode(origami_format::FileKind::VerifierKey, vk.digest(), vk)?;
+    Ok(encoded.len() as u64)
 }

@@ -2,6 +2,7 @@
 
 pub mod circuit;
 pub mod info;
+pub mod inspect;
 pub mod keys;
 pub mod prove;
 pub mod sdr;

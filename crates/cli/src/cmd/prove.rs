@@ -6,10 +6,10 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use origami_nova::{RecursiveSnark, StepCircuit};
+use origami_nova::{CompressedProof, RecursiveSnark, StepCircuit, Variant};
 
 use super::circuit::CircuitArgs;
-use super::keys::{Pk, load_prover_key};
+use super::keys::{Pk, load_prover_key, verifier_key_bytes};
 use crate::report;
 
 #[derive(Args)]
@@ -25,6 +25,12 @@ pub struct ProveArgs {
     /// Where to write the proof.
     #[arg(long)]
     out: PathBuf,
+    /// Write the uncompressed recursive proof (as large as the circuit) instead of a compressed one.
+    #[arg(long)]
+    recursive: bool,
+    /// Spartan variant when setup runs here (no --keys); a key directory fixes its own.
+    #[arg(long, default_value = "preprocessing")]
+    variant: Variant,
 }
 
 pub fn run(args: ProveArgs) -> anyhow::Result<()> {
@@ -43,13 +49,14 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
         None => {
             let circuit = args.circuit.require()?;
             eprintln!("no --keys: running setup for {circuit} first");
-            Pk::setup(circuit)?
+            Pk::setup(circuit, args.variant)?
         }
     };
     let key_time = start.elapsed();
     super::setup::print_shapes(&pk)?;
-    let z0 = pk.step().default_z0();
-    let mut snark = RecursiveSnark::new(&pk, &z0)?;
+    let params = pk.params();
+    let z0 = params.step().default_z0();
+    let mut snark = RecursiveSnark::new(params, &z0)?;
 
     let bar = ProgressBar::new(args.steps);
     bar.set_style(
@@ -60,7 +67,7 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
     bar.set_prefix("proving");
     let proving = Instant::now();
     for _ in 0..args.steps {
-        snark.prove_step(&pk)?;
+        snark.prove_step(params)?;
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -69,19 +76,28 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
     // The native step, iterated, must land where the proof does: a cheap end-to-end check.
     let mut expected = z0.clone();
     for _ in 0..args.steps {
-        expected = pk.step().step(&expected)?;
+        expected = params.step().step(&expected)?;
     }
     anyhow::ensure!(
         snark.zi() == expected.as_slice(),
         "the circuit's final state differs from the native step's"
     );
 
-    let proof = snark.proof(&pk)?;
-    let proof_bytes = proof
-        .save(&args.out)
-        .with_context(|| format!("writing {}", args.out.display()))?;
+    let compressing = Instant::now();
+    let (proof_bytes, kind) = if args.recursive {
+        let proof = snark.proof(params)?;
+        (proof.save(&args.out), "recursive".to_string())
+    } else {
+        let proof = CompressedProof::prove(&pk, &snark)?;
+        (
+            proof.save(&args.out),
+            format!("compressed, {} variant", pk.variant()),
+        )
+    };
+    let proof_bytes = proof_bytes.with_context(|| format!("writing {}", args.out.display()))?;
+    let compress_time = compressing.elapsed();
     let times = snark.phase_times();
-    println!("circuit:       {}", pk.step());
+    println!("circuit:       {}", params.step());
     println!(
         "steps:         {} in {} ({:.2} steps/s)",
         args.steps,
@@ -100,10 +116,21 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
             "setup"
         }
     );
+    if !args.recursive {
+        println!("compression:   {}", report::duration(compress_time));
+    }
     println!(
-        "proof:         {} ({}, recursive)",
+        "proof:         {} ({} B, {}; {})",
         args.out.display(),
-        report::bytes(proof_bytes)
+        proof_bytes,
+        report::bytes(proof_bytes),
+        kind
+    );
+    let vk_bytes = verifier_key_bytes(pk.verifier_key())?;
+    println!(
+        "verifier key:  {} B ({})",
+        vk_bytes,
+        report::bytes(vk_bytes)
     );
     println!("wall time:     {}", report::duration(start.elapsed()));
     println!("{}", report::peak_memory_line());

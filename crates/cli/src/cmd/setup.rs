@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
+use origami_nova::Variant;
 
 use super::circuit::CircuitArgs;
 use super::keys::{Pk, prover_key_path, verifier_key_path};
@@ -17,6 +18,10 @@ pub struct SetupArgs {
     /// Directory for prover.key and verifier.key (created if missing).
     #[arg(long)]
     out_dir: PathBuf,
+    /// Spartan variant for compressed proofs: preprocessing (a few-KB verifier key) or direct
+    /// (the verifier key holds the circuit's matrices).
+    #[arg(long, default_value = "preprocessing")]
+    variant: Variant,
 }
 
 pub fn run(args: SetupArgs) -> anyhow::Result<()> {
@@ -24,8 +29,8 @@ pub fn run(args: SetupArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.out_dir)
         .with_context(|| format!("creating {}", args.out_dir.display()))?;
     let start = Instant::now();
-    eprintln!("setting up {circuit} ...");
-    let pk = Pk::setup(circuit)?;
+    eprintln!("setting up {circuit} ({} compression) ...", args.variant);
+    let pk = Pk::setup(circuit, args.variant)?;
     let setup_time = start.elapsed();
     print_shapes(&pk)?;
     let pk_path = prover_key_path(&args.out_dir);
@@ -37,7 +42,11 @@ pub fn run(args: SetupArgs) -> anyhow::Result<()> {
         .verifier_key()
         .save(&vk_path)
         .with_context(|| format!("writing {}", vk_path.display()))?;
-    println!("digest:        {}", origami_format::hex(&pk.digest()));
+    println!(
+        "digest:        {}",
+        origami_format::hex(&pk.params().digest())
+    );
+    println!("compression:   Spartan, {} variant", pk.variant());
     println!(
         "prover key:    {} ({})",
         pk_path.display(),
@@ -56,6 +65,7 @@ pub fn run(args: SetupArgs) -> anyhow::Result<()> {
 
 /// Constraint counts of both augmented circuits, and the verifier part of the primary.
 pub fn print_shapes(pk: &Pk) -> anyhow::Result<()> {
+    let pk = pk.params();
     let (p, s) = (pk.shape_primary(), pk.shape_secondary());
     let step_cons = step_constraints(pk)?;
     println!(
@@ -74,7 +84,9 @@ pub fn print_shapes(pk: &Pk) -> anyhow::Result<()> {
 }
 
 /// Constraints of the user's step alone.
-fn step_constraints(pk: &Pk) -> anyhow::Result<usize> {
+fn step_constraints(
+    pk: &origami_nova::ProverKey<origami_arith::DefaultCycle, origami_circuits::Builtin>,
+) -> anyhow::Result<usize> {
     use bellpepper_core::{ConstraintSystem, num::AllocatedNum};
     use origami_nova::StepCircuit;
     type F = origami_arith::ScalarOf<

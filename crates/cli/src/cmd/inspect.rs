@@ -1,0 +1,89 @@
+//! `origami inspect FILE`: what a key or proof file is, from its header and contents.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use origami_arith::DefaultCycle;
+use origami_format::FileKind;
+use origami_nova::{CompressedProof, RecursiveProof};
+
+use super::keys::{Pk, Vk};
+use crate::report;
+
+#[derive(Args)]
+pub struct InspectArgs {
+    /// A key or proof file.
+    file: PathBuf,
+}
+
+pub fn run(args: InspectArgs) -> anyhow::Result<()> {
+    let path = &args.file;
+    let header = origami_format::read_file_header(path)
+        .with_context(|| format!("reading {}", path.display()))?;
+    let file_bytes = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len();
+    println!("file:          {}", path.display());
+    println!("kind:          {}", header.kind);
+    println!("version:       {}", header.version);
+    println!("digest:        {}", origami_format::hex(&header.digest));
+    println!(
+        "size:          {} B ({}), payload {} B",
+        file_bytes,
+        report::bytes(file_bytes),
+        header.payload_len
+    );
+    let context = || format!("decoding {}", path.display());
+    match header.kind {
+        FileKind::ProverKey => {
+            let pk = Pk::load(path).with_context(context)?;
+            let params = pk.params();
+            println!("circuit:       {}", params.step());
+            println!("compression:   {} variant", pk.variant());
+            for (name, (cons, vars)) in [
+                (
+                    "primary",
+                    (
+                        params.shape_primary().num_cons(),
+                        params.shape_primary().num_vars(),
+                    ),
+                ),
+                (
+                    "secondary",
+                    (
+                        params.shape_secondary().num_cons(),
+                        params.shape_secondary().num_vars(),
+                    ),
+                ),
+            ] {
+                println!(
+                    "{:<15}{cons} constraints, {vars} variables",
+                    format!("{name}:")
+                );
+            }
+        }
+        FileKind::VerifierKey => {
+            let vk = Vk::load(path).with_context(context)?;
+            let (g1, g2) = vk.commitment_key_lens();
+            println!("circuit:       {}", vk.step());
+            println!("compression:   {} variant", vk.variant());
+            println!("generators:    {g1} primary, {g2} secondary (derived when verifying)");
+        }
+        FileKind::CompressedProof => {
+            let proof = CompressedProof::<DefaultCycle>::load(path, &header.digest)
+                .with_context(context)?;
+            println!("variant:       {}", proof.snark_primary.variant());
+            println!("steps:         {}", proof.num_steps);
+            println!("state arity:   {}", proof.z0.len());
+        }
+        FileKind::RecursiveProof => {
+            let proof =
+                RecursiveProof::<DefaultCycle>::load(path, &header.digest).with_context(context)?;
+            println!("steps:         {}", proof.num_steps);
+            println!("state arity:   {}", proof.z0.len());
+        }
+        FileKind::ShardedProof => {}
+    }
+    Ok(())
+}
