@@ -22,7 +22,10 @@ fn stderr(o: &Output) -> String {
 }
 
 fn pc1_case(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdr/tests/data/pc1_filecoin.json");
+    // Read at run time (see origami-sdr's filecoin_vectors test for why).
+    let dir =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let path = Path::new(&dir).join("../sdr/tests/data/pc1_filecoin.json");
     let all: Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("vectors")).expect("json");
     all["cases"]

@@ -12,9 +12,11 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 fn load(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name);
+    // Read at run time: a test binary reused from a build in another checkout (a shared target
+    // directory) would carry that checkout's compile-time path.
+    let dir =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let path = Path::new(&dir).join("tests/data").join(name);
     let text = std::fs::read_to_string(&path).expect("test vector file");
     serde_json::from_str(&text).expect("test vector JSON")
 }
