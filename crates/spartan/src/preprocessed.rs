@@ -30,8 +30,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::SpartanError;
 use crate::ipa::{self, IpaProof, Opening};
 use crate::snark::{
-    Dimensions, Reduced, Reduction, WitnessOpenings, challenges, log2, prove_reduction,
-    transcript_for, verify_reduction,
+    Dimensions, Reduced, Reduction, WitnessOpenings, challenges, evaluate_matrix, log2,
+    prove_reduction, transcript_for, verify_reduction,
 };
 use crate::sumcheck::SumcheckProof;
 
@@ -357,10 +357,7 @@ impl<C: CycleCurve> PreprocessedProof<C> {
         let (a, b, c) = pk.shape.matrices();
         let eq_x = EqPolynomial::new(reduced.r_x.clone()).evals();
         let eq_y = EqPolynomial::new(reduced.r_y.clone()).evals();
-        let eval = |m: &origami_r1cs::SparseMatrix<ScalarOf<C>>| -> ScalarOf<C> {
-            m.iter().map(|(i, j, v)| eq_x[i] * eq_y[j] * v).sum()
-        };
-        let matrix_evals = vec![eval(a), eval(b), eval(c)];
+        let matrix_evals = [a, b, c].map(|m| evaluate_matrix(m, &eq_x, &eq_y)).to_vec();
         transcript.absorb_scalars(b"matrix evals", &matrix_evals);
         let matrix_proof =
             MatrixEvalProof::prove(ck, pk, &reduced, &matrix_evals, &mut transcript)?;

@@ -168,7 +168,7 @@ fn add_row_combination<F: ff::PrimeField>(
 }
 
 /// `Σ_{(i, j, v) ∈ M} eq_x[i]·eq_y[j]·v`.
-fn evaluate_matrix<F: ff::PrimeField>(m: &SparseMatrix<F>, eq_x: &[F], eq_y: &[F]) -> F {
+pub(crate) fn evaluate_matrix<F: ff::PrimeField>(m: &SparseMatrix<F>, eq_x: &[F], eq_y: &[F]) -> F {
     m.iter().map(|(i, j, v)| eq_x[i] * eq_y[j] * v).sum()
 }
 
