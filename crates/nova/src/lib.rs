@@ -4,7 +4,7 @@
 //! - [`nifs`]: folding a fresh R1CS instance into a running relaxed one, with the prover's
 //!   buffers owned by [`FoldingProver`].
 //! - [`augmented`]: the circuits that run a step and verify the other curve's fold.
-//! - [`ProverKey`] / [`VerifierKey`]: public parameters, on disk behind a versioned header.
+//! - [`ProverKey`]: public parameters, on disk behind a versioned header.
 //! - [`RecursiveSnark`] / [`RecursiveProof`]: prove step by step, verify the result.
 //! - [`compressed`]: zero-knowledge compression with Spartan ([`CompressedProof`]) and the small
 //!   [`CompressedVerifierKey`].
@@ -26,5 +26,5 @@ pub use error::NovaError;
 pub use ivc::{PhaseTimes, RecursiveProof, RecursiveSnark};
 pub use nifs::{BlindingFold, FoldingProver, NifsProof};
 pub use origami_spartan::Variant;
-pub use params::{ProvableStep, ProverKey, VerifierKey};
+pub use params::{ProvableStep, ProverKey};
 pub use step::{StepCircuit, StepError, TrivialCircuit};

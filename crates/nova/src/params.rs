@@ -1,9 +1,9 @@
 //! Public parameters: both augmented circuits' shapes and commitment keys, and their digest.
 //!
-//! [`ProverKey`] is the whole of it. [`VerifierKey`] is small: the step circuit's description and
-//! the digest. A verifier re-derives the shapes and commitment keys from the description (both
-//! are deterministic: shapes by synthesis, keys by hash-to-curve from a label) and checks the
-//! digest, so it never needs the prover's file.
+//! [`ProverKey`] is the whole of it. Both parts are deterministic (shapes by synthesis, keys
+//! derived from a label), so a verifier holding only the step's description and the digest
+//! ([`CompressedVerifierKey`](crate::CompressedVerifierKey)) can re-derive them and check the
+//! digest without the prover's file.
 
 use std::marker::PhantomData;
 use std::path::Path;
@@ -50,16 +50,6 @@ pub struct ProverKey<Y: CurveCycle, SC> {
     shape_secondary: R1csShape<SecondaryField<Y>>,
     ck_primary: CommitmentKey<Y::Primary>,
     ck_secondary: CommitmentKey<Y::Secondary>,
-    digest: [u8; 32],
-    #[serde(skip)]
-    _cycle: PhantomData<Y>,
-}
-
-/// What a verifier needs: the step circuit's description and the parameters' digest.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(bound = "SC: Serialize + DeserializeOwned")]
-pub struct VerifierKey<Y: CurveCycle, SC> {
-    step: SC,
     digest: [u8; 32],
     #[serde(skip)]
     _cycle: PhantomData<Y>,
@@ -130,15 +120,6 @@ where
             digest,
             _cycle: PhantomData,
         })
-    }
-
-    /// The small key a verifier needs.
-    pub fn verifier_key(&self) -> VerifierKey<Y, SC> {
-        VerifierKey {
-            step: self.step.clone(),
-            digest: self.digest,
-            _cycle: PhantomData,
-        }
     }
 
     /// Writes the key to `path` (see `origami_format`). Returns the bytes written.
@@ -222,47 +203,5 @@ impl<Y: CurveCycle, SC> ProverKey<Y, SC> {
     /// The digest as the secondary circuit's field element.
     pub(crate) fn digest_secondary(&self) -> <Y::Primary as CycleCurve>::Base {
         digest_to_field(&self.digest)
-    }
-}
-
-impl<Y: CurveCycle, SC: ProvableStep<Y>> VerifierKey<Y, SC>
-where
-    PrimaryField<Y>: ff::PrimeFieldBits,
-    SecondaryField<Y>: ff::PrimeFieldBits,
-{
-    /// Re-derives the full parameters from the description and checks them against the digest.
-    pub fn expand(&self) -> Result<ProverKey<Y, SC>, NovaError> {
-        let pk = ProverKey::setup(self.step.clone())?;
-        if pk.digest != self.digest {
-            return Err(NovaError::KeyInconsistent);
-        }
-        Ok(pk)
-    }
-
-    /// Writes the key to `path`. Returns the bytes written.
-    pub fn save(&self, path: &Path) -> Result<u64, FormatError> {
-        origami_format::write_file(path, FileKind::VerifierKey, self.digest, self)
-    }
-
-    /// Loads a key written by [`save`](Self::save).
-    pub fn load(path: &Path) -> Result<Self, NovaError> {
-        let (header, key): (_, Self) =
-            origami_format::read_file(path, FileKind::VerifierKey, None)?;
-        if header.digest != key.digest {
-            return Err(NovaError::KeyInconsistent);
-        }
-        Ok(key)
-    }
-}
-
-impl<Y: CurveCycle, SC> VerifierKey<Y, SC> {
-    /// The digest of the parameters this key verifies against.
-    pub fn digest(&self) -> [u8; 32] {
-        self.digest
-    }
-
-    /// The step circuit.
-    pub fn step(&self) -> &SC {
-        &self.step
     }
 }

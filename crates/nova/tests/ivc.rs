@@ -202,17 +202,22 @@ mod tampering {
 
     #[test]
     fn keys_round_trip_and_tampered_keys_are_refused() {
-        let pk = ProverKey::<PastaCycle, Fib>::setup(Fib { n: 2 }).unwrap();
+        let keys = origami_nova::CompressedProverKey::<PastaCycle, Fib>::setup(
+            Fib { n: 2 },
+            origami_nova::Variant::Direct,
+        )
+        .unwrap();
+        let pk = keys.params();
         let dir = tempfile::tempdir().unwrap();
         let (pkp, vkp) = (
             dir.path().join("prover.key"),
             dir.path().join("verifier.key"),
         );
         pk.save(&pkp).unwrap();
-        pk.verifier_key().save(&vkp).unwrap();
+        keys.verifier_key().save(&vkp).unwrap();
         let loaded = ProverKey::<PastaCycle, Fib>::load(&pkp).unwrap();
         assert_eq!(loaded.digest(), pk.digest());
-        let vk = origami_nova::VerifierKey::<PastaCycle, Fib>::load(&vkp).unwrap();
+        let vk = origami_nova::CompressedVerifierKey::<PastaCycle, Fib>::load(&vkp).unwrap();
         assert_eq!(vk.expand().unwrap().digest(), pk.digest());
         // A verifier key is not a prover key, and the other way round.
         assert!(
@@ -221,7 +226,7 @@ mod tampering {
                 .to_string()
                 .contains("verifier key")
         );
-        assert!(origami_nova::VerifierKey::<PastaCycle, Fib>::load(&pkp).is_err());
+        assert!(origami_nova::CompressedVerifierKey::<PastaCycle, Fib>::load(&pkp).is_err());
         // Truncated.
         let bytes = std::fs::read(&pkp).unwrap();
         std::fs::write(&pkp, &bytes[..bytes.len() / 2]).unwrap();
