@@ -7,6 +7,8 @@
 //! prover's alone. The table (Markdown, for BENCHMARKS.md) gives Origami / Nova ratios; the median
 //! `prove_step` time excludes the first `--warmup` steps.
 
+// Shared by both benches and a test; each uses its half (folding or compression).
+#[allow(dead_code)]
 mod reference_nova;
 
 use std::process::Command;

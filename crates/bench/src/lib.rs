@@ -8,6 +8,10 @@
 
 use std::time::Instant;
 
+pub mod compression;
+
+pub use compression::{CompressionBench, CompressionComparison, ProveReport, VerifyReport};
+
 use ff::PrimeField;
 use origami_arith::DefaultCycle;
 use origami_circuits::Synthetic;
@@ -137,7 +141,8 @@ pub fn measure<P: FoldingBench>(num_cons: usize, steps: usize) -> Result<RunRepo
     })
 }
 
-fn hex_lower(bytes: &[u8]) -> String {
+/// Lower-case hex of `bytes`.
+pub fn hex_lower(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -166,7 +171,7 @@ pub struct Origami {
 
 fn origami_error(e: NovaError) -> BenchError {
     BenchError::Prover {
-        prover: Origami::NAME,
+        prover: <Origami as FoldingBench>::NAME,
         message: e.to_string(),
     }
 }

@@ -1,5 +1,7 @@
 //! Origami and the reference prover, driven by the side-by-side harness, prove the same thing.
 
+// Shared with the benches; this test uses the folding half.
+#[allow(dead_code)]
 #[path = "../benches/reference_nova.rs"]
 mod reference_nova;
 
