@@ -3,6 +3,7 @@
 
 pub mod curve;
 pub mod encoding;
+pub mod generators;
 pub mod msm;
 pub mod multilinear;
 pub mod pedersen;
@@ -12,6 +13,7 @@ pub mod transcript;
 pub use curve::{
     AffineOf, BaseOf, CurveCycle, CycleCurve, Pallas, PastaCycle, PointOf, ScalarOf, Vesta,
 };
+pub use generators::{GeneratorSource, StreamedGenerators};
 pub use multilinear::{EqPolynomial, MultilinearPolynomial};
 pub use pedersen::{Commitment, CommitmentKey};
 pub use transcript::Transcript;

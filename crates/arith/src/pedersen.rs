@@ -31,7 +31,7 @@ pub enum CommitError {
 }
 
 /// Generators `range` of the key labelled `label` ([`derive_point`] of each index), in parallel.
-fn derive_generators<C: CycleCurve>(
+pub(crate) fn derive_generators<C: CycleCurve>(
     label: &[u8],
     range: core::ops::Range<u64>,
 ) -> Vec<AffineOf<C>> {
@@ -142,6 +142,11 @@ fn derive_point<C: CycleCurve>(
     unreachable!("half of all x are on the curve")
 }
 
+/// The blinding generator `H` of the key labelled `label`.
+pub(crate) fn blinding_generator<C: CycleCurve>(label: &[u8]) -> AffineOf<C> {
+    derive_point::<C>(&VartimeSqrt::new(), label, None)
+}
+
 /// A Pedersen commitment key: `n` generators `G[i]` and a blinding generator `H`.
 #[derive(Clone, Debug)]
 pub struct CommitmentKey<C: CycleCurve> {
@@ -157,7 +162,7 @@ impl<C: CycleCurve> CommitmentKey<C> {
         Self {
             label: label.to_vec(),
             generators: derive_generators::<C>(label, 0..n as u64),
-            blinding: derive_point::<C>(&VartimeSqrt::new(), label, None),
+            blinding: blinding_generator::<C>(label),
         }
     }
 

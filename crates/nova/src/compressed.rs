@@ -15,7 +15,7 @@ use std::path::Path;
 
 use ff::PrimeFieldBits;
 use origami_arith::encoding::field_vec;
-use origami_arith::{Commitment, CommitmentKey, CurveCycle};
+use origami_arith::{Commitment, CurveCycle, GeneratorSource, StreamedGenerators};
 use origami_format::{FileKind, FormatError};
 use origami_r1cs::{R1csInstance, RelaxedR1csInstance};
 use origami_spartan::{SnarkProof, SnarkProverKey, SnarkVerifierKey, Variant};
@@ -55,12 +55,15 @@ pub struct CompressedProverKey<Y: CurveCycle, SC> {
     vk: CompressedVerifierKey<Y, SC>,
 }
 
-/// A verifier key with its commitment keys derived: ready to verify many proofs.
+/// A checked verifier key with the generators it needs: ready to verify many proofs.
+///
+/// The generators are derived a chunk at a time during each verification and dropped, so a
+/// verifier holds a few MiB however large the circuit.
 #[derive(Clone, Debug)]
 pub struct CompressedVerifier<Y: CurveCycle, SC> {
     vk: CompressedVerifierKey<Y, SC>,
-    ck_primary: CommitmentKey<Primary<Y>>,
-    ck_secondary: CommitmentKey<Secondary<Y>>,
+    gens_primary: StreamedGenerators<Primary<Y>>,
+    gens_secondary: StreamedGenerators<Secondary<Y>>,
 }
 
 impl<Y: CurveCycle, SC: ProvableStep<Y>> CompressedProverKey<Y, SC>
@@ -148,7 +151,7 @@ where
     PrimaryField<Y>: PrimeFieldBits,
     SecondaryField<Y>: PrimeFieldBits,
 {
-    /// Derives the commitment keys from their labels (the slow part of loading a verifier).
+    /// Checks the key and names the generators its proofs are opened against.
     pub fn prepare(self) -> Result<CompressedVerifier<Y, SC>, NovaError> {
         if self.snark_primary.commitment_key_len() > self.ck_len_primary
             || self.snark_secondary.commitment_key_len() > self.ck_len_secondary
@@ -157,14 +160,10 @@ where
             return Err(NovaError::KeyInconsistent);
         }
         let (l1, l2) = ProverKey::<Y, SC>::commitment_key_labels();
-        let (ck_primary, ck_secondary) = rayon::join(
-            || CommitmentKey::setup(l1, self.snark_primary.commitment_key_len()),
-            || CommitmentKey::setup(l2, self.snark_secondary.commitment_key_len()),
-        );
         Ok(CompressedVerifier {
+            gens_primary: StreamedGenerators::new(l1, self.snark_primary.commitment_key_len()),
+            gens_secondary: StreamedGenerators::new(l2, self.snark_secondary.commitment_key_len()),
             vk: self,
-            ck_primary,
-            ck_secondary,
         })
     }
 
@@ -377,17 +376,17 @@ where
             comm_t: self.fold_secondary,
         }
         .verify(&pp1, &self.running_secondary, &self.last_secondary)?;
+        let (g1, g2) = (&verifier.gens_primary, &verifier.gens_secondary);
         let u_secondary =
             self.blind_secondary
-                .verify(&verifier.ck_secondary, &digest, &folded_secondary)?;
+                .verify(&g2.blinding_generator(), &digest, &folded_secondary)?;
         let u_primary =
             self.blind_primary
-                .verify(&verifier.ck_primary, &digest, &self.running_primary)?;
-        let (ck1, ck2) = (&verifier.ck_primary, &verifier.ck_secondary);
+                .verify(&g1.blinding_generator(), &digest, &self.running_primary)?;
         let (vk1, vk2) = (&vk.snark_primary, &vk.snark_secondary);
         let (primary, secondary) = rayon::join(
-            || self.snark_primary.verify(ck1, vk1, &u_primary),
-            || self.snark_secondary.verify(ck2, vk2, &u_secondary),
+            || self.snark_primary.verify(g1, vk1, &u_primary),
+            || self.snark_secondary.verify(g2, vk2, &u_secondary),
         );
         primary.map_err(snark_error("primary"))?;
         secondary.map_err(snark_error("secondary"))?;

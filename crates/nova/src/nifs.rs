@@ -176,7 +176,7 @@ impl<C: CycleCurve> BlindingFold<C> {
     /// The verifier's side: the folded instance with its blinding removed, ready for Spartan.
     pub fn verify(
         &self,
-        ck: &CommitmentKey<C>,
+        blinding: &AffineOf<C>,
         pp_digest: &[u8; 32],
         running: &RelaxedR1csInstance<C>,
     ) -> Result<RelaxedR1csInstance<C>, NovaError> {
@@ -184,7 +184,7 @@ impl<C: CycleCurve> BlindingFold<C> {
             return Err(NovaError::PublicInputCount(self.random.x.len()));
         }
         let r = blinding_challenge(pp_digest, running, &self.random, &self.comm_t);
-        Ok(fold_relaxed(running, self, &r, &ck.blinding_generator()))
+        Ok(fold_relaxed(running, self, &r, blinding))
     }
 }
 

@@ -6,7 +6,9 @@
 //! `P' = P + x·L + x⁻¹·R` with the cross terms `L = ⟨a_lo, G_hi⟩ + ⟨a_lo, b_hi⟩·U` and
 //! `R = ⟨a_hi, G_lo⟩ + ⟨a_hi, b_lo⟩·U`. After `log n` rounds one scalar `a₀` is left; the verifier
 //! rebuilds `G₀` and `b₀` from the challenges (one `n`-term MSM, and `b₀` in `O(log n)` because
-//! `eq(r)` is a tensor product) and checks `P_final = a₀·G₀ + a₀·b₀·U`.
+//! `eq(r)` is a tensor product) and checks `P_final = a₀·G₀ + a₀·b₀·U`. [`reduce`] does everything
+//! but the MSM and returns an [`IpaClaim`]; [`check_claims`] settles several claims with one pass
+//! over the generators, which a [`GeneratorSource`] may stream instead of holding.
 //!
 //! `U` is the key's blinding generator scaled by a transcript challenge, so the prover cannot
 //! choose the relation between `U` and the `G`. Round challenges are 128 bits: the prover folds the
@@ -15,8 +17,8 @@
 use ff::{Field, PrimeField};
 use group::{Curve, Group, prime::PrimeCurveAffine};
 use origami_arith::{
-    AffineOf, Commitment, CommitmentKey, CycleCurve, EqPolynomial, PointOf, ScalarOf, Transcript,
-    msm::msm, multilinear::inner_product,
+    AffineOf, Commitment, CommitmentKey, CycleCurve, EqPolynomial, GeneratorSource, PointOf,
+    ScalarOf, Transcript, msm::msm, multilinear::inner_product,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -48,13 +50,13 @@ pub struct Opening<'a, C: CycleCurve> {
 }
 
 impl<C: CycleCurve> Opening<'_, C> {
-    /// Binds the statement into the transcript and derives `U`.
-    fn absorb(&self, ck: &CommitmentKey<C>, transcript: &mut Transcript) -> PointOf<C> {
+    /// Binds the statement into the transcript and derives `U` from the blinding generator.
+    fn absorb(&self, blinding: &AffineOf<C>, transcript: &mut Transcript) -> PointOf<C> {
         transcript.absorb_point(b"ipa commitment", &self.commitment.to_affine());
         transcript.absorb_scalars(b"ipa point", self.point);
         transcript.absorb_scalar(b"ipa eval", self.eval);
         let xi: ScalarOf<C> = transcript.squeeze_challenge(b"ipa u");
-        PointOf::<C>::from(ck.blinding_generator()) * xi
+        PointOf::<C>::from(*blinding) * xi
     }
 }
 
@@ -114,7 +116,9 @@ pub fn prove<C: CycleCurve>(
     transcript: &mut Transcript,
 ) -> Result<IpaProof<C>, SpartanError> {
     check_sizes(ck, a.len(), opening.point.len())?;
-    let u = opening.absorb(ck, transcript).to_affine();
+    let u = opening
+        .absorb(&ck.blinding_generator(), transcript)
+        .to_affine();
     let mut a = a.to_vec();
     let mut b = EqPolynomial::new(opening.point.to_vec()).evals();
     let mut g: Vec<AffineOf<C>> = ck.generators()[..a.len()].to_vec();
@@ -161,13 +165,116 @@ pub fn prove<C: CycleCurve>(
     })
 }
 
-/// Verifies an opening proof.
-pub fn verify<C: CycleCurve>(
-    ck: &CommitmentKey<C>,
+/// What an opening proof leaves to check once the generators are at hand:
+/// `a·⟨s, G[..2^k]⟩ = target`, with `s` the tensor of the `k` round challenges.
+#[derive(Clone, Debug)]
+pub struct IpaClaim<C: CycleCurve> {
+    challenges: Vec<ScalarOf<C>>,
+    a: ScalarOf<C>,
+    target: PointOf<C>,
+}
+
+/// Low challenges expanded into a table; the high ones are multiplied in per block, so a claim's
+/// scalars for any range cost one multiplication each and a table of at most `2^TABLE_LOG`.
+const TABLE_LOG: usize = 12;
+
+impl<C: CycleCurve> IpaClaim<C> {
+    /// Generators the claim ranges over.
+    pub fn len(&self) -> usize {
+        1 << self.challenges.len()
+    }
+
+    /// True for the claim of an empty vector (never: a claim covers at least one generator).
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// `s_i = Π_j x_j^(bit j of i, counted from the top)` over `TABLE_LOG` low challenges.
+    fn low_table(&self) -> (usize, Vec<ScalarOf<C>>) {
+        let b = self.challenges.len().min(TABLE_LOG);
+        let mut t = vec![ScalarOf::<C>::ONE];
+        for x in &self.challenges[self.challenges.len() - b..] {
+            t = t.iter().flat_map(|v| [*v, *v * x]).collect();
+        }
+        (b, t)
+    }
+
+    /// The product of the high challenges selected by `hi` (the index's bits above the table).
+    fn high_factor(&self, hi: usize, b: usize) -> ScalarOf<C> {
+        let high = &self.challenges[..self.challenges.len() - b];
+        high.iter()
+            .enumerate()
+            .filter(|(j, _)| (hi >> (high.len() - 1 - j)) & 1 == 1)
+            .map(|(_, x)| *x)
+            .product()
+    }
+}
+
+/// Checks opening claims with one pass over the generators: a random combination (powers of a
+/// transcript challenge drawn after every claim is fixed) holds only if each claim does, except
+/// with probability `claims/|F|`.
+pub fn check_claims<C: CycleCurve>(
+    gens: &dyn GeneratorSource<C>,
+    claims: &[IpaClaim<C>],
+    transcript: &mut Transcript,
+) -> Result<(), SpartanError> {
+    let rho: ScalarOf<C> = transcript.squeeze_challenge(b"ipa batch");
+    let mut weight = ScalarOf::<C>::ONE;
+    let mut target = PointOf::<C>::identity();
+    let mut parts = Vec::with_capacity(claims.len());
+    for claim in claims {
+        target += claim.target * weight;
+        let (b, table) = claim.low_table();
+        parts.push((claim, weight * claim.a, b, table));
+        weight *= rho;
+    }
+    let n = claims.iter().map(IpaClaim::len).max().unwrap_or(0);
+    if n > gens.len() {
+        return Err(SpartanError::KeyTooShort {
+            len: n,
+            key: gens.len(),
+        });
+    }
+    let fill = |start: usize, out: &mut [ScalarOf<C>]| {
+        out.fill(ScalarOf::<C>::ZERO);
+        for (claim, coef, b, table) in &parts {
+            let end = (start + out.len()).min(claim.len());
+            let mut i = start;
+            while i < end {
+                let block_end = end.min(((i >> b) + 1) << b);
+                let factor = *coef * claim.high_factor(i >> b, *b);
+                let lo = i & ((1 << b) - 1);
+                for (o, t) in out[i - start..block_end - start]
+                    .iter_mut()
+                    .zip(&table[lo..])
+                {
+                    *o += factor * t;
+                }
+                i = block_end;
+            }
+        }
+    };
+    let combined = gens
+        .msm_prefix(n, &fill)
+        .map_err(|_| SpartanError::KeyTooShort {
+            len: n,
+            key: gens.len(),
+        })?;
+    if combined == target {
+        Ok(())
+    } else {
+        Err(SpartanError::Ipa)
+    }
+}
+
+/// Checks an opening proof up to the generators: replays the rounds and returns the claim
+/// [`check_claims`] settles.
+pub fn reduce<C: CycleCurve>(
+    blinding: &AffineOf<C>,
     opening: Opening<'_, C>,
     proof: &IpaProof<C>,
     transcript: &mut Transcript,
-) -> Result<(), SpartanError> {
+) -> Result<IpaClaim<C>, SpartanError> {
     let rounds = opening.point.len();
     if proof.l.len() != rounds || proof.r.len() != rounds {
         return Err(SpartanError::IpaRounds {
@@ -175,8 +282,13 @@ pub fn verify<C: CycleCurve>(
             got: proof.l.len().min(proof.r.len()),
         });
     }
-    check_sizes(ck, 1usize.checked_shl(rounds as u32).unwrap_or(0), rounds)?;
-    let u = opening.absorb(ck, transcript);
+    if rounds >= usize::BITS as usize {
+        return Err(SpartanError::IpaRounds {
+            expected: usize::BITS as usize - 1,
+            got: rounds,
+        });
+    }
+    let u = opening.absorb(blinding, transcript);
     let mut xs = Vec::with_capacity(rounds);
     for (l, r) in proof.l.iter().zip(&proof.r) {
         transcript.absorb_point(b"ipa L", &l.to_affine());
@@ -193,25 +305,30 @@ pub fn verify<C: CycleCurve>(
     for ((l, r), (x, x_inv)) in proof.l.iter().zip(&proof.r).zip(xs.iter().zip(&x_invs)) {
         p += l.point() * x + r.point() * x_inv;
     }
-    // s_i = Π_j (x_j if bit j of i, counted from the top, is set): G₀ = Σ s_i·G_i.
-    let mut s = vec![ScalarOf::<C>::ONE];
-    for x in &xs {
-        s = s.iter().flat_map(|v| [*v, *v * x]).collect();
-    }
-    // b₀ = Π_j ((1 − r_j) + x_j·r_j), since eq(r) = ⊗_j (1 − r_j, r_j).
+    // b₀ = Π_j ((1 − r_j) + x_j·r_j), since eq(r) = ⊗_j (1 − r_j, r_j); P_final must equal
+    // a·G₀ + a·b₀·U with G₀ = Σ s_i·G_i.
     let b0: ScalarOf<C> = opening
         .point
         .iter()
         .zip(&xs)
         .map(|(r, x)| ScalarOf::<C>::ONE - r + *x * r)
         .product();
-    let scaled: Vec<ScalarOf<C>> = s.par_iter().map(|s| *s * proof.a).collect();
-    let expected = msm(&scaled, &ck.generators()[..s.len()]) + u * (proof.a * b0);
-    if expected == p {
-        Ok(())
-    } else {
-        Err(SpartanError::Ipa)
-    }
+    Ok(IpaClaim {
+        challenges: xs,
+        a: proof.a,
+        target: p - u * (proof.a * b0),
+    })
+}
+
+/// Verifies one opening proof.
+pub fn verify<C: CycleCurve>(
+    gens: &dyn GeneratorSource<C>,
+    opening: Opening<'_, C>,
+    proof: &IpaProof<C>,
+    transcript: &mut Transcript,
+) -> Result<(), SpartanError> {
+    let claim = reduce(&gens.blinding_generator(), opening, proof, transcript)?;
+    check_claims(gens, &[claim], transcript)
 }
 
 #[cfg(test)]
@@ -309,6 +426,72 @@ mod tests {
         assert!(matches!(
             check(&ck, &comm, &long_point, &eval, &proof),
             Err(SpartanError::IpaRounds { .. } | SpartanError::KeyTooShort { .. })
+        ));
+    }
+
+    #[test]
+    fn claims_of_different_sizes_are_checked_in_one_pass_held_or_streamed() {
+        use origami_arith::StreamedGenerators;
+        // Sizes around the low table's width, so both the table and the high factors are used.
+        let sizes = [3usize, TABLE_LOG, TABLE_LOG + 2];
+        let ck = CommitmentKey::<Pallas>::setup(b"ipa-test", 1 << (TABLE_LOG + 2));
+        let streamed =
+            StreamedGenerators::<Pallas>::new(b"ipa-test", 1 << (TABLE_LOG + 2)).with_chunk(1000);
+        let mut statements = Vec::new();
+        let mut transcript = Transcript::new(b"batch");
+        for (k, m) in sizes.into_iter().enumerate() {
+            let mut rng = StdRng::seed_from_u64(k as u64);
+            let a: Vec<F> = (0..1 << m).map(|_| F::random(&mut rng)).collect();
+            let point: Vec<F> = (0..m).map(|_| F::random(&mut rng)).collect();
+            let comm = ck.commit(&a).unwrap();
+            let eval = MultilinearPolynomial::new(a.clone())
+                .unwrap()
+                .evaluate(&point)
+                .unwrap();
+            let opening = Opening {
+                commitment: &comm,
+                point: &point,
+                eval: &eval,
+            };
+            let proof = prove(&ck, opening, &a, &mut transcript).unwrap();
+            statements.push((comm, point, eval, proof));
+        }
+        type Statement = (Commitment<Pallas>, Vec<F>, F, IpaProof<Pallas>);
+        let replay = |statements: &[Statement], gens: &dyn GeneratorSource<Pallas>| {
+            let mut transcript = Transcript::new(b"batch");
+            let claims = statements
+                .iter()
+                .map(|(comm, point, eval, proof)| {
+                    let opening = Opening {
+                        commitment: comm,
+                        point,
+                        eval,
+                    };
+                    reduce(&gens.blinding_generator(), opening, proof, &mut transcript)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            check_claims(gens, &claims, &mut transcript)
+        };
+        replay(&statements, &ck).unwrap();
+        replay(&statements, &streamed).unwrap();
+        // A wrong final scalar in any one claim breaks the combined check.
+        for k in 0..statements.len() {
+            let mut bad = statements.clone();
+            bad[k].3.a += F::ONE;
+            assert!(
+                matches!(replay(&bad, &ck), Err(SpartanError::Ipa)),
+                "claim {k}"
+            );
+            assert!(
+                matches!(replay(&bad, &streamed), Err(SpartanError::Ipa)),
+                "claim {k}"
+            );
+        }
+        // A key shorter than the largest claim is refused, not read past.
+        let short = StreamedGenerators::<Pallas>::new(b"ipa-test", 1 << (TABLE_LOG + 1));
+        assert!(matches!(
+            replay(&statements, &short),
+            Err(SpartanError::KeyTooShort { .. })
         ));
     }
 }

@@ -20,15 +20,15 @@
 
 use ff::{BatchInvert, Field, PrimeField};
 use origami_arith::{
-    Commitment, CommitmentKey, CycleCurve, EqPolynomial, MultilinearPolynomial, ScalarOf,
-    Transcript,
+    AffineOf, Commitment, CommitmentKey, CycleCurve, EqPolynomial, GeneratorSource,
+    MultilinearPolynomial, ScalarOf, Transcript,
 };
 use origami_r1cs::{R1csShape, RelaxedR1csInstance, RelaxedR1csWitness};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::SpartanError;
-use crate::ipa::{self, IpaProof, Opening};
+use crate::ipa::{self, IpaClaim, IpaProof, Opening};
 use crate::snark::{
     Dimensions, Reduced, Reduction, WitnessOpenings, challenges, evaluate_matrix, log2,
     prove_reduction, transcript_for, verify_reduction,
@@ -380,7 +380,7 @@ impl<C: CycleCurve> PreprocessedProof<C> {
     /// Verifies the proof for `instance`.
     pub fn verify(
         &self,
-        ck: &CommitmentKey<C>,
+        gens: &dyn GeneratorSource<C>,
         vk: &PreprocessedVerifierKey<C>,
         instance: &RelaxedR1csInstance<C>,
     ) -> Result<(), SpartanError> {
@@ -401,15 +401,22 @@ impl<C: CycleCurve> PreprocessedProof<C> {
             return Err(SpartanError::SumcheckFinal("inner"));
         }
         transcript.absorb_scalars(b"matrix evals", &self.matrix_evals);
-        self.matrix_proof
-            .verify(ck, vk, &reduced, &self.matrix_evals, &mut transcript)?;
-        self.openings.verify(
-            ck,
+        let blinding = gens.blinding_generator();
+        let matrix = self.matrix_proof.reduce(
+            &blinding,
+            vk,
+            &reduced,
+            &self.matrix_evals,
+            &mut transcript,
+        )?;
+        let [w, e] = self.openings.reduce(
+            &blinding,
             instance,
             &self.reduction.eval_w,
             &reduced,
             &mut transcript,
-        )
+        )?;
+        ipa::check_claims(gens, &[matrix, w, e], &mut transcript)
     }
 }
 
@@ -557,14 +564,15 @@ impl<C: CycleCurve> MatrixEvalProof<C> {
         })
     }
 
-    fn verify(
+    /// Replays the sum-check and returns the combined opening's claim on the generators.
+    fn reduce(
         &self,
-        ck: &CommitmentKey<C>,
+        blinding: &AffineOf<C>,
         vk: &PreprocessedVerifierKey<C>,
         reduced: &Reduced<ScalarOf<C>>,
         matrix_evals: &[ScalarOf<C>],
         transcript: &mut Transcript,
-    ) -> Result<(), SpartanError> {
+    ) -> Result<IpaClaim<C>, SpartanError> {
         if self.comms.len() != PROOF_POLYS {
             return Err(SpartanError::Length {
                 what: "lookup commitments",
@@ -617,8 +625,8 @@ impl<C: CycleCurve> MatrixEvalProof<C> {
         let all_comms: Vec<Commitment<C>> = vk.comms.iter().chain(&self.comms).copied().collect();
         let comm = combine_commitments(&all_comms, &powers);
         let eval = origami_arith::multilinear::inner_product(&self.evals, &powers);
-        ipa::verify(
-            ck,
+        ipa::reduce(
+            blinding,
             Opening {
                 commitment: &comm,
                 point: &point,

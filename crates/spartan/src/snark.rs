@@ -13,13 +13,14 @@
 
 use ff::Field;
 use origami_arith::{
-    CommitmentKey, CycleCurve, EqPolynomial, MultilinearPolynomial, ScalarOf, Transcript,
+    AffineOf, CommitmentKey, CycleCurve, EqPolynomial, GeneratorSource, MultilinearPolynomial,
+    ScalarOf, Transcript,
 };
 use origami_r1cs::{R1csShape, RelaxedR1csInstance, RelaxedR1csWitness, SparseMatrix};
 use serde::{Deserialize, Serialize};
 
 use crate::error::SpartanError;
-use crate::ipa::{self, IpaProof, Opening};
+use crate::ipa::{self, IpaClaim, IpaProof, Opening};
 use crate::sumcheck::SumcheckProof;
 
 /// What both sides of the direct variant need: the padded shape and its digest.
@@ -347,17 +348,17 @@ impl<C: CycleCurve> WitnessOpenings<C> {
         Ok(Self { open_w, open_e })
     }
 
-    /// Checks both openings.
-    pub(crate) fn verify(
+    /// Replays both openings and returns their claims on the generators.
+    pub(crate) fn reduce(
         &self,
-        ck: &CommitmentKey<C>,
+        blinding: &AffineOf<C>,
         instance: &RelaxedR1csInstance<C>,
         eval_w: &ScalarOf<C>,
         reduced: &Reduced<ScalarOf<C>>,
         transcript: &mut Transcript,
-    ) -> Result<(), SpartanError> {
-        ipa::verify(
-            ck,
+    ) -> Result<[IpaClaim<C>; 2], SpartanError> {
+        let w = ipa::reduce(
+            blinding,
             Opening {
                 commitment: &instance.comm_w,
                 point: &reduced.r_y[1..],
@@ -366,8 +367,8 @@ impl<C: CycleCurve> WitnessOpenings<C> {
             &self.open_w,
             transcript,
         )?;
-        ipa::verify(
-            ck,
+        let e = ipa::reduce(
+            blinding,
             Opening {
                 commitment: &instance.comm_e,
                 point: &reduced.r_x,
@@ -375,7 +376,8 @@ impl<C: CycleCurve> WitnessOpenings<C> {
             },
             &self.open_e,
             transcript,
-        )
+        )?;
+        Ok([w, e])
     }
 }
 
@@ -419,7 +421,7 @@ impl<C: CycleCurve> SpartanProof<C> {
     /// Verifies the proof for `instance`.
     pub fn verify(
         &self,
-        ck: &CommitmentKey<C>,
+        gens: &dyn GeneratorSource<C>,
         key: &DirectKey<C>,
         instance: &RelaxedR1csInstance<C>,
     ) -> Result<(), SpartanError> {
@@ -441,12 +443,13 @@ impl<C: CycleCurve> SpartanProof<C> {
         if reduced.inner_final != m_rho * reduced.eval_z {
             return Err(SpartanError::SumcheckFinal("inner"));
         }
-        self.openings.verify(
-            ck,
+        let claims = self.openings.reduce(
+            &gens.blinding_generator(),
             instance,
             &self.reduction.eval_w,
             &reduced,
             &mut transcript,
-        )
+        )?;
+        ipa::check_claims(gens, &claims, &mut transcript)
     }
 }

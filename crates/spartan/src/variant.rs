@@ -4,7 +4,7 @@
 use core::fmt;
 use core::str::FromStr;
 
-use origami_arith::{CommitmentKey, CycleCurve, ScalarOf};
+use origami_arith::{CommitmentKey, CycleCurve, GeneratorSource, ScalarOf};
 use origami_r1cs::{R1csShape, RelaxedR1csInstance, RelaxedR1csWitness};
 use serde::{Deserialize, Serialize};
 
@@ -180,14 +180,14 @@ impl<C: CycleCurve> SnarkProof<C> {
     /// Verifies the proof for `instance`; a proof of the other variant is refused.
     pub fn verify(
         &self,
-        ck: &CommitmentKey<C>,
+        gens: &dyn GeneratorSource<C>,
         vk: &SnarkVerifierKey<C>,
         instance: &RelaxedR1csInstance<C>,
     ) -> Result<(), SpartanError> {
         match (self, vk) {
-            (Self::Direct(p), SnarkVerifierKey::Direct(k)) => p.verify(ck, k, instance),
+            (Self::Direct(p), SnarkVerifierKey::Direct(k)) => p.verify(gens, k, instance),
             (Self::Preprocessing(p), SnarkVerifierKey::Preprocessing(k)) => {
-                p.verify(ck, k, instance)
+                p.verify(gens, k, instance)
             }
             _ => Err(SpartanError::VariantMismatch {
                 key: vk.variant().name(),
