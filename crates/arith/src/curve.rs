@@ -8,15 +8,15 @@
 
 use core::fmt::Debug;
 
-use ff::{FromUniformBytes, PrimeField, PrimeFieldBits};
+use ff::{FromUniformBytes, PrimeField, PrimeFieldBits, WithSmallOrderMulGroup};
 use halo2curves::{CurveAffine, CurveExt};
 
 /// A prime-order curve with its scalar field, base field and point representations.
 pub trait CycleCurve: Copy + Clone + Debug + PartialEq + Eq + Send + Sync + 'static {
     /// The field the curve's group order defines: witnesses and scalars live here.
-    type Scalar: PrimeField + PrimeFieldBits + FromUniformBytes<64>;
+    type Scalar: PrimeField + PrimeFieldBits + FromUniformBytes<64> + WithSmallOrderMulGroup<3>;
     /// The field the curve's coordinates live in.
-    type Base: PrimeField + PrimeFieldBits + FromUniformBytes<64>;
+    type Base: PrimeField + PrimeFieldBits + FromUniformBytes<64> + WithSmallOrderMulGroup<3>;
     /// Points in projective (Jacobian) form, for arithmetic.
     type Point: CurveExt<ScalarExt = Self::Scalar, Base = Self::Base, AffineExt = Self::Affine>;
     /// Points in affine form, for storage and MSM bases.
@@ -84,6 +84,11 @@ pub fn affine_xy<A: CurveAffine>(p: &A) -> Option<(A::Base, A::Base)> {
         .coordinates()
         .expect("a point of the curve type other than the identity has coordinates");
     Some((*c.x(), *c.y()))
+}
+
+/// The point `(x, y)`, or `None` if it is not on the curve.
+pub fn affine_from_xy<A: CurveAffine>(x: A::Base, y: A::Base) -> Option<A> {
+    A::from_xy(x, y).into()
 }
 
 /// Scalar field of a curve.

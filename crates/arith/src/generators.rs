@@ -5,10 +5,16 @@
 //! ([`CommitmentKey`]) or produce the generators a chunk at a time and drop them
 //! ([`StreamedGenerators`]): the verifier's memory is then a chunk, not the key.
 
-use crate::curve::{AffineOf, CycleCurve, PointOf, ScalarOf};
+use std::fs::File;
+use std::io::{BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use group::Group;
+use rayon::prelude::*;
+
+use crate::curve::{AffineOf, CycleCurve, PointOf, ScalarOf, affine_xy};
 use crate::msm::msm;
 use crate::pedersen::{CommitmentKey, blinding_generator, derive_generators};
-use group::Group;
 
 /// Why a multi-scalar multiplication over a key's generators could not be computed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -21,6 +27,10 @@ pub enum GeneratorError {
         /// Generators in the key.
         len: usize,
     },
+    /// The generators do not hash to the digest the verifier key carries: the key does not
+    /// describe this label's generators.
+    #[error("the generators do not match the verifier key's generator digest")]
+    DigestMismatch,
 }
 
 /// Fills `out` with the scalars of generators `start..start + out.len()`.
@@ -77,30 +87,146 @@ impl<C: CycleCurve> GeneratorSource<C> for CommitmentKey<C> {
     }
 }
 
-/// The generators of a key derived from its label a chunk at a time, each chunk dropped once it is
-/// used: memory is one chunk of points and scalars, at the price of deriving the generators on
-/// every pass.
+/// Domain of [`generator_digest`].
+const DIGEST_DOMAIN: &[u8] = b"origami-generator-digest/v1";
+/// First bytes of a generator cache file.
+const CACHE_MAGIC: &[u8; 8] = b"OGGENS01";
+/// Bytes of one generator in a cache file: canonical `x ‖ y`.
+const POINT_BYTES: usize = 64;
+
+fn encode_point<C: CycleCurve>(p: &AffineOf<C>, out: &mut [u8]) {
+    use ff::PrimeField;
+    // Generators are hashed to the curve, never the identity.
+    let (x, y) = affine_xy(p).unwrap_or_default();
+    out[..32].copy_from_slice(x.to_repr().as_ref());
+    out[32..64].copy_from_slice(y.to_repr().as_ref());
+}
+
+fn decode_point<C: CycleCurve>(bytes: &[u8]) -> Option<AffineOf<C>> {
+    use ff::PrimeField;
+    use halo2curves::CurveAffine;
+    let coordinate = |b: &[u8]| {
+        let mut repr = <C::Base as PrimeField>::Repr::default();
+        repr.as_mut().copy_from_slice(b);
+        Option::<C::Base>::from(C::Base::from_repr(repr))
+    };
+    let (x, y) = (coordinate(&bytes[..32])?, coordinate(&bytes[32..64])?);
+    Option::from(AffineOf::<C>::from_xy(x, y))
+}
+
+/// Hashes generators in order, as [`generator_digest`] defines.
+struct DigestHasher(sha3::Keccak256);
+
+impl DigestHasher {
+    fn new<C: CycleCurve>(label: &[u8], len: usize) -> Self {
+        use sha3::Digest;
+        let mut h = sha3::Keccak256::new();
+        h.update(DIGEST_DOMAIN);
+        h.update(C::NAME.as_bytes());
+        h.update((label.len() as u64).to_le_bytes());
+        h.update(label);
+        h.update((len as u64).to_le_bytes());
+        Self(h)
+    }
+
+    fn update(&mut self, encoded: &[u8]) {
+        sha3::Digest::update(&mut self.0, encoded);
+    }
+
+    fn finish(self) -> [u8; 32] {
+        sha3::Digest::finalize(self.0).into()
+    }
+}
+
+fn encode_points<C: CycleCurve>(points: &[AffineOf<C>]) -> Vec<u8> {
+    let mut bytes = vec![0u8; points.len() * POINT_BYTES];
+    bytes
+        .par_chunks_mut(POINT_BYTES)
+        .zip(points.par_iter())
+        .for_each(|(out, p)| encode_point::<C>(p, out));
+    bytes
+}
+
+/// The digest of a key's first generators: Keccak-256 over the curve, the label, the count and
+/// every generator's canonical `x ‖ y`. A verifier key carries it, so generators read from a
+/// cache file (or derived by other code) are checked to be the ones setup used.
+pub fn generator_digest<C: CycleCurve>(key: &CommitmentKey<C>, len: usize) -> Option<[u8; 32]> {
+    let generators = key.generators().get(..len)?;
+    let mut h = DigestHasher::new::<C>(key.label(), len);
+    for chunk in generators.chunks(1 << 14) {
+        h.update(&encode_points::<C>(chunk));
+    }
+    Some(h.finish())
+}
+
+/// The cache file of the key labelled `label` on curve `C` inside `dir`.
+fn cache_path<C: CycleCurve>(dir: &Path, label: &[u8]) -> PathBuf {
+    use sha3::Digest;
+    let id = sha3::Keccak256::digest(label);
+    let hex: String = id[..8].iter().map(|b| format!("{b:02x}")).collect();
+    dir.join(format!("generators-{}-{hex}.bin", C::NAME))
+}
+
+fn cache_header(label: &[u8], count: usize) -> Vec<u8> {
+    let mut h = CACHE_MAGIC.to_vec();
+    h.extend_from_slice(&(label.len() as u64).to_le_bytes());
+    h.extend_from_slice(label);
+    h.extend_from_slice(&(count as u64).to_le_bytes());
+    h
+}
+
+/// Opens a cache file positioned at its first generator if it is for `label` and holds at least
+/// `len` generators.
+fn open_cache(path: &Path, label: &[u8], len: usize) -> Option<BufReader<File>> {
+    let mut file = BufReader::with_capacity(1 << 20, File::open(path).ok()?);
+    let mut fixed = [0u8; 16];
+    file.read_exact(&mut fixed).ok()?;
+    let label_len = u64::from_le_bytes(fixed[8..16].try_into().ok()?);
+    if &fixed[..8] != CACHE_MAGIC || label_len != label.len() as u64 {
+        return None;
+    }
+    let mut rest = vec![0u8; label.len() + 8];
+    file.read_exact(&mut rest).ok()?;
+    let count = u64::from_le_bytes(rest[label.len()..].try_into().ok()?);
+    let body = std::fs::metadata(path).ok()?.len() - (16 + rest.len()) as u64;
+    let ok = &rest[..label.len()] == label
+        && count >= len as u64
+        && body == count.checked_mul(POINT_BYTES as u64)?;
+    ok.then_some(file)
+}
+
+/// A key's first `len` generators as a verifier uses them: never all in memory, and always checked
+/// against the digest the verifier key carries.
+///
+/// They are read a chunk at a time from a per-machine cache file when one is set and present, and
+/// otherwise derived from the label a chunk at a time — writing the cache file on the way, so only
+/// the first verification on a machine pays for derivation. A missing, short or damaged cache
+/// file is never an error: the generators are derived instead.
 #[derive(Clone, Debug)]
 pub struct StreamedGenerators<C: CycleCurve> {
     label: Vec<u8>,
     len: usize,
+    digest: [u8; 32],
     blinding: AffineOf<C>,
     chunk: usize,
+    cache_dir: Option<PathBuf>,
 }
 
 impl<C: CycleCurve> StreamedGenerators<C> {
     /// Generators per chunk: large enough that the chunked MSM costs little more than one MSM,
-    /// small enough (4 MiB of points) to keep a verifier lean.
-    pub const DEFAULT_CHUNK: usize = 1 << 16;
+    /// small enough (2 MiB of points) to keep a verifier lean.
+    pub const DEFAULT_CHUNK: usize = 1 << 15;
 
-    /// The first `len` generators of the key labelled `label` (the same points as
-    /// [`CommitmentKey::setup`]`(label, len)`).
-    pub fn new(label: &[u8], len: usize) -> Self {
+    /// The first `len` generators of the key labelled `label`, which must hash to `digest`
+    /// ([`generator_digest`]).
+    pub fn new(label: &[u8], len: usize, digest: [u8; 32]) -> Self {
         Self {
             label: label.to_vec(),
             len,
+            digest,
             blinding: blinding_generator::<C>(label),
             chunk: Self::DEFAULT_CHUNK,
+            cache_dir: None,
         }
     }
 
@@ -108,6 +234,154 @@ impl<C: CycleCurve> StreamedGenerators<C> {
     pub fn with_chunk(mut self, chunk: usize) -> Self {
         self.chunk = chunk.max(1);
         self
+    }
+
+    /// Reads and writes the cache file in `dir` (created if missing).
+    pub fn with_cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// The cache file, if a cache directory is set.
+    pub fn cache_path(&self) -> Option<PathBuf> {
+        self.cache_dir
+            .as_deref()
+            .map(|d| cache_path::<C>(d, &self.label))
+    }
+
+    /// True when the cache file exists and holds enough generators (its contents are checked when
+    /// it is read).
+    pub fn is_cached(&self) -> bool {
+        self.cache_path()
+            .is_some_and(|p| open_cache(&p, &self.label, self.len).is_some())
+    }
+
+    /// Writes the cache file for `key`'s generators into `dir`, as setup does on a machine that
+    /// has the key at hand anyway. Keeps an existing file that already holds as many.
+    pub fn store(key: &CommitmentKey<C>, dir: &Path) -> std::io::Result<PathBuf> {
+        let path = cache_path::<C>(dir, key.label());
+        if open_cache(&path, key.label(), key.len()).is_some() {
+            return Ok(path);
+        }
+        let mut out = CacheWriter::create(dir, &path, key.label(), key.len())?;
+        for chunk in key.generators().chunks(1 << 14) {
+            out.write(&encode_points::<C>(chunk))?;
+        }
+        out.commit()?;
+        Ok(path)
+    }
+
+    fn msm_from_cache(
+        &self,
+        mut file: BufReader<File>,
+        n: usize,
+        scalars: &ScalarFill<'_, C>,
+    ) -> Option<PointOf<C>> {
+        let mut h = DigestHasher::new::<C>(&self.label, self.len);
+        let mut acc = PointOf::<C>::identity();
+        let mut bytes = vec![0u8; self.chunk.min(self.len) * POINT_BYTES];
+        let mut s = vec![ScalarOf::<C>::default(); self.chunk.min(n)];
+        for start in (0..self.len).step_by(self.chunk) {
+            let m = self.chunk.min(self.len - start);
+            let bytes = &mut bytes[..m * POINT_BYTES];
+            file.read_exact(bytes).ok()?;
+            h.update(bytes);
+            let used = m.min(n.saturating_sub(start));
+            if used > 0 {
+                let g = bytes[..used * POINT_BYTES]
+                    .par_chunks(POINT_BYTES)
+                    .map(decode_point::<C>)
+                    .collect::<Option<Vec<_>>>()?;
+                scalars(start, &mut s[..used]);
+                acc += msm(&s[..used], &g);
+            }
+        }
+        (h.finish() == self.digest).then_some(acc)
+    }
+
+    fn msm_deriving(
+        &self,
+        n: usize,
+        scalars: &ScalarFill<'_, C>,
+    ) -> Result<PointOf<C>, GeneratorError> {
+        let path = self.cache_path();
+        // The cache is an optimisation: failing to write it costs the next verification time,
+        // never this one its result.
+        let mut writer = path.as_ref().and_then(|p| {
+            let dir = self.cache_dir.as_deref()?;
+            CacheWriter::create(dir, p, &self.label, self.len).ok()
+        });
+        let mut h = DigestHasher::new::<C>(&self.label, self.len);
+        let mut acc = PointOf::<C>::identity();
+        let mut s = vec![ScalarOf::<C>::default(); self.chunk.min(n)];
+        for start in (0..self.len).step_by(self.chunk) {
+            let m = self.chunk.min(self.len - start);
+            let g = derive_generators::<C>(&self.label, start as u64..(start + m) as u64);
+            let bytes = encode_points::<C>(&g);
+            h.update(&bytes);
+            if writer.as_mut().is_some_and(|w| w.write(&bytes).is_err()) {
+                writer = None;
+            }
+            let used = m.min(n.saturating_sub(start));
+            if used > 0 {
+                scalars(start, &mut s[..used]);
+                acc += msm(&s[..used], &g[..used]);
+            }
+        }
+        if h.finish() != self.digest {
+            return Err(GeneratorError::DigestMismatch);
+        }
+        if let Some(w) = writer {
+            // Best effort, as above.
+            let _ = w.commit();
+        }
+        Ok(acc)
+    }
+}
+
+/// A cache file being written: a temporary file in the cache directory, renamed into place only
+/// once complete, so readers never see a partial file.
+struct CacheWriter {
+    file: std::io::BufWriter<File>,
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl CacheWriter {
+    fn create(dir: &Path, path: &Path, label: &[u8], count: usize) -> std::io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let tmp = path.with_extension(format!(
+            "tmp.{}.{:x}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        let mut file = std::io::BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
+        file.write_all(&cache_header(label, count))?;
+        Ok(Self {
+            file,
+            tmp,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.file.write_all(bytes)
+    }
+
+    fn commit(mut self) -> std::io::Result<()> {
+        self.file.flush()?;
+        self.file.get_ref().sync_all()?;
+        std::fs::rename(&self.tmp, &self.path)
+    }
+}
+
+impl Drop for CacheWriter {
+    fn drop(&mut self) {
+        // Leaves no temporary file behind when abandoned; after `commit` it no longer exists.
+        let _ = std::fs::remove_file(&self.tmp);
     }
 }
 
@@ -126,15 +400,14 @@ impl<C: CycleCurve> GeneratorSource<C> for StreamedGenerators<C> {
         scalars: &ScalarFill<'_, C>,
     ) -> Result<PointOf<C>, GeneratorError> {
         check_len(n, self.len)?;
-        let mut acc = PointOf::<C>::identity();
-        let mut s = vec![ScalarOf::<C>::default(); self.chunk.min(n)];
-        for start in (0..n).step_by(self.chunk) {
-            let m = self.chunk.min(n - start);
-            let g = derive_generators::<C>(&self.label, start as u64..(start + m) as u64);
-            scalars(start, &mut s[..m]);
-            acc += msm(&s[..m], &g);
+        let cached = self
+            .cache_path()
+            .and_then(|p| open_cache(&p, &self.label, self.len))
+            .and_then(|file| self.msm_from_cache(file, n, scalars));
+        match cached {
+            Some(p) => Ok(p),
+            None => self.msm_deriving(n, scalars),
         }
-        Ok(acc)
     }
 }
 
@@ -145,27 +418,30 @@ mod tests {
     use ff::Field;
     use rand::{SeedableRng, rngs::StdRng};
 
-    fn agree<C: CycleCurve>() {
+    const LABEL: &[u8] = b"stream-test";
+
+    fn scalars<C: CycleCurve>(n: usize) -> Vec<ScalarOf<C>> {
         let mut rng = StdRng::seed_from_u64(3);
-        let key = CommitmentKey::<C>::setup(b"stream-test", 100);
-        let s: Vec<ScalarOf<C>> = (0..100).map(|_| ScalarOf::<C>::random(&mut rng)).collect();
+        (0..n).map(|_| ScalarOf::<C>::random(&mut rng)).collect()
+    }
+
+    fn agree<C: CycleCurve>() {
+        let key = CommitmentKey::<C>::setup(LABEL, 100);
+        let digest = generator_digest(&key, 100).unwrap();
+        let s = scalars::<C>(100);
         let fill = |start: usize, out: &mut [ScalarOf<C>]| {
             out.copy_from_slice(&s[start..start + out.len()])
         };
         let held = key.msm_prefix(77, &fill).unwrap();
         assert_eq!(held, msm(&s[..77], &key.generators()[..77]));
         for chunk in [1, 7, 32, 77, 1000] {
-            let streamed = StreamedGenerators::<C>::new(b"stream-test", 100).with_chunk(chunk);
+            let streamed = StreamedGenerators::<C>::new(LABEL, 100, digest).with_chunk(chunk);
             assert_eq!(
                 streamed.msm_prefix(77, &fill).unwrap(),
                 held,
                 "chunk {chunk}"
             );
-            assert_eq!(
-                streamed.blinding_generator(),
-                key.blinding_generator(),
-                "same H"
-            );
+            assert_eq!(streamed.blinding_generator(), key.blinding_generator());
             assert_eq!(
                 streamed.msm_prefix(101, &fill),
                 Err(GeneratorError::TooShort {
@@ -181,11 +457,81 @@ mod tests {
                 len: 100
             })
         );
+        // Another label's generators, or another count, do not hash to this digest.
+        let other = StreamedGenerators::<C>::new(b"other", 100, digest);
+        assert_eq!(
+            other.msm_prefix(77, &fill),
+            Err(GeneratorError::DigestMismatch)
+        );
+        let fewer = StreamedGenerators::<C>::new(LABEL, 99, digest);
+        assert_eq!(
+            fewer.msm_prefix(77, &fill),
+            Err(GeneratorError::DigestMismatch)
+        );
+        assert_eq!(generator_digest(&key, 101), None);
     }
 
     #[test]
     fn streamed_and_held_generators_give_the_same_msm() {
         agree::<Pallas>();
         agree::<Vesta>();
+    }
+
+    #[test]
+    fn the_cache_is_written_once_read_after_and_rebuilt_when_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = CommitmentKey::<Pallas>::setup(LABEL, 300);
+        let digest = generator_digest(&key, 300).unwrap();
+        let s = scalars::<Pallas>(300);
+        let fill = |start: usize, out: &mut [ScalarOf<Pallas>]| {
+            out.copy_from_slice(&s[start..start + out.len()])
+        };
+        let expected = msm(&s, key.generators());
+        let gens = StreamedGenerators::<Pallas>::new(LABEL, 300, digest)
+            .with_chunk(64)
+            .with_cache_dir(dir.path());
+        assert!(!gens.is_cached());
+        // First use derives and writes the file; later uses read it.
+        assert_eq!(gens.msm_prefix(300, &fill).unwrap(), expected);
+        assert!(gens.is_cached());
+        let path = gens.cache_path().unwrap();
+        let written = std::fs::read(&path).unwrap();
+        assert_eq!(gens.msm_prefix(300, &fill).unwrap(), expected);
+        // Only the finished file is left in the directory.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        // `store` from a key writes the same bytes.
+        let other_dir = tempfile::tempdir().unwrap();
+        let stored = StreamedGenerators::store(&key, other_dir.path()).unwrap();
+        assert_eq!(std::fs::read(&stored).unwrap(), written);
+
+        // A generator changed on disk: the digest catches it, the result is still right, and the
+        // file is rebuilt.
+        let mut damaged = written.clone();
+        let last = damaged.len() - 40;
+        damaged[last] ^= 1;
+        std::fs::write(&path, &damaged).unwrap();
+        let reader = open_cache(&path, LABEL, 300).unwrap();
+        assert!(gens.msm_from_cache(reader, 300, &fill).is_none());
+        assert_eq!(gens.msm_prefix(300, &fill).unwrap(), expected);
+        assert_eq!(std::fs::read(&path).unwrap(), written);
+
+        // Truncated, or too short for the key: ignored, then rebuilt.
+        std::fs::write(&path, &written[..written.len() - 64]).unwrap();
+        assert!(!gens.is_cached());
+        assert_eq!(gens.msm_prefix(300, &fill).unwrap(), expected);
+        assert!(gens.is_cached());
+        let longer =
+            StreamedGenerators::<Pallas>::new(LABEL, 301, [0; 32]).with_cache_dir(dir.path());
+        assert!(!longer.is_cached());
+        // A shorter key reads a prefix of a longer key's file.
+        let prefix =
+            StreamedGenerators::<Pallas>::new(LABEL, 200, generator_digest(&key, 200).unwrap())
+                .with_cache_dir(dir.path());
+        assert!(prefix.is_cached());
+        assert_eq!(
+            prefix.msm_prefix(200, &fill).unwrap(),
+            msm(&s[..200], &key.generators()[..200])
+        );
     }
 }

@@ -19,6 +19,8 @@ use origami_circuits::Synthetic;
 pub const PROOF_FILE: &str = "proof.bin";
 /// See [`PROOF_FILE`].
 pub const VERIFIER_KEY_FILE: &str = "verifier.key";
+/// Origami's generator cache directory (written at setup, as `origami setup` does).
+pub const GENERATOR_CACHE_DIR: &str = "generators";
 
 /// A prover with a compressing SNARK, as the compression benchmark drives it.
 pub trait CompressionBench {
@@ -127,6 +129,9 @@ impl CompressionBench for Origami {
         let vk_path = dir.join(VERIFIER_KEY_FILE);
         let proof_path = dir.join(PROOF_FILE);
         pk.verifier_key().save(&vk_path).map_err(origami_error)?;
+        // As `origami setup` does: verifiers on this machine read the generators from the cache.
+        pk.store_generators(&dir.join(GENERATOR_CACHE_DIR))
+            .map_err(origami_error)?;
         proof.save(&proof_path).map_err(origami_error)?;
         Ok(ProveReport {
             prover: format!("{} {variant}", Self::NAME),
@@ -152,7 +157,12 @@ impl CompressionBench for Origami {
             return Err(origami_error(format!("the key is for {}", vk.variant())));
         }
         let (verifier, prepare_s) = timed(|| vk.prepare());
-        let verifier = verifier.map_err(origami_error)?;
+        let verifier = verifier
+            .map_err(origami_error)?
+            .with_generator_cache(&dir.join(GENERATOR_CACHE_DIR));
+        if !verifier.generators_cached() {
+            return Err(origami_error("the generator cache is missing"));
+        }
         let (zn, verify_s) = timed(|| proof.verify(&verifier, steps as u64, &[Field::from(Z0)]));
         let zn = zn.map_err(origami_error)?;
         Ok(VerifyReport {

@@ -5,6 +5,10 @@ use std::process::Command;
 fn origami(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_origami"))
         .args(args)
+        .env(
+            "ORIGAMI_GENERATOR_CACHE",
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("generator-cache"),
+        )
         .output()
         .expect("run origami")
 }

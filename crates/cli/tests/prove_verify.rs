@@ -4,8 +4,13 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn origami(args: &[&str]) -> Output {
+    // Generator caches go to the build's scratch directory, not the user's ~/.cache.
     Command::new(env!("CARGO_BIN_EXE_origami"))
         .args(args)
+        .env(
+            "ORIGAMI_GENERATOR_CACHE",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("generator-cache"),
+        )
         .output()
         .expect("run origami")
 }
@@ -92,9 +97,33 @@ fn setup_prove_verify_and_every_way_to_get_it_wrong() {
         "proof size:",
         "verifier key:",
         "peak memory",
+        // setup wrote the generator cache.
+        "generators:    read from the cache",
     ] {
         assert!(out.contains(line), "verify output lacks {line}: {out}");
     }
+    let out = ok(&[
+        "verify",
+        s(&proof),
+        "--keys",
+        s(&keys),
+        "--no-generator-cache",
+    ]);
+    assert!(out.contains("generators:    derived (no cache)"), "{out}");
+    let fresh = tempfile::tempdir().unwrap();
+    let fresh_cache = fresh.path().join("gens");
+    let with = |dir: &Path| {
+        ok(&[
+            "verify",
+            s(&proof),
+            "--keys",
+            s(&keys),
+            "--generator-cache",
+            s(dir),
+        ])
+    };
+    assert!(with(&fresh_cache).contains("generators:    derived and cached in"));
+    assert!(with(&fresh_cache).contains("generators:    read from the cache"));
     for (file, kind) in [
         (proof.clone(), "compressed proof"),
         (keys.join("prover.key"), "prover key"),

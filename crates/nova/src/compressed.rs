@@ -15,6 +15,7 @@ use std::path::Path;
 
 use ff::PrimeFieldBits;
 use origami_arith::encoding::field_vec;
+use origami_arith::generators::generator_digest;
 use origami_arith::{Commitment, CurveCycle, GeneratorSource, StreamedGenerators};
 use origami_format::{FileKind, FormatError};
 use origami_r1cs::{R1csInstance, RelaxedR1csInstance};
@@ -41,6 +42,9 @@ pub struct CompressedVerifierKey<Y: CurveCycle, SC> {
     params_digest: [u8; 32],
     ck_len_primary: usize,
     ck_len_secondary: usize,
+    /// [`generator_digest`] of the generators each Spartan proof is opened against.
+    generator_digest_primary: [u8; 32],
+    generator_digest_secondary: [u8; 32],
     snark_primary: SnarkVerifierKey<Primary<Y>>,
     snark_secondary: SnarkVerifierKey<Secondary<Y>>,
 }
@@ -88,13 +92,19 @@ where
         );
         let snark_primary = snark_primary.map_err(snark_error("primary"))?;
         let snark_secondary = snark_secondary.map_err(snark_error("secondary"))?;
+        let (vk_primary, vk_secondary) =
+            (snark_primary.verifier_key(), snark_secondary.verifier_key());
+        let (generator_digest_primary, generator_digest_secondary) =
+            generator_digests(&params, &vk_primary, &vk_secondary)?;
         let vk = CompressedVerifierKey {
             step: params.step().clone(),
             params_digest: params.digest(),
             ck_len_primary: params.ck_primary().len(),
             ck_len_secondary: params.ck_secondary().len(),
-            snark_primary: snark_primary.verifier_key(),
-            snark_secondary: snark_secondary.verifier_key(),
+            generator_digest_primary,
+            generator_digest_secondary,
+            snark_primary: vk_primary,
+            snark_secondary: vk_secondary,
         };
         Ok(Self {
             params,
@@ -121,7 +131,12 @@ where
             && key.vk.ck_len_primary == key.params.ck_primary().len()
             && key.vk.ck_len_secondary == key.params.ck_secondary().len()
             && key.params.ck_primary().len() >= key.vk.snark_primary.commitment_key_len()
-            && key.params.ck_secondary().len() >= key.vk.snark_secondary.commitment_key_len();
+            && key.params.ck_secondary().len() >= key.vk.snark_secondary.commitment_key_len()
+            && generator_digests(&key.params, &key.vk.snark_primary, &key.vk.snark_secondary)?
+                == (
+                    key.vk.generator_digest_primary,
+                    key.vk.generator_digest_secondary,
+                );
         if !consistent {
             return Err(NovaError::KeyInconsistent);
         }
@@ -129,7 +144,26 @@ where
     }
 }
 
+/// The digests of the generators each curve's Spartan proof is opened against.
+fn generator_digests<Y: CurveCycle, SC>(
+    params: &ProverKey<Y, SC>,
+    snark_primary: &SnarkVerifierKey<Primary<Y>>,
+    snark_secondary: &SnarkVerifierKey<Secondary<Y>>,
+) -> Result<([u8; 32], [u8; 32]), NovaError> {
+    let primary = generator_digest(params.ck_primary(), snark_primary.commitment_key_len());
+    let secondary = generator_digest(params.ck_secondary(), snark_secondary.commitment_key_len());
+    primary.zip(secondary).ok_or(NovaError::KeyInconsistent)
+}
+
 impl<Y: CurveCycle, SC> CompressedProverKey<Y, SC> {
+    /// Writes both curves' generator cache files into `dir` (see [`StreamedGenerators`]), so that
+    /// verifiers on this machine read the generators instead of deriving them.
+    pub fn store_generators(&self, dir: &Path) -> std::io::Result<()> {
+        StreamedGenerators::store(self.params.ck_primary(), dir)?;
+        StreamedGenerators::store(self.params.ck_secondary(), dir)?;
+        Ok(())
+    }
+
     /// The folding parameters (for [`RecursiveSnark`]).
     pub fn params(&self) -> &ProverKey<Y, SC> {
         &self.params
@@ -161,8 +195,16 @@ where
         }
         let (l1, l2) = ProverKey::<Y, SC>::commitment_key_labels();
         Ok(CompressedVerifier {
-            gens_primary: StreamedGenerators::new(l1, self.snark_primary.commitment_key_len()),
-            gens_secondary: StreamedGenerators::new(l2, self.snark_secondary.commitment_key_len()),
+            gens_primary: StreamedGenerators::new(
+                l1,
+                self.snark_primary.commitment_key_len(),
+                self.generator_digest_primary,
+            ),
+            gens_secondary: StreamedGenerators::new(
+                l2,
+                self.snark_secondary.commitment_key_len(),
+                self.generator_digest_secondary,
+            ),
             vk: self,
         })
     }
@@ -219,6 +261,20 @@ impl<Y: CurveCycle, SC> CompressedVerifierKey<Y, SC> {
 }
 
 impl<Y: CurveCycle, SC> CompressedVerifier<Y, SC> {
+    /// Reads the generators from cache files in `dir` (writing them on first use) instead of
+    /// deriving them for every proof.
+    pub fn with_generator_cache(mut self, dir: &Path) -> Self {
+        self.gens_primary = self.gens_primary.with_cache_dir(dir);
+        self.gens_secondary = self.gens_secondary.with_cache_dir(dir);
+        self
+    }
+
+    /// True when both generator cache files are present (see
+    /// [`with_generator_cache`](Self::with_generator_cache)).
+    pub fn generators_cached(&self) -> bool {
+        self.gens_primary.is_cached() && self.gens_secondary.is_cached()
+    }
+
     /// The verifier key.
     pub fn key(&self) -> &CompressedVerifierKey<Y, SC> {
         &self.vk

@@ -17,6 +17,7 @@ type F = ScalarOf<origami_arith::Pallas>;
 type Proof = CompressedProof<PastaCycle>;
 
 struct Run {
+    _cache: tempfile::TempDir,
     verifier: CompressedVerifier<PastaCycle, Fib>,
     proof: Proof,
     other: Proof,
@@ -47,9 +48,16 @@ fn run(variant: Variant) -> Run {
     let vk = CompressedVerifierKey::<PastaCycle, Fib>::load(&vk_path).unwrap();
     assert_eq!(vk.variant(), variant);
     let loaded = CompressedProof::load(&proof_path, &vk.digest()).unwrap();
-    let verifier = vk.prepare().unwrap();
+    // The first verification derives the generators and caches them; the many tampered proofs
+    // after it read the cache.
+    let cache = tempfile::tempdir().unwrap();
+    let verifier = vk.prepare().unwrap().with_generator_cache(cache.path());
+    assert!(!verifier.generators_cached());
     let zn = loaded.verify(&verifier, 3, &z0).unwrap();
+    assert!(verifier.generators_cached());
+    assert_eq!(loaded.verify(&verifier, 3, &z0).unwrap(), zn);
     Run {
+        _cache: cache,
         verifier,
         proof: loaded,
         other,

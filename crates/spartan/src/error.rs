@@ -49,6 +49,9 @@ pub enum SpartanError {
         /// Generators in the key.
         key: usize,
     },
+    /// The generators the openings are checked against could not be used.
+    #[error("generators: {0}")]
+    Generators(#[from] origami_arith::generators::GeneratorError),
     /// A vector or point of the wrong length.
     #[error("{what}: length {got}, expected {expected}")]
     Length {

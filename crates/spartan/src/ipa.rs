@@ -11,11 +11,13 @@
 //! over the generators, which a [`GeneratorSource`] may stream instead of holding.
 //!
 //! `U` is the key's blinding generator scaled by a transcript challenge, so the prover cannot
-//! choose the relation between `U` and the `G`. Round challenges are 128 bits: the prover folds the
-//! generators with a 128-bit scalar multiplication per pair, half the cost of a full-width one.
+//! choose the relation between `U` and the `G`. Round challenges come from a 2^128 space and are
+//! shaped `k₁ + k₂·ζ` so that the prover folds each generator pair with 64 doublings, using the
+//! curve's cube-root endomorphism (see [`RoundChallenge`]).
 
-use ff::{Field, PrimeField};
+use ff::{Field, PrimeField, WithSmallOrderMulGroup};
 use group::{Curve, Group, prime::PrimeCurveAffine};
+use origami_arith::curve::{affine_from_xy, affine_xy};
 use origami_arith::{
     AffineOf, Commitment, CommitmentKey, CycleCurve, EqPolynomial, GeneratorSource, PointOf,
     ScalarOf, Transcript, msm::msm, multilinear::inner_product,
@@ -60,30 +62,71 @@ impl<C: CycleCurve> Opening<'_, C> {
     }
 }
 
-/// A non-zero 128-bit round challenge, as an integer and as a field element.
-fn round_challenge<F: ff::FromUniformBytes<64> + PrimeField>(
+/// A round challenge `x = k₁ + k₂·ζ`, with `k₁, k₂` 64-bit integers from the transcript and `ζ`
+/// the scalar field's cube root of unity. Distinct `(k₁, k₂)` give distinct `x` (a collision
+/// would make `ζ` a ratio of two 64-bit integers), so the challenge space is 2^128, as with a
+/// 128-bit integer — but on a curve whose endomorphism `(x, y) ↦ (β·x, y)` acts as `ζ`, `x·P` costs
+/// 64 doublings instead of 128.
+#[derive(Clone, Copy, Debug)]
+struct RoundChallenge<F> {
+    k1: u64,
+    k2: u64,
+    x: F,
+}
+
+fn round_challenge<F: ff::FromUniformBytes<64> + PrimeField + WithSmallOrderMulGroup<3>>(
     transcript: &mut Transcript,
     l: &[u8],
-) -> (u128, F) {
+) -> RoundChallenge<F> {
     loop {
         let c: F = transcript.squeeze_challenge(l);
         let repr = c.to_repr();
-        let mut low = [0u8; 16];
-        low.copy_from_slice(&repr.as_ref()[..16]);
-        let x = u128::from_le_bytes(low);
-        if x != 0 {
-            return (x, F::from_u128(x));
+        let limb = |i: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&repr.as_ref()[8 * i..8 * i + 8]);
+            u64::from_le_bytes(b)
+        };
+        let (k1, k2) = (limb(0), limb(1));
+        let x = F::from(k1) + F::ZETA * F::from(k2);
+        if !bool::from(x.is_zero()) {
+            return RoundChallenge { k1, k2, x };
         }
     }
 }
 
-/// `k·p` for a 128-bit `k`, by double-and-add with mixed additions.
-fn mul_u128<C: CycleCurve>(p: &AffineOf<C>, k: u128) -> PointOf<C> {
+/// The base-field `β` with `(β·x, y) = ζ·(x, y)` on curve `C`, if `C` has that endomorphism
+/// (curves `y² = x³ + b`, such as Pallas and Vesta).
+fn endomorphism<C: CycleCurve>() -> Option<C::Base> {
+    let g = AffineOf::<C>::generator();
+    let (x, y) = affine_xy(&g)?;
+    let target = (g * ScalarOf::<C>::ZETA).to_affine();
+    [C::Base::ZETA, C::Base::ZETA.square()]
+        .into_iter()
+        .find(|beta| affine_from_xy::<AffineOf<C>>(*beta * x, y) == Some(target))
+}
+
+/// `x·p` for a round challenge: `k₁·p + k₂·φ(p)` by joint double-and-add over 64 bits when the
+/// curve has the endomorphism `φ`, a plain multiplication otherwise.
+fn mul_challenge<C: CycleCurve>(
+    p: &AffineOf<C>,
+    c: &RoundChallenge<ScalarOf<C>>,
+    beta: Option<C::Base>,
+) -> PointOf<C> {
+    let phi_p = beta.and_then(|beta| {
+        let (x, y) = affine_xy(p)?;
+        affine_from_xy::<AffineOf<C>>(beta * x, y)
+    });
+    let Some(phi_p) = phi_p else {
+        return *p * c.x;
+    };
     let mut acc = PointOf::<C>::identity();
-    for bit in (0..128 - k.leading_zeros()).rev() {
+    for bit in (0..64 - (c.k1 | c.k2).leading_zeros()).rev() {
         acc = acc.double();
-        if (k >> bit) & 1 == 1 {
+        if (c.k1 >> bit) & 1 == 1 {
             acc += p;
+        }
+        if (c.k2 >> bit) & 1 == 1 {
+            acc += phi_p;
         }
     }
     acc
@@ -122,6 +165,7 @@ pub fn prove<C: CycleCurve>(
     let mut a = a.to_vec();
     let mut b = EqPolynomial::new(opening.point.to_vec()).evals();
     let mut g: Vec<AffineOf<C>> = ck.generators()[..a.len()].to_vec();
+    let beta = endomorphism::<C>();
     let rounds = opening.point.len();
     let (mut ls, mut rs) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
     while a.len() > 1 {
@@ -135,12 +179,12 @@ pub fn prove<C: CycleCurve>(
         let (l, r) = rayon::join(|| cross(a_lo, g_hi, b_hi), || cross(a_hi, g_lo, b_lo));
         transcript.absorb_point(b"ipa L", &l.to_affine());
         transcript.absorb_point(b"ipa R", &r.to_affine());
-        let (x, xf) = round_challenge::<ScalarOf<C>>(transcript, b"ipa x");
-        let x_inv = xf.invert().unwrap_or(ScalarOf::<C>::ZERO);
+        let c = round_challenge::<ScalarOf<C>>(transcript, b"ipa x");
+        let (xf, x_inv) = (c.x, c.x.invert().unwrap_or(ScalarOf::<C>::ZERO));
         let folded_g: Vec<PointOf<C>> = g_lo
             .par_iter()
             .zip(g_hi.par_iter())
-            .map(|(lo, hi)| mul_u128::<C>(hi, x) + lo)
+            .map(|(lo, hi)| mul_challenge::<C>(hi, &c, beta) + lo)
             .collect();
         let mut next_g = vec![AffineOf::<C>::identity(); half];
         PointOf::<C>::batch_normalize(&folded_g, &mut next_g);
@@ -293,7 +337,7 @@ pub fn reduce<C: CycleCurve>(
     for (l, r) in proof.l.iter().zip(&proof.r) {
         transcript.absorb_point(b"ipa L", &l.to_affine());
         transcript.absorb_point(b"ipa R", &r.to_affine());
-        xs.push(round_challenge::<ScalarOf<C>>(transcript, b"ipa x").1);
+        xs.push(round_challenge::<ScalarOf<C>>(transcript, b"ipa x").x);
     }
     let x_invs: Vec<ScalarOf<C>> = xs
         .iter()
@@ -371,6 +415,30 @@ mod tests {
     }
 
     #[test]
+    fn challenges_multiply_points_as_their_field_element() {
+        fn check<C: CycleCurve>() {
+            let beta = endomorphism::<C>();
+            assert!(beta.is_some(), "{} has the cube-root endomorphism", C::NAME);
+            let mut transcript = Transcript::new(b"endo");
+            let p = (AffineOf::<C>::generator() * ScalarOf::<C>::from(7u64)).to_affine();
+            for _ in 0..20 {
+                let c = round_challenge::<ScalarOf<C>>(&mut transcript, b"x");
+                let expected = p * c.x;
+                assert_eq!(mul_challenge::<C>(&p, &c, beta), expected);
+                assert_eq!(mul_challenge::<C>(&p, &c, None), expected);
+            }
+            let edge = RoundChallenge {
+                k1: u64::MAX,
+                k2: 1,
+                x: ScalarOf::<C>::from(u64::MAX) + ScalarOf::<C>::ZETA,
+            };
+            assert_eq!(mul_challenge::<C>(&p, &edge, beta), p * edge.x);
+        }
+        check::<Pallas>();
+        check::<origami_arith::Vesta>();
+    }
+
+    #[test]
     fn honest_openings_verify() {
         for m in [0usize, 1, 2, 7] {
             let (ck, a, point, comm, eval) = setup(m, m as u64);
@@ -431,12 +499,14 @@ mod tests {
 
     #[test]
     fn claims_of_different_sizes_are_checked_in_one_pass_held_or_streamed() {
-        use origami_arith::StreamedGenerators;
+        use origami_arith::{StreamedGenerators, generators::generator_digest};
         // Sizes around the low table's width, so both the table and the high factors are used.
         let sizes = [3usize, TABLE_LOG, TABLE_LOG + 2];
         let ck = CommitmentKey::<Pallas>::setup(b"ipa-test", 1 << (TABLE_LOG + 2));
+        let n = 1 << (TABLE_LOG + 2);
         let streamed =
-            StreamedGenerators::<Pallas>::new(b"ipa-test", 1 << (TABLE_LOG + 2)).with_chunk(1000);
+            StreamedGenerators::<Pallas>::new(b"ipa-test", n, generator_digest(&ck, n).unwrap())
+                .with_chunk(1000);
         let mut statements = Vec::new();
         let mut transcript = Transcript::new(b"batch");
         for (k, m) in sizes.into_iter().enumerate() {
@@ -488,7 +558,11 @@ mod tests {
             );
         }
         // A key shorter than the largest claim is refused, not read past.
-        let short = StreamedGenerators::<Pallas>::new(b"ipa-test", 1 << (TABLE_LOG + 1));
+        let short = StreamedGenerators::<Pallas>::new(
+            b"ipa-test",
+            n / 2,
+            generator_digest(&ck, n / 2).unwrap(),
+        );
         assert!(matches!(
             replay(&statements, &short),
             Err(SpartanError::KeyTooShort { .. })

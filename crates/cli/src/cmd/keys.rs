@@ -51,3 +51,34 @@ pub fn verifier_key_bytes(vk: &Vk) -> anyhow::Result<u64> {
     let encoded = origami_format::encode(origami_format::FileKind::VerifierKey, vk.digest(), vk)?;
     Ok(encoded.len() as u64)
 }
+
+/// Where generator cache files live (see `origami_arith::StreamedGenerators`): verifiers read
+/// the commitment-key generators from there instead of deriving them for every proof.
+#[derive(clap::Args, Clone, Debug)]
+pub struct GeneratorCacheArgs {
+    /// Directory of generator cache files; default `$XDG_CACHE_HOME/origami` or
+    /// `~/.cache/origami`. Written by `setup` and by the first `verify` on a machine.
+    #[arg(long, env = "ORIGAMI_GENERATOR_CACHE", value_name = "DIR")]
+    generator_cache: Option<PathBuf>,
+    /// Derive the generators for every proof instead (slower; writes nothing). Overrides the
+    /// directory, including one set by the environment.
+    #[arg(long)]
+    no_generator_cache: bool,
+}
+
+impl GeneratorCacheArgs {
+    /// The cache directory, if caching is on and one can be named.
+    pub fn dir(&self) -> Option<PathBuf> {
+        if self.no_generator_cache {
+            return None;
+        }
+        if let Some(d) = &self.generator_cache {
+            return Some(d.clone());
+        }
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+        Some(base.join("origami"))
+    }
+}

@@ -8,7 +8,7 @@ use clap::Args;
 use origami_nova::Variant;
 
 use super::circuit::CircuitArgs;
-use super::keys::{Pk, prover_key_path, verifier_key_path};
+use super::keys::{GeneratorCacheArgs, Pk, prover_key_path, verifier_key_path};
 use crate::report;
 
 #[derive(Args)]
@@ -22,6 +22,8 @@ pub struct SetupArgs {
     /// (the verifier key holds the circuit's matrices).
     #[arg(long, default_value = "preprocessing")]
     variant: Variant,
+    #[command(flatten)]
+    generator_cache: GeneratorCacheArgs,
 }
 
 pub fn run(args: SetupArgs) -> anyhow::Result<()> {
@@ -57,6 +59,17 @@ pub fn run(args: SetupArgs) -> anyhow::Result<()> {
         vk_path.display(),
         report::bytes(vk_bytes)
     );
+    if let Some(dir) = args.generator_cache.dir() {
+        // Verifiers on this machine then read the generators instead of deriving them; failing
+        // to write the cache only makes them slower.
+        match pk.store_generators(&dir) {
+            Ok(()) => println!("generators:    cached in {}", dir.display()),
+            Err(e) => eprintln!(
+                "warning: generator cache not written to {}: {e}",
+                dir.display()
+            ),
+        }
+    }
     println!("setup time:    {}", report::duration(setup_time));
     println!("wall time:     {}", report::duration(start.elapsed()));
     println!("{}", report::peak_memory_line());

@@ -13,7 +13,9 @@ use origami_arith::DefaultCycle;
 use origami_format::FileKind;
 use origami_nova::{CompressedProof, RecursiveProof};
 
-use super::keys::{load_prover_key, load_verifier_key, prover_key_path, verifier_key_path};
+use super::keys::{
+    GeneratorCacheArgs, load_prover_key, load_verifier_key, prover_key_path, verifier_key_path,
+};
 use crate::report;
 
 #[derive(Args)]
@@ -26,6 +28,8 @@ pub struct VerifyArgs {
     /// Require the proof to cover exactly this many steps.
     #[arg(long)]
     steps: Option<u64>,
+    #[command(flatten)]
+    generator_cache: GeneratorCacheArgs,
 }
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
@@ -43,18 +47,26 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("loading {}", args.proof.display()))?;
             let circuit = vk.step().to_string();
             println!("proof:         compressed ({} variant)", vk.variant());
-            let verifier = vk.prepare()?;
-            let prepared = start.elapsed();
+            let mut verifier = vk.prepare()?;
+            let cache = args.generator_cache.dir();
+            if let Some(dir) = &cache {
+                verifier = verifier.with_generator_cache(dir);
+            }
+            let cached = verifier.generators_cached();
             let steps = args.steps.unwrap_or(proof.num_steps);
             let verifying = Instant::now();
             let zn = proof
                 .verify(&verifier, steps, &proof.z0)
                 .context("the proof does not verify")?;
-            println!(
-                "key:           loaded in {}, generators derived in {}",
-                report::duration(loaded),
-                report::duration(prepared - loaded)
-            );
+            println!("key:           loaded in {}", report::duration(loaded));
+            let generators = match (&cache, cached) {
+                (Some(dir), true) => format!("read from the cache in {}", dir.display()),
+                (Some(dir), false) if verifier.generators_cached() => {
+                    format!("derived and cached in {}", dir.display())
+                }
+                _ => "derived (no cache)".to_string(),
+            };
+            println!("generators:    {generators}");
             println!("verify time:   {}", report::duration(verifying.elapsed()));
             (steps, proof.z0.clone(), zn, circuit)
         }
