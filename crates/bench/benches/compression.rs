@@ -1,6 +1,6 @@
 //! Origami's compressed proofs against nova-snark 0.76's `CompressedSNARK`, both Spartan variants.
 //!
-//! `cargo bench -p origami-bench --bench compression [-- --sizes 12,14,16,18 --steps 3 --variants direct,preprocessing]`
+//! `cargo bench -p origami-bench --bench compression [-- --sizes 12,14,16,18 --steps 3 --variants direct,preprocessing] [--origami-only]`
 //!
 //! For every step size and variant each prover runs twice, each time in a fresh child process: the
 //! prover child sets up, folds `--steps` steps, compresses (timed) and writes the verifier key and
@@ -24,6 +24,8 @@ struct Options {
     sizes: Vec<u32>,
     steps: usize,
     variants: Vec<Variant>,
+    /// Run only Origami (no table: its reports go to stderr).
+    origami_only: bool,
 }
 
 fn parse_options(args: &[String]) -> anyhow::Result<Options> {
@@ -31,6 +33,7 @@ fn parse_options(args: &[String]) -> anyhow::Result<Options> {
         sizes: vec![12, 14, 16, 18],
         steps: 3,
         variants: vec![Variant::Direct, Variant::Preprocessing],
+        origami_only: false,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -45,6 +48,7 @@ fn parse_options(args: &[String]) -> anyhow::Result<Options> {
                     .collect::<anyhow::Result<_>>()?
             }
             "--steps" => opts.steps = value()?.parse().context("--steps")?,
+            "--origami-only" => opts.origami_only = true,
             "--variants" => {
                 opts.variants = value()?
                     .split(',')
@@ -52,7 +56,7 @@ fn parse_options(args: &[String]) -> anyhow::Result<Options> {
                     .collect::<anyhow::Result<_>>()?
             }
             other => bail!(
-                "unknown argument {other:?} (expected --sizes 12,14,16,18 --steps 3 --variants direct,preprocessing)"
+                "unknown argument {other:?} (expected --sizes 12,14,16,18 --steps 3 --variants direct,preprocessing [--origami-only])"
             ),
         }
     }
@@ -152,6 +156,9 @@ fn main() -> anyhow::Result<()> {
         for &variant in &opts.variants {
             let ours = measure("origami", variant, log2, opts.steps)?;
             eprintln!("2^{log2} {variant} origami: {ours:?}");
+            if opts.origami_only {
+                continue;
+            }
             let theirs = measure("nova", variant, log2, opts.steps)?;
             eprintln!("2^{log2} {variant} nova:    {theirs:?}");
             let cmp = CompressionComparison::new(variant, (ours.0, theirs.0), (ours.1, theirs.1))?;
