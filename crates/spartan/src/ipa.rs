@@ -383,12 +383,13 @@ mod tests {
 
     type F = ScalarOf<Pallas>;
 
-    fn setup(
+    /// A random vector of length `2^m`, a random point, the commitment and the evaluation.
+    fn random_statement(
+        ck: &CommitmentKey<Pallas>,
         m: usize,
         seed: u64,
-    ) -> (CommitmentKey<Pallas>, Vec<F>, Vec<F>, Commitment<Pallas>, F) {
+    ) -> (Vec<F>, Vec<F>, Commitment<Pallas>, F) {
         let mut rng = StdRng::seed_from_u64(seed);
-        let ck = CommitmentKey::<Pallas>::setup(b"ipa-test", 1 << m);
         let a: Vec<F> = (0..1 << m).map(|_| F::random(&mut rng)).collect();
         let point: Vec<F> = (0..m).map(|_| F::random(&mut rng)).collect();
         let comm = ck.commit(&a).unwrap();
@@ -396,6 +397,15 @@ mod tests {
             .unwrap()
             .evaluate(&point)
             .unwrap();
+        (a, point, comm, eval)
+    }
+
+    fn setup(
+        m: usize,
+        seed: u64,
+    ) -> (CommitmentKey<Pallas>, Vec<F>, Vec<F>, Commitment<Pallas>, F) {
+        let ck = CommitmentKey::<Pallas>::setup(b"ipa-test", 1 << m);
+        let (a, point, comm, eval) = random_statement(&ck, m, seed);
         (ck, a, point, comm, eval)
     }
 
@@ -510,14 +520,7 @@ mod tests {
         let mut statements = Vec::new();
         let mut transcript = Transcript::new(b"batch");
         for (k, m) in sizes.into_iter().enumerate() {
-            let mut rng = StdRng::seed_from_u64(k as u64);
-            let a: Vec<F> = (0..1 << m).map(|_| F::random(&mut rng)).collect();
-            let point: Vec<F> = (0..m).map(|_| F::random(&mut rng)).collect();
-            let comm = ck.commit(&a).unwrap();
-            let eval = MultilinearPolynomial::new(a.clone())
-                .unwrap()
-                .evaluate(&point)
-                .unwrap();
+            let (a, point, comm, eval) = random_statement(&ck, m, k as u64);
             let opening = Opening {
                 commitment: &comm,
                 point: &point,
