@@ -141,6 +141,22 @@ pub fn measure<P: FoldingBench>(num_cons: usize, steps: usize) -> Result<RunRepo
     })
 }
 
+/// The `--sizes` list of both bench binaries: comma-separated log2 step sizes, each 1 to 24.
+pub fn parse_sizes(list: &str) -> Result<Vec<u32>, String> {
+    list.split(',')
+        .map(|s| {
+            let size: u32 = s.trim().parse().map_err(|_| format!("bad size {s:?}"))?;
+            if (1..=24).contains(&size) {
+                Ok(size)
+            } else {
+                Err(format!(
+                    "size {size}: sizes are log2 of the step constraints, 1 to 24"
+                ))
+            }
+        })
+        .collect()
+}
+
 /// Lower-case hex of `bytes`.
 pub fn hex_lower(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -314,6 +330,14 @@ mod tests {
             peak_rss_bytes: Some(64 << 20),
             final_state: state.into(),
         }
+    }
+
+    #[test]
+    fn sizes_parse_and_stay_in_range() {
+        assert_eq!(parse_sizes("12, 14,16").unwrap(), vec![12, 14, 16]);
+        assert!(parse_sizes("12,x").unwrap_err().contains("bad size"));
+        assert!(parse_sizes("0").is_err());
+        assert!(parse_sizes("25").is_err());
     }
 
     #[test]
