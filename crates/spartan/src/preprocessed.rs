@@ -120,9 +120,20 @@ impl<C: CycleCurve> SparseForm<C> {
 
 /// Number of entries the sparse form is padded to for a padded shape: a power of two that holds
 /// every nonzero position, every row address and every column address.
+///
+/// Positions are counted once however many of `A, B, C` use them: in the augmented circuits
+/// about a third of them are shared (a squaring's `A` and `B` rows coincide), which keeps `N` at
+/// 2^17 where the sum of the three counts would need 2^18.
 fn entries_len<F: PrimeField>(shape: &R1csShape<F>) -> usize {
     let (a, b, c) = shape.matrices();
-    (a.nnz() + b.nnz() + c.nnz())
+    let mut positions: Vec<u64> = [a, b, c]
+        .into_iter()
+        .flat_map(|m| m.iter().map(|(i, j, _)| ((i as u64) << 32) | j as u64))
+        .collect();
+    positions.sort_unstable();
+    positions.dedup();
+    positions
+        .len()
         .max(shape.num_cons())
         .max(2 * shape.num_vars())
         .next_power_of_two()
