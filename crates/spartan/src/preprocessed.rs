@@ -122,8 +122,8 @@ impl<C: CycleCurve> SparseForm<C> {
 /// every nonzero position, every row address and every column address.
 ///
 /// Positions are counted once however many of `A, B, C` use them: in the augmented circuits
-/// about a third of them are shared (a squaring's `A` and `B` rows coincide), which keeps `N` at
-/// 2^17 where the sum of the three counts would need 2^18.
+/// over a quarter of the nonzeros share a position (a squaring's `A` and `B` rows coincide), which
+/// keeps `N` at 2^17 for a 2^12-constraint step where the sum of the three counts needs 2^18.
 fn entries_len<F: PrimeField>(shape: &R1csShape<F>) -> usize {
     let (a, b, c) = shape.matrices();
     let mut positions: Vec<u64> = [a, b, c]
