@@ -12,15 +12,15 @@
 #[allow(dead_code)]
 mod reference_nova;
 
-use std::{path::Path, process::Command};
+use std::path::Path;
 
 use anyhow::{Context, bail, ensure};
 use origami_bench::{
     CompressionBench, CompressionComparison, Origami, ProveReport, VerifyReport, parse_sizes,
+    run_child,
 };
 use origami_spartan::Variant;
 use reference_nova::ReferenceNovaCompression;
-use serde::de::DeserializeOwned;
 
 struct Options {
     sizes: Vec<u32>,
@@ -87,24 +87,6 @@ fn child(args: &[String]) -> anyhow::Result<()> {
     };
     println!("{json}");
     Ok(())
-}
-
-fn run_child<T: DeserializeOwned>(args: &[&str]) -> anyhow::Result<T> {
-    let exe = std::env::current_exe()?;
-    let out = Command::new(exe)
-        .arg("--child")
-        .args(args)
-        .output()
-        .with_context(|| format!("starting {args:?}"))?;
-    ensure!(
-        out.status.success(),
-        "{args:?} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout)?;
-    let line = stdout.lines().last().context("the child printed nothing")?;
-    serde_json::from_str(line).with_context(|| format!("reading the report {line:?}"))
 }
 
 /// Both halves of one prover's run; the files live only as long as this call.

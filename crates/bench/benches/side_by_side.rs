@@ -11,10 +11,10 @@
 #[allow(dead_code)]
 mod reference_nova;
 
-use std::process::Command;
-
 use anyhow::{Context, bail, ensure};
-use origami_bench::{Comparison, FoldingBench, Origami, RunReport, measure, parse_sizes};
+use origami_bench::{
+    Comparison, FoldingBench, Origami, RunReport, measure, parse_sizes, run_child,
+};
 use reference_nova::ReferenceNova;
 
 struct Options {
@@ -63,21 +63,9 @@ fn child(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_child(prover: &str, log2: u32, steps: usize) -> anyhow::Result<RunReport> {
-    let exe = std::env::current_exe()?;
-    let out = Command::new(exe)
-        .args(["--child", prover, &log2.to_string(), &steps.to_string()])
-        .output()
-        .with_context(|| format!("starting the {prover} run"))?;
-    ensure!(
-        out.status.success(),
-        "{prover} at 2^{log2} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout)?;
-    let line = stdout.lines().last().context("the child printed nothing")?;
-    serde_json::from_str(line).with_context(|| format!("reading the {prover} report {line:?}"))
+/// One prover's run at one size, in a child process of its own.
+fn run(prover: &str, log2: u32, steps: usize) -> anyhow::Result<RunReport> {
+    Ok(run_child(&[prover, &log2.to_string(), &steps.to_string()])?)
 }
 
 fn main() -> anyhow::Result<()> {
@@ -95,9 +83,9 @@ fn main() -> anyhow::Result<()> {
     );
     let mut rows = Vec::new();
     for &log2 in &opts.sizes {
-        let ours = run_child("origami", log2, opts.steps)?;
+        let ours = run("origami", log2, opts.steps)?;
         eprintln!("2^{log2} origami: {}", serde_json::to_string(&ours)?);
-        let theirs = run_child("nova", log2, opts.steps)?;
+        let theirs = run("nova", log2, opts.steps)?;
         eprintln!("2^{log2} nova:    {}", serde_json::to_string(&theirs)?);
         let cmp = Comparison::new(&ours, &theirs, opts.warmup)?;
         eprintln!(

@@ -37,6 +37,14 @@ pub enum BenchError {
         /// Warm-up steps excluded from the per-step figure.
         warmup: usize,
     },
+    /// A measured child process could not be run, failed, or printed no report.
+    #[error("child run {args}: {reason}")]
+    Child {
+        /// Its arguments after `--child`.
+        args: String,
+        /// What went wrong, with the child's stderr when it failed.
+        reason: String,
+    },
 }
 
 /// The initial state both provers start from (Nova's benchmarks use 2 as well).
@@ -139,6 +147,35 @@ pub fn measure<P: FoldingBench>(num_cons: usize, steps: usize) -> Result<RunRepo
         peak_rss_bytes,
         final_state: hex_lower(&final_state),
     })
+}
+
+/// Runs this executable again as `--child ARGS…` and reads the JSON report the child prints as
+/// its last line: both bench binaries measure each run in a process of its own, so its peak
+/// memory is its own.
+pub fn run_child<T: serde::de::DeserializeOwned>(args: &[&str]) -> Result<T, BenchError> {
+    let failed = |reason: String| BenchError::Child {
+        args: format!("{args:?}"),
+        reason,
+    };
+    let exe = std::env::current_exe().map_err(|e| failed(e.to_string()))?;
+    let out = std::process::Command::new(exe)
+        .arg("--child")
+        .args(args)
+        .output()
+        .map_err(|e| failed(format!("starting it: {e}")))?;
+    if !out.status.success() {
+        return Err(failed(format!(
+            "{}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .last()
+        .ok_or_else(|| failed("it printed nothing".to_string()))?;
+    serde_json::from_str(line).map_err(|e| failed(format!("reading its report {line:?}: {e}")))
 }
 
 /// The `--sizes` list of both bench binaries: comma-separated log2 step sizes, each 1 to 24.
