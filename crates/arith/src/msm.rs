@@ -31,8 +31,11 @@
 //! the 10- and 32-bit cases agreed with it within the noise of a shared 2-core machine.
 
 mod bucket;
+mod stream;
 #[cfg(test)]
 mod tests;
+
+pub use stream::{MsmStream, STREAM_BUCKET_MEMORY};
 
 use ff::{Field, PrimeField};
 use group::Group;

@@ -131,10 +131,70 @@ struct Segment {
     bucket: u32,
 }
 
-/// Scratch of one task, reused across sub-chunks and across the tasks a thread runs.
-pub(super) struct Workspace<F> {
+/// The buckets of one window: bucket `b` holds the sum of the points whose digit has magnitude
+/// `b + 1` so far (`full[b]` false while it holds none).
+pub(super) struct Buckets<F> {
     bucket: Vec<Pt<F>>,
     full: Vec<bool>,
+}
+
+impl<F: Field> Default for Buckets<F> {
+    fn default() -> Self {
+        Buckets {
+            bucket: Vec::new(),
+            full: Vec::new(),
+        }
+    }
+}
+
+impl<F: Field> Buckets<F> {
+    /// `count` empty buckets.
+    pub(super) fn new(count: usize) -> Self {
+        let mut b = Self::default();
+        b.reset(count);
+        b
+    }
+
+    /// Capacity for `count` buckets, reserved exactly.
+    fn reserve(&mut self, count: usize) {
+        at_least(&mut self.bucket, count);
+        at_least(&mut self.full, count);
+    }
+
+    /// Empties the buckets and sets their number to `count`.
+    fn reset(&mut self, count: usize) {
+        self.bucket.clear();
+        self.bucket.resize(count, Pt::default());
+        self.full.clear();
+        self.full.resize(count, false);
+    }
+
+    /// `Σ_b (b+1) · bucket_b` by the running-sum trick: after visiting bucket b from the top,
+    /// `running = Σ_{b' ≥ b} bucket_b'`, and adding `running` once per bucket weights each
+    /// bucket by its index.
+    pub(super) fn reduce<C: CurveAffine<Base = F>>(&self) -> C::Curve {
+        let mut running = C::Curve::identity();
+        let mut sum = C::Curve::identity();
+        for (p, &full) in self.bucket.iter().zip(self.full.iter()).rev() {
+            if full {
+                running += p.to_affine::<C>();
+            }
+            sum += running;
+        }
+        sum
+    }
+}
+
+/// Reserves exactly enough for `n` elements in all (not `n` more).
+fn at_least<V>(v: &mut Vec<V>, n: usize) {
+    v.reserve_exact(n.saturating_sub(v.len()));
+}
+
+/// Scratch of one task, reused across sub-chunks and across the tasks a thread runs.
+pub(super) struct Workspace<F> {
+    /// The buckets of [`Workspace::window_sum`], kept with the scratch so that they too are
+    /// allocated once per thread.
+    buckets: Buckets<F>,
     start: Vec<u32>,
     digit: Vec<i32>,
     pts: Vec<Pt<F>>,
@@ -146,8 +206,7 @@ pub(super) struct Workspace<F> {
 impl<F: Field> Default for Workspace<F> {
     fn default() -> Self {
         Workspace {
-            bucket: Vec::new(),
-            full: Vec::new(),
+            buckets: Buckets::default(),
             start: Vec::new(),
             digit: Vec::new(),
             pts: Vec::new(),
@@ -201,19 +260,37 @@ impl<F: Field> Workspace<F> {
         T: Term<F>,
     {
         let buckets = windows.buckets();
-        self.reserve(buckets.max(reserve_buckets));
-        self.bucket.clear();
-        self.bucket.resize(buckets, Pt::default());
-        self.full.clear();
-        self.full.resize(buckets, false);
-        // Cut the parts into sub-chunks of about `sub_chunk_len` terms each.
-        let sub = sub_chunk_len(buckets);
+        let widest = buckets.max(reserve_buckets);
+        self.reserve(widest, sub_chunk_len(widest));
+        let mut state = core::mem::take(&mut self.buckets);
+        state.reserve(buckets.max(reserve_buckets));
+        state.reset(buckets);
+        self.add_terms(&mut state, parts, windows, w);
+        let sum = state.reduce::<C>();
+        self.buckets = state;
+        sum
+    }
+
+    /// Adds window `w` of the terms in `parts` into `state` (which has `windows.buckets()`
+    /// buckets), a sub-chunk of about `sub_chunk_len` terms at a time.
+    pub(super) fn add_terms<T: Term<F>>(
+        &mut self,
+        state: &mut Buckets<F>,
+        parts: &[&[T]],
+        windows: Windows,
+        w: u32,
+    ) {
+        debug_assert_eq!(state.bucket.len(), windows.buckets());
+        let sub = sub_chunk_len(windows.buckets());
+        // Scratch for the sub-chunks these terms fill, not more: a stream's pieces may be smaller.
+        let terms: usize = parts.iter().map(|p| p.len()).sum();
+        self.reserve(windows.buckets(), sub.min(terms));
         let mut batch: Vec<&[T]> = Vec::new();
         let mut len = 0;
         for part in parts {
             for piece in part.chunks(sub) {
                 if len + piece.len() > sub {
-                    self.accumulate(&batch, windows, w);
+                    self.accumulate(state, &batch, windows, w);
                     batch.clear();
                     len = 0;
                 }
@@ -221,19 +298,13 @@ impl<F: Field> Workspace<F> {
                 len += piece.len();
             }
         }
-        self.accumulate(&batch, windows, w);
-        self.reduce::<C>()
+        self.accumulate(state, &batch, windows, w);
     }
 
-    /// Capacity for windows of up to `buckets` buckets and their sub-chunks, reserved exactly.
-    fn reserve(&mut self, buckets: usize) {
-        fn at_least<V>(v: &mut Vec<V>, n: usize) {
-            v.reserve_exact(n.saturating_sub(v.len()));
-        }
-        let sub = sub_chunk_len(buckets);
+    /// Scratch for windows of up to `buckets` buckets and sub-chunks of up to `sub` terms,
+    /// reserved exactly.
+    fn reserve(&mut self, buckets: usize, sub: usize) {
         let points = sub + buckets;
-        at_least(&mut self.bucket, buckets);
-        at_least(&mut self.full, buckets);
         at_least(&mut self.start, buckets + 1);
         at_least(&mut self.segments, buckets);
         at_least(&mut self.digit, sub);
@@ -242,13 +313,19 @@ impl<F: Field> Workspace<F> {
         at_least(&mut self.prefix, points / 2);
     }
 
-    /// Adds the points of the terms in `parts` into the buckets for window `w`.
-    fn accumulate<T: Term<F>>(&mut self, parts: &[&[T]], windows: Windows, w: u32) {
-        let buckets = self.bucket.len();
+    /// Adds the points of the terms in `parts` into the buckets `state` for window `w`.
+    fn accumulate<T: Term<F>>(
+        &mut self,
+        state: &mut Buckets<F>,
+        parts: &[&[T]],
+        windows: Windows,
+        w: u32,
+    ) {
+        let buckets = state.bucket.len();
         // Count the points of every bucket: the bucket's current sum plus the new points.
         self.start.clear();
         self.start.resize(buckets + 1, 0);
-        for (b, &full) in self.full.iter().enumerate() {
+        for (b, &full) in state.full.iter().enumerate() {
             self.start[b + 1] = full as u32;
         }
         self.digit.clear();
@@ -269,10 +346,10 @@ impl<F: Field> Workspace<F> {
         // Scatter: `start[b]` serves as the write cursor of bucket `b` and ends at the start of
         // bucket `b + 1`; the segments are rebuilt from those ends below.
         for b in 0..buckets {
-            if self.full[b] {
-                self.pts[self.start[b] as usize] = self.bucket[b];
+            if state.full[b] {
+                self.pts[self.start[b] as usize] = state.bucket[b];
                 self.start[b] += 1;
-                self.full[b] = false;
+                state.full[b] = false;
             }
         }
         for (t, &d) in parts.iter().flat_map(|p| p.iter()).zip(self.digit.iter()) {
@@ -289,8 +366,8 @@ impl<F: Field> Workspace<F> {
             let end = self.start[b];
             let len = end - begin;
             if len == 1 {
-                self.bucket[b] = self.pts[begin as usize];
-                self.full[b] = true;
+                state.bucket[b] = self.pts[begin as usize];
+                state.full[b] = true;
             } else if len > 1 {
                 self.segments.push(Segment {
                     start: begin,
@@ -301,12 +378,12 @@ impl<F: Field> Workspace<F> {
             begin = end;
         }
         while !self.segments.is_empty() {
-            self.add_pairs();
+            self.add_pairs(state);
         }
     }
 
     /// One round: in every segment, replaces each adjacent pair by its sum, in place.
-    fn add_pairs(&mut self) {
+    fn add_pairs(&mut self, state: &mut Buckets<F>) {
         self.den.clear();
         for s in &self.segments {
             let seg = &self.pts[s.start as usize..(s.start + s.len) as usize];
@@ -326,7 +403,7 @@ impl<F: Field> Workspace<F> {
 
         let mut k = 0;
         let pts = &mut self.pts;
-        let (bucket, full) = (&mut self.bucket, &mut self.full);
+        let (bucket, full) = (&mut state.bucket, &mut state.full);
         let den = &self.den;
         self.segments.retain_mut(|s| {
             let base = s.start as usize;
@@ -364,21 +441,6 @@ impl<F: Field> Workspace<F> {
                 _ => true,
             }
         });
-    }
-
-    /// `Σ_b (b+1) · bucket_b` by the running-sum trick: after visiting bucket b from the top,
-    /// `running = Σ_{b' ≥ b} bucket_b'`, and adding `running` once per bucket weights each
-    /// bucket by its index.
-    fn reduce<C: CurveAffine<Base = F>>(&self) -> C::Curve {
-        let mut running = C::Curve::identity();
-        let mut sum = C::Curve::identity();
-        for (p, &full) in self.bucket.iter().zip(self.full.iter()).rev() {
-            if full {
-                running += p.to_affine::<C>();
-            }
-            sum += running;
-        }
-        sum
     }
 }
 
