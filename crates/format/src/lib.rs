@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 /// The first eight bytes of every Origami file.
 pub const MAGIC: [u8; 8] = *b"ORIGAMI\0";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 3;
+pub const FORMAT_VERSION: u16 = 4;
 /// Size of the header in bytes.
 pub const HEADER_LEN: usize = 84;
 
