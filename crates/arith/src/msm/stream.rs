@@ -63,19 +63,7 @@ impl<C: CurveAffine> MsmStream<C> {
     /// # Panics
     /// If `scalars` and `bases` differ in length.
     pub fn add(&mut self, scalars: &[C::Scalar], bases: &[C]) {
-        assert_eq!(
-            scalars.len(),
-            bases.len(),
-            "MsmStream::add: scalars and bases differ in length"
-        );
-        self.terms.clear();
-        self.terms.par_extend(
-            scalars
-                .par_iter()
-                .zip(bases.par_iter())
-                .filter_map(|(s, b)| full_term(s, Pt::of(b)?)),
-        );
-        self.add_terms();
+        self.add_points(scalars, bases, Pt::of);
     }
 
     /// Adds `Σ scalars[i]·(x_i, y_i)` for coordinates of points the caller has already checked to
@@ -85,17 +73,27 @@ impl<C: CurveAffine> MsmStream<C> {
         scalars: &[C::Scalar],
         coordinates: &[(C::Base, C::Base)],
     ) {
+        self.add_points(scalars, coordinates, |&(x, y)| Some(Pt { x, y }));
+    }
+
+    /// Adds `Σ scalars[i]·point(points[i])`, skipping points that `point` maps to `None`.
+    fn add_points<P: Sync>(
+        &mut self,
+        scalars: &[C::Scalar],
+        points: &[P],
+        point: impl Fn(&P) -> Option<Pt<C::Base>> + Sync + Send,
+    ) {
         assert_eq!(
             scalars.len(),
-            coordinates.len(),
-            "MsmStream::add_coordinates: scalars and points differ in length"
+            points.len(),
+            "MsmStream: scalars and points differ in length"
         );
         self.terms.clear();
         self.terms.par_extend(
             scalars
                 .par_iter()
-                .zip(coordinates.par_iter())
-                .filter_map(|(s, &(x, y))| full_term(s, Pt { x, y })),
+                .zip(points.par_iter())
+                .filter_map(|(s, p)| full_term(s, point(p)?)),
         );
         self.add_terms();
     }
