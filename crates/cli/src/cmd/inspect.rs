@@ -7,6 +7,7 @@ use clap::Args;
 use origami_arith::DefaultCycle;
 use origami_format::FileKind;
 use origami_nova::{CompressedProof, RecursiveProof};
+use origami_shard::ShardedProof;
 
 use super::keys::{Pk, Vk};
 use crate::report;
@@ -83,7 +84,25 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
             println!("steps:         {}", proof.num_steps);
             println!("state arity:   {}", proof.z0.len());
         }
-        FileKind::ShardedProof => {}
+        FileKind::ShardedProof => {
+            let proof = ShardedProof::<DefaultCycle>::load(path, Some(&header.digest))
+                .with_context(context)?;
+            if let Some(first) = proof.shards.first() {
+                println!("variant:       {}", first.proof.snark_primary.variant());
+                println!("state arity:   {}", first.z_in.len());
+            }
+            println!("steps:         {}", proof.total_steps());
+            println!("shards:        {}", proof.shards.len());
+            for s in &proof.shards {
+                println!(
+                    "  shard {:<6} steps {}..{} ({} steps)",
+                    s.index,
+                    s.first_step,
+                    s.first_step.saturating_add(s.steps),
+                    s.steps
+                );
+            }
+        }
     }
     Ok(())
 }

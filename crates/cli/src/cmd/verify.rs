@@ -10,11 +10,13 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use clap::Args;
 use origami_arith::DefaultCycle;
+use origami_circuits::Builtin;
 use origami_format::FileKind;
-use origami_nova::{CompressedProof, RecursiveProof};
+use origami_nova::{CompressedProof, CompressedVerifier, RecursiveProof};
+use origami_shard::ShardedProof;
 
 use super::keys::{
-    GeneratorCacheArgs, load_prover_key, load_verifier_key, prover_key_path, verifier_key_path,
+    GeneratorCacheArgs, Vk, load_prover_key, load_verifier_key, prover_key_path, verifier_key_path,
 };
 use crate::report;
 
@@ -47,28 +49,37 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("loading {}", args.proof.display()))?;
             let circuit = vk.step().to_string();
             println!("proof:         compressed ({} variant)", vk.variant());
-            let mut verifier = vk.prepare()?;
-            let cache = args.generator_cache.dir();
-            if let Some(dir) = &cache {
-                verifier = verifier.with_generator_cache(dir);
-            }
-            let cached = verifier.generators_cached();
             let steps = args.steps.unwrap_or(proof.num_steps);
-            let verifying = Instant::now();
-            let zn = proof
-                .verify(&verifier, steps, &proof.z0)
-                .context("the proof does not verify")?;
-            println!("key:           loaded in {}", report::duration(loaded));
-            let generators = match (&cache, cached) {
-                (Some(dir), true) => format!("read from the cache in {}", dir.display()),
-                (Some(dir), false) if verifier.generators_cached() => {
-                    format!("derived and cached in {}", dir.display())
-                }
-                _ => "derived (no cache)".to_string(),
-            };
-            println!("generators:    {generators}");
-            println!("verify time:   {}", report::duration(verifying.elapsed()));
+            let zn = with_verifier(vk, &args.generator_cache, loaded, |verifier| {
+                proof
+                    .verify(verifier, steps, &proof.z0)
+                    .context("the proof does not verify")
+            })?;
             (steps, proof.z0.clone(), zn, circuit)
+        }
+        FileKind::ShardedProof => {
+            let vk = load_verifier_key(&args.keys)?;
+            let loaded = start.elapsed();
+            let proof = ShardedProof::<DefaultCycle>::load(&args.proof, Some(&vk.digest()))
+                .with_context(|| format!("loading {}", args.proof.display()))?;
+            let circuit = vk.step().to_string();
+            println!(
+                "proof:         sharded ({} shards, {} variant)",
+                proof.shards.len(),
+                vk.variant()
+            );
+            let z0 = proof
+                .shards
+                .first()
+                .map(|s| s.z_in.clone())
+                .context("the sharded proof holds no shard")?;
+            let steps = args.steps.unwrap_or(proof.total_steps());
+            let zn = with_verifier(vk, &args.generator_cache, loaded, |verifier| {
+                proof
+                    .verify(verifier, steps, &z0)
+                    .context("the proof does not verify")
+            })?;
+            (steps, z0, zn, circuit)
         }
         FileKind::RecursiveProof => {
             let params = if prover_key_path(&args.keys).exists() {
@@ -113,4 +124,33 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
     println!("wall time:     {}", report::duration(start.elapsed()));
     println!("{}", report::peak_memory_line());
     Ok(())
+}
+
+/// Prepares the verifier for `vk` (reading its generators from the cache when there is one),
+/// runs `check` with it and reports the key, generator and verification times.
+fn with_verifier<T>(
+    vk: Vk,
+    cache: &GeneratorCacheArgs,
+    key_load: std::time::Duration,
+    check: impl FnOnce(&CompressedVerifier<DefaultCycle, Builtin>) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let mut verifier = vk.prepare()?;
+    let cache = cache.dir();
+    if let Some(dir) = &cache {
+        verifier = verifier.with_generator_cache(dir);
+    }
+    let cached = verifier.generators_cached();
+    let verifying = Instant::now();
+    let result = check(&verifier)?;
+    println!("key:           loaded in {}", report::duration(key_load));
+    let generators = match (&cache, cached) {
+        (Some(dir), true) => format!("read from the cache in {}", dir.display()),
+        (Some(dir), false) if verifier.generators_cached() => {
+            format!("derived and cached in {}", dir.display())
+        }
+        _ => "derived (no cache)".to_string(),
+    };
+    println!("generators:    {generators}");
+    println!("verify time:   {}", report::duration(verifying.elapsed()));
+    Ok(result)
 }

@@ -1,0 +1,202 @@
+//! Shard proofs and their verification as one statement.
+
+use std::path::Path;
+
+use ff::PrimeFieldBits;
+use origami_arith::{CurveCycle, encoding::field_vec};
+use origami_format::{FileKind, hex};
+use origami_nova::params::{PrimaryField, SecondaryField};
+use origami_nova::{
+    CompressedProof, CompressedProverKey, CompressedVerifier, ProvableStep, RecursiveSnark,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{Shard, ShardError};
+
+/// A compressed proof of one shard: `z_out = F^steps(z_in)`, where `z_in` is the run's state
+/// after `first_step` steps.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct ShardProof<Y: CurveCycle> {
+    /// Position of the shard in its plan.
+    pub index: u32,
+    /// The run's step the shard starts at.
+    pub first_step: u64,
+    /// Steps the shard proves.
+    pub steps: u64,
+    /// The state the shard starts from.
+    #[serde(with = "field_vec")]
+    pub z_in: Vec<PrimaryField<Y>>,
+    /// The state the shard ends in.
+    #[serde(with = "field_vec")]
+    pub z_out: Vec<PrimaryField<Y>>,
+    /// The compressed proof of the shard's steps from `z_in`.
+    pub proof: CompressedProof<Y>,
+}
+
+impl<Y: CurveCycle> ShardProof<Y>
+where
+    PrimaryField<Y>: PrimeFieldBits + 'static,
+    SecondaryField<Y>: PrimeFieldBits + 'static,
+{
+    /// Proves `shard` from its checkpoint `z_in`: folds its steps, then compresses. `on_step` is
+    /// called with the number of steps folded so far after each one.
+    pub fn prove<SC: ProvableStep<Y>>(
+        pk: &CompressedProverKey<Y, SC>,
+        shard: &Shard,
+        z_in: &[PrimaryField<Y>],
+        mut on_step: impl FnMut(u64),
+    ) -> Result<Self, ShardError> {
+        let failed = |source| ShardError::Prove {
+            index: shard.index,
+            source,
+        };
+        let mut snark = RecursiveSnark::new(pk.params(), z_in).map_err(failed)?;
+        for done in 1..=shard.steps {
+            snark.prove_step(pk.params()).map_err(failed)?;
+            on_step(done);
+        }
+        let proof = CompressedProof::prove(pk, &snark).map_err(failed)?;
+        Ok(Self {
+            index: shard.index,
+            first_step: shard.first_step,
+            steps: shard.steps,
+            z_in: z_in.to_vec(),
+            z_out: snark.zi().to_vec(),
+            proof,
+        })
+    }
+
+    /// Checks the shard's proof against its own statement: `steps` steps from `z_in` ending in
+    /// `z_out`. Says nothing about where the shard sits in a run (see [`ShardedProof::verify`]).
+    pub fn verify<SC>(&self, verifier: &CompressedVerifier<Y, SC>) -> Result<(), ShardError> {
+        let z_out = self
+            .proof
+            .verify(verifier, self.steps, &self.z_in)
+            .map_err(|source| ShardError::InvalidShard {
+                index: self.index,
+                source,
+            })?;
+        if z_out == self.z_out {
+            Ok(())
+        } else {
+            Err(ShardError::FinalState { index: self.index })
+        }
+    }
+
+    /// The shard this proof claims to cover.
+    pub fn shard(&self) -> Shard {
+        Shard {
+            index: self.index,
+            first_step: self.first_step,
+            steps: self.steps,
+        }
+    }
+}
+
+/// The proofs of every shard of a run, in order, and the digest of the parameters they were
+/// made with. Verifies as the single statement `z_N = F^N(z0)`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct ShardedProof<Y: CurveCycle> {
+    /// Digest of the parameters (circuit, size, keys) every shard was proven with.
+    pub params_digest: [u8; 32],
+    /// The shard proofs, shard 0 first.
+    pub shards: Vec<ShardProof<Y>>,
+}
+
+impl<Y: CurveCycle> ShardedProof<Y>
+where
+    PrimaryField<Y>: PrimeFieldBits + 'static,
+    SecondaryField<Y>: PrimeFieldBits + 'static,
+{
+    /// Checks that the shards prove `num_steps` steps from `z0` and returns the final state.
+    ///
+    /// The chain is checked before any proof (cheap first): shard `i` is at position `i`, starts
+    /// at the step where shard `i − 1` ended and from the state it ended in, shard 0 starts at
+    /// step 0 from `z0`, and the step counts add up to `num_steps`. Then every shard's proof is
+    /// checked against its own statement with the one verifier key.
+    pub fn verify<SC>(
+        &self,
+        verifier: &CompressedVerifier<Y, SC>,
+        num_steps: u64,
+        z0: &[PrimaryField<Y>],
+    ) -> Result<Vec<PrimaryField<Y>>, ShardError> {
+        let expected = verifier.key().digest();
+        if self.params_digest != expected {
+            return Err(ShardError::ParamsMismatch {
+                expected: hex(&expected),
+                found: hex(&self.params_digest),
+            });
+        }
+        let last = self.shards.last().ok_or(ShardError::NoShards)?;
+        let mut next_step = 0u64;
+        let mut state = z0;
+        for (position, shard) in self.shards.iter().enumerate() {
+            let index = shard.index;
+            if usize::try_from(index).ok() != Some(position) {
+                return Err(ShardError::ShardOrder { position, index });
+            }
+            if shard.first_step != next_step {
+                return Err(ShardError::FirstStep {
+                    index,
+                    expected: next_step,
+                    found: shard.first_step,
+                });
+            }
+            if shard.steps == 0 {
+                return Err(ShardError::EmptyShard { index });
+            }
+            if shard.z_in != state {
+                return Err(if index == 0 {
+                    ShardError::InitialState
+                } else {
+                    ShardError::Boundary { index }
+                });
+            }
+            next_step = next_step.saturating_add(shard.steps);
+            state = &shard.z_out;
+        }
+        if next_step != num_steps {
+            return Err(ShardError::StepTotal {
+                expected: num_steps,
+                found: next_step,
+            });
+        }
+        for shard in &self.shards {
+            shard.verify(verifier)?;
+        }
+        Ok(last.z_out.clone())
+    }
+
+    /// Steps the shards claim to cover.
+    pub fn total_steps(&self) -> u64 {
+        self.shards
+            .iter()
+            .fold(0u64, |n, s| n.saturating_add(s.steps))
+    }
+
+    /// Writes the proof to `path`. Returns the bytes written.
+    pub fn save(&self, path: &Path) -> Result<u64, ShardError> {
+        Ok(origami_format::write_file(
+            path,
+            FileKind::ShardedProof,
+            self.params_digest,
+            self,
+        )?)
+    }
+
+    /// Loads a proof, refusing one made for other parameters than `expected_digest` (when
+    /// given) or whose header and contents disagree.
+    pub fn load(path: &Path, expected_digest: Option<&[u8; 32]>) -> Result<Self, ShardError> {
+        let (header, proof): (_, Self) =
+            origami_format::read_file(path, FileKind::ShardedProof, expected_digest)?;
+        if header.digest != proof.params_digest {
+            return Err(ShardError::ParamsMismatch {
+                expected: hex(&header.digest),
+                found: hex(&proof.params_digest),
+            });
+        }
+        Ok(proof)
+    }
+}

@@ -1,0 +1,294 @@
+//! Sharded proofs: K = 1, 2, 3 and 7 shards of a run whose length K does not divide verify and
+//! end where the unsharded run ends; swapped, dropped, duplicated and altered shards, altered
+//! boundaries and step counts, and shards of another circuit are each rejected.
+
+use std::sync::OnceLock;
+
+use origami_arith::{Pallas, PastaCycle, ScalarOf};
+use origami_circuits::{Builtin, CircuitKind};
+use origami_nova::{CompressedProverKey, CompressedVerifier, RecursiveSnark, StepCircuit, Variant};
+use origami_shard::{ShardError, ShardPlan, ShardProof, ShardedProof, checkpoints};
+
+type F = ScalarOf<Pallas>;
+type Keys = (
+    CompressedProverKey<PastaCycle, Builtin>,
+    CompressedVerifier<PastaCycle, Builtin>,
+);
+
+/// Steps in every run: not divisible by 2, 3 or 7.
+const STEPS: u64 = 11;
+
+fn circuit(size: usize) -> Builtin {
+    CircuitKind::Synthetic.with_size(size)
+}
+
+fn keys_for(size: usize) -> Keys {
+    let pk = CompressedProverKey::setup(circuit(size), Variant::Direct).unwrap();
+    let cache = std::env::temp_dir().join(format!("origami-shard-tests-{}", std::process::id()));
+    let verifier = pk
+        .verifier_key()
+        .clone()
+        .prepare()
+        .unwrap()
+        .with_generator_cache(&cache);
+    (pk, verifier)
+}
+
+fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| keys_for(8))
+}
+
+fn z0() -> Vec<F> {
+    circuit(8).default_z0()
+}
+
+fn prove_sharded((pk, _): &Keys, num_shards: u32) -> ShardedProof<PastaCycle> {
+    let plan = ShardPlan::new(STEPS, num_shards).unwrap();
+    let states = checkpoints(pk.verifier_key().step(), &plan, &z0()).unwrap();
+    let shards = plan
+        .shards()
+        .iter()
+        .zip(&states)
+        .map(|(shard, z_in)| ShardProof::prove(pk, shard, z_in, |_| {}).unwrap())
+        .collect();
+    ShardedProof {
+        params_digest: pk.verifier_key().digest(),
+        shards,
+    }
+}
+
+/// The 3-shard proof the rejection tests alter.
+fn three_shards() -> &'static ShardedProof<PastaCycle> {
+    static PROOF: OnceLock<ShardedProof<PastaCycle>> = OnceLock::new();
+    PROOF.get_or_init(|| prove_sharded(keys(), 3))
+}
+
+fn verify(proof: &ShardedProof<PastaCycle>) -> Result<Vec<F>, ShardError> {
+    proof.verify(&keys().1, STEPS, &z0())
+}
+
+fn unsharded_final_state() -> Vec<F> {
+    let mut snark = RecursiveSnark::new(keys().0.params(), &z0()).unwrap();
+    for _ in 0..STEPS {
+        snark.prove_step(keys().0.params()).unwrap();
+    }
+    snark.zi().to_vec()
+}
+
+fn sharded_run_ends_where_the_unsharded_one_does(num_shards: u32) {
+    let proof = prove_sharded(keys(), num_shards);
+    assert_eq!(proof.shards.len(), num_shards as usize);
+    let zn = verify(&proof).unwrap_or_else(|e| panic!("{num_shards} shards: {e}"));
+    assert_eq!(zn, unsharded_final_state(), "{num_shards} shards");
+    let mut native = z0();
+    for _ in 0..STEPS {
+        native = circuit(8).step(&native).unwrap();
+    }
+    assert_eq!(zn, native);
+}
+
+#[test]
+fn one_shard() {
+    sharded_run_ends_where_the_unsharded_one_does(1);
+}
+
+#[test]
+fn two_shards() {
+    sharded_run_ends_where_the_unsharded_one_does(2);
+}
+
+#[test]
+fn three_shards_verify() {
+    let zn = verify(three_shards()).unwrap();
+    assert_eq!(zn, unsharded_final_state());
+}
+
+#[test]
+fn seven_shards() {
+    sharded_run_ends_where_the_unsharded_one_does(7);
+}
+
+#[test]
+fn checkpoints_are_the_native_states_at_each_shard_start() {
+    let plan = ShardPlan::new(STEPS, 3).unwrap();
+    let states = checkpoints(&circuit(8), &plan, &z0()).unwrap();
+    assert_eq!(states.len(), 4);
+    let mut z = z0();
+    for step in 0..=STEPS {
+        if let Some(i) = plan.shards().iter().position(|s| s.first_step == step) {
+            assert_eq!(states[i], z, "checkpoint of shard {i}");
+        }
+        if step < STEPS {
+            z = circuit(8).step(&z).unwrap();
+        }
+    }
+    assert_eq!(states[3], z);
+    assert!(matches!(
+        checkpoints(&circuit(8), &plan, &[F::from(1), F::from(2)]),
+        Err(ShardError::Step(_))
+    ));
+}
+
+#[test]
+fn swapped_shards_are_rejected() {
+    let mut p = three_shards().clone();
+    p.shards.swap(1, 2);
+    assert!(matches!(
+        verify(&p),
+        Err(ShardError::ShardOrder {
+            position: 1,
+            index: 2
+        })
+    ));
+}
+
+#[test]
+fn a_dropped_shard_is_rejected() {
+    for drop in 0..2 {
+        let mut p = three_shards().clone();
+        p.shards.remove(drop);
+        assert!(
+            matches!(verify(&p), Err(ShardError::ShardOrder { .. })),
+            "dropping shard {drop}"
+        );
+    }
+    // Without the last shard the chain holds but falls short of the run.
+    let mut p = three_shards().clone();
+    p.shards.pop();
+    assert!(matches!(
+        verify(&p),
+        Err(ShardError::StepTotal {
+            expected: 11,
+            found: 8
+        })
+    ));
+    let mut p = three_shards().clone();
+    p.shards.clear();
+    assert!(matches!(verify(&p), Err(ShardError::NoShards)));
+}
+
+#[test]
+fn a_duplicated_shard_is_rejected() {
+    let mut p = three_shards().clone();
+    let copy = p.shards[1].clone();
+    p.shards.insert(2, copy);
+    assert!(matches!(
+        verify(&p),
+        Err(ShardError::ShardOrder {
+            position: 2,
+            index: 1
+        })
+    ));
+    // Renumbered so the indices look right, the copy starts at the wrong step.
+    for (i, s) in p.shards.iter_mut().enumerate() {
+        s.index = i as u32;
+    }
+    assert!(matches!(
+        verify(&p),
+        Err(ShardError::FirstStep { index: 2, .. })
+    ));
+}
+
+#[test]
+fn altered_boundaries_are_rejected() {
+    let other = vec![F::from(12345)];
+    let mut p = three_shards().clone();
+    p.shards[1].z_in = other.clone();
+    assert!(matches!(verify(&p), Err(ShardError::Boundary { index: 1 })));
+
+    let mut p = three_shards().clone();
+    p.shards[0].z_in = other.clone();
+    assert!(matches!(verify(&p), Err(ShardError::InitialState)));
+
+    // Both sides of a boundary altered alike: the chain holds, the proofs do not.
+    let mut p = three_shards().clone();
+    p.shards[0].z_out = other.clone();
+    p.shards[1].z_in = other.clone();
+    assert!(matches!(
+        verify(&p),
+        Err(ShardError::FinalState { index: 0 })
+    ));
+
+    let mut p = three_shards().clone();
+    p.shards[2].z_out = other;
+    assert!(matches!(
+        verify(&p),
+        Err(ShardError::FinalState { index: 2 })
+    ));
+
+    assert!(matches!(
+        three_shards().verify(&keys().1, STEPS, &[F::from(3)]),
+        Err(ShardError::InitialState)
+    ));
+}
+
+#[test]
+fn altered_step_counts_are_rejected() {
+    let mut p = three_shards().clone();
+    p.shards[1].steps += 1;
+    assert!(matches!(
+        verify(&p),
+        Err(ShardError::FirstStep { index: 2, .. })
+    ));
+    // Consistently shifted, the totals add up to one more step; the proof of shard 1 does not.
+    p.shards[2].first_step += 1;
+    assert!(matches!(
+        p.verify(&keys().1, STEPS + 1, &z0()),
+        Err(ShardError::InvalidShard { index: 1, .. })
+    ));
+    assert!(matches!(
+        three_shards().verify(&keys().1, STEPS - 1, &z0()),
+        Err(ShardError::StepTotal {
+            expected: 10,
+            found: 11
+        })
+    ));
+    let mut p = three_shards().clone();
+    p.shards[2].steps = 0;
+    assert!(matches!(
+        verify(&p),
+        Err(ShardError::EmptyShard { index: 2 })
+    ));
+}
+
+#[test]
+fn shards_of_another_circuit_are_rejected() {
+    let other_keys = keys_for(9);
+    let other = prove_sharded(&other_keys, 2);
+    // The whole proof, against this circuit's key.
+    assert!(matches!(
+        verify(&other),
+        Err(ShardError::ParamsMismatch { .. })
+    ));
+    // One shard of it spliced into this circuit's proof (same steps and states would not even
+    // be needed: its parameters differ).
+    let mut p = three_shards().clone();
+    let mut foreign = other.shards[0].clone();
+    foreign.index = 0;
+    foreign.steps = p.shards[0].steps;
+    foreign.z_out = p.shards[0].z_out.clone();
+    p.shards[0] = foreign;
+    assert!(matches!(
+        verify(&p),
+        Err(ShardError::InvalidShard { index: 0, .. })
+    ));
+}
+
+#[test]
+fn sharded_proofs_survive_a_file_and_malformed_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.proof");
+    let bytes = three_shards().save(&path).unwrap();
+    assert!(bytes > 0);
+    let digest = keys().0.verifier_key().digest();
+    let loaded = ShardedProof::<PastaCycle>::load(&path, Some(&digest)).unwrap();
+    assert_eq!(verify(&loaded).unwrap(), verify(three_shards()).unwrap());
+    assert!(ShardedProof::<PastaCycle>::load(&path, Some(&[7; 32])).is_err());
+
+    let mut raw = std::fs::read(&path).unwrap();
+    raw.truncate(raw.len() / 2);
+    std::fs::write(&path, &raw).unwrap();
+    let err = ShardedProof::<PastaCycle>::load(&path, None).unwrap_err();
+    assert!(matches!(err, ShardError::Format(_)), "{err}");
+}
