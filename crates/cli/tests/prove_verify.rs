@@ -3,6 +3,11 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use origami_arith::DefaultCycle;
+use origami_circuits::Builtin;
+use origami_nova::CompressedProverKey;
+use origami_shard::{ShardPlan, ShardProof, ShardedProof, checkpoints};
+
 fn origami(args: &[&str]) -> Output {
     // Generator caches go to the build's scratch directory, not the user's ~/.cache.
     Command::new(env!("CARGO_BIN_EXE_origami"))
@@ -277,4 +282,74 @@ fn setup_prove_verify_and_every_way_to_get_it_wrong() {
         out.contains("re-deriving") && out.contains("2 steps"),
         "{out}"
     );
+}
+
+/// A sharded proof made from the key directory `origami setup` wrote verifies with `verifier.key`
+/// alone and `inspect` lists its shards; with two shards swapped it is refused with the reason.
+#[test]
+fn a_sharded_proof_verifies_from_the_verifier_key_and_a_broken_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let k = keys.to_str().unwrap();
+    ok(&[
+        "setup",
+        "--circuit",
+        "synthetic",
+        "--size",
+        "16",
+        "--variant",
+        "direct",
+        "--out-dir",
+        k,
+    ]);
+
+    let pk = CompressedProverKey::<DefaultCycle, Builtin>::load(&keys.join("prover.key")).unwrap();
+    let z0 = pk.verifier_key().step().default_z0();
+    let plan = ShardPlan::new(5, 3).unwrap();
+    let states = checkpoints(pk.verifier_key().step(), &plan, &z0).unwrap();
+    let mut proof = ShardedProof {
+        params_digest: pk.verifier_key().digest(),
+        shards: plan
+            .shards()
+            .iter()
+            .zip(&states)
+            .map(|(shard, z_in)| ShardProof::prove(&pk, shard, z_in, |_| {}).unwrap())
+            .collect(),
+    };
+    std::fs::remove_file(keys.join("prover.key")).unwrap();
+    let path = dir.path().join("sharded.proof");
+    proof.save(&path).unwrap();
+    let p = path.to_str().unwrap();
+
+    let out_text = ok(&["verify", p, "--keys", k]);
+    for line in [
+        "sharded (3 shards, direct variant)",
+        "verified:      5 steps",
+        "z5:",
+    ] {
+        assert!(
+            out_text.contains(line),
+            "verify output lacks {line}: {out_text}"
+        );
+    }
+    fails(
+        &["verify", p, "--keys", k, "--steps", "6"],
+        "the shards prove 5 steps, but the run has 6",
+    );
+
+    let out_text = ok(&["inspect", p]);
+    for line in [
+        "kind:          sharded proof",
+        "shards:        3",
+        "steps 2..4 (2 steps)",
+    ] {
+        assert!(
+            out_text.contains(line),
+            "inspect output lacks {line}: {out_text}"
+        );
+    }
+
+    proof.shards.swap(0, 2);
+    proof.save(&path).unwrap();
+    fails(&["verify", p, "--keys", k], "out of order");
 }
