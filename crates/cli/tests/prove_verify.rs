@@ -4,9 +4,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use origami_arith::DefaultCycle;
-use origami_circuits::Builtin;
-use origami_nova::CompressedProverKey;
-use origami_shard::{ShardPlan, ShardProof, ShardedProof, checkpoints};
+use origami_shard::ShardedProof;
 
 fn origami(args: &[&str]) -> Output {
     // Generator caches go to the build's scratch directory, not the user's ~/.cache.
@@ -284,10 +282,12 @@ fn setup_prove_verify_and_every_way_to_get_it_wrong() {
     );
 }
 
-/// A sharded proof made from the key directory `origami setup` wrote verifies with `verifier.key`
-/// alone and `inspect` lists its shards; with two shards swapped it is refused with the reason.
+/// `prove --shards` proves a run in shards on worker threads; the sharded proof verifies with
+/// `verifier.key` alone and `inspect` lists its shards; impossible splits, a memory budget no shard
+/// fits and `--recursive` are refused; with two shards swapped the proof is refused with the
+/// reason.
 #[test]
-fn a_sharded_proof_verifies_from_the_verifier_key_and_a_broken_one_is_refused() {
+fn a_sharded_run_proves_verifies_from_the_verifier_key_and_a_broken_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys");
     let k = keys.to_str().unwrap();
@@ -302,24 +302,46 @@ fn a_sharded_proof_verifies_from_the_verifier_key_and_a_broken_one_is_refused() 
         "--out-dir",
         k,
     ]);
-
-    let pk = CompressedProverKey::<DefaultCycle, Builtin>::load(&keys.join("prover.key")).unwrap();
-    let z0 = pk.verifier_key().step().default_z0();
-    let plan = ShardPlan::new(5, 3).unwrap();
-    let states = checkpoints(pk.verifier_key().step(), &plan, &z0).unwrap();
-    let mut proof = ShardedProof {
-        params_digest: pk.verifier_key().digest(),
-        shards: plan
-            .shards()
-            .iter()
-            .zip(&states)
-            .map(|(shard, z_in)| ShardProof::prove(&pk, shard, z_in, |_| {}).unwrap())
-            .collect(),
-    };
-    std::fs::remove_file(keys.join("prover.key")).unwrap();
     let path = dir.path().join("sharded.proof");
-    proof.save(&path).unwrap();
     let p = path.to_str().unwrap();
+    let base = [
+        "prove",
+        "--circuit",
+        "synthetic",
+        "--size",
+        "16",
+        "--steps",
+        "5",
+        "--keys",
+        k,
+        "--out",
+        p,
+    ];
+    let prove = |extra: &[&'static str]| [&base[..], extra].concat();
+    fails(
+        &prove(&["--shards", "6"]),
+        "cannot split 5 steps into 6 shards",
+    );
+    fails(
+        &prove(&["--shards", "2", "--max-memory", "1MiB"]),
+        "more than the 1 MiB memory budget",
+    );
+    fails(
+        &prove(&["--shards", "2", "--recursive"]),
+        "sharded proofs are compressed",
+    );
+    let out_text = ok(&prove(&["--shards", "3", "--workers", "2"]));
+    for line in [
+        "shards:        3 of 1..2 steps, 2 worker threads",
+        "checked (3/3)",
+        "sharded, 3 shards, direct variant",
+    ] {
+        assert!(
+            out_text.contains(line),
+            "prove output lacks {line}: {out_text}"
+        );
+    }
+    std::fs::remove_file(keys.join("prover.key")).unwrap();
 
     let out_text = ok(&["verify", p, "--keys", k]);
     for line in [
@@ -349,6 +371,7 @@ fn a_sharded_proof_verifies_from_the_verifier_key_and_a_broken_one_is_refused() 
         );
     }
 
+    let mut proof = ShardedProof::<DefaultCycle>::load(&path, None).unwrap();
     proof.shards.swap(0, 2);
     proof.save(&path).unwrap();
     fails(&["verify", p, "--keys", k], "out of order");

@@ -45,6 +45,10 @@ pub enum FileKind {
     CompressedProof = 4,
     /// A sharded proof.
     ShardedProof = 5,
+    /// The proof of one shard, as a worker uploads it.
+    ShardProof = 6,
+    /// A shard task's input: the shard and the state it starts from.
+    ShardTask = 7,
 }
 
 impl FileKind {
@@ -55,6 +59,8 @@ impl FileKind {
             3 => Self::RecursiveProof,
             4 => Self::CompressedProof,
             5 => Self::ShardedProof,
+            6 => Self::ShardProof,
+            7 => Self::ShardTask,
             _ => return None,
         })
     }
@@ -68,6 +74,8 @@ impl fmt::Display for FileKind {
             Self::RecursiveProof => "recursive proof",
             Self::CompressedProof => "compressed proof",
             Self::ShardedProof => "sharded proof",
+            Self::ShardProof => "shard proof",
+            Self::ShardTask => "shard task",
         })
     }
 }

@@ -84,6 +84,24 @@ where
         }
     }
 
+    /// The proof as bytes with a header naming the parameters it was made with (what a worker
+    /// uploads).
+    pub fn to_bytes(&self, params_digest: [u8; 32]) -> Result<Vec<u8>, ShardError> {
+        Ok(origami_format::encode(
+            FileKind::ShardProof,
+            params_digest,
+            self,
+        )?)
+    }
+
+    /// Decodes [`to_bytes`](Self::to_bytes)' output, refusing a proof made for parameters other
+    /// than `expected_digest` or whose bytes are damaged.
+    pub fn from_bytes(bytes: &[u8], expected_digest: &[u8; 32]) -> Result<Self, ShardError> {
+        let (_, proof) =
+            origami_format::decode(bytes, FileKind::ShardProof, Some(expected_digest))?;
+        Ok(proof)
+    }
+
     /// The shard this proof claims to cover.
     pub fn shard(&self) -> Shard {
         Shard {

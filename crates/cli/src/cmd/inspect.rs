@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 use origami_arith::DefaultCycle;
+use origami_cluster::ShardInput;
 use origami_format::FileKind;
 use origami_nova::{CompressedProof, RecursiveProof};
-use origami_shard::ShardedProof;
+use origami_shard::{ShardProof, ShardedProof};
 
 use super::keys::{Pk, Vk};
 use crate::report;
@@ -83,6 +84,33 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
                 RecursiveProof::<DefaultCycle>::load(path, &header.digest).with_context(context)?;
             println!("steps:         {}", proof.num_steps);
             println!("state arity:   {}", proof.z0.len());
+        }
+        FileKind::ShardProof => {
+            let bytes = std::fs::read(path).with_context(context)?;
+            let proof = ShardProof::<DefaultCycle>::from_bytes(&bytes, &header.digest)
+                .with_context(context)?;
+            let shard = proof.shard();
+            println!(
+                "shard:         {} (steps {}..{}, {} steps)",
+                shard.index,
+                shard.first_step,
+                shard.end_step(),
+                shard.steps
+            );
+            println!("state arity:   {}", proof.z_in.len());
+        }
+        FileKind::ShardTask => {
+            let bytes = std::fs::read(path).with_context(context)?;
+            let input = ShardInput::<DefaultCycle>::from_bytes(&bytes, &header.digest)
+                .with_context(context)?;
+            println!(
+                "shard:         {} (steps {}..{}, {} steps)",
+                input.shard.index,
+                input.shard.first_step,
+                input.shard.end_step(),
+                input.shard.steps
+            );
+            println!("state arity:   {}", input.z_in.len());
         }
         FileKind::ShardedProof => {
             let proof = ShardedProof::<DefaultCycle>::load(path, Some(&header.digest))

@@ -7,4 +7,5 @@ pub mod keys;
 pub mod prove;
 pub mod sdr;
 pub mod setup;
+pub mod shards;
 pub mod verify;

@@ -9,7 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use origami_nova::{CompressedProof, RecursiveSnark, StepCircuit, Variant};
 
 use super::circuit::CircuitArgs;
-use super::keys::{Pk, load_prover_key, verifier_key_bytes};
+use super::keys::{GeneratorCacheArgs, Pk, load_prover_key, verifier_key_bytes};
+use super::shards::ShardArgs;
 use crate::report;
 
 #[derive(Args)]
@@ -31,6 +32,10 @@ pub struct ProveArgs {
     /// Spartan variant when setup runs here (no --keys); a key directory fixes its own.
     #[arg(long, default_value = "preprocessing")]
     variant: Variant,
+    #[command(flatten)]
+    sharding: ShardArgs,
+    #[command(flatten)]
+    generator_cache: GeneratorCacheArgs,
 }
 
 pub fn run(args: ProveArgs) -> anyhow::Result<()> {
@@ -54,6 +59,21 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
     };
     let key_time = start.elapsed();
     super::setup::print_shapes(&pk)?;
+    if args.sharding.is_sharded() {
+        anyhow::ensure!(
+            !args.recursive,
+            "--recursive writes one uncompressed proof; sharded proofs are compressed"
+        );
+        return super::shards::prove(
+            &pk,
+            args.keys.as_deref(),
+            args.steps,
+            &args.sharding,
+            &args.generator_cache,
+            &args.out,
+            start,
+        );
+    }
     let params = pk.params();
     let z0 = params.step().default_z0();
     let mut snark = RecursiveSnark::new(params, &z0)?;

@@ -1,0 +1,107 @@
+//! A sharded run proven by worker threads of this process.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use ff::PrimeFieldBits;
+use origami_arith::CurveCycle;
+use origami_nova::params::{PrimaryField, SecondaryField};
+use origami_nova::{CompressedProverKey, CompressedVerifier, ProvableStep};
+use origami_shard::{ShardPlan, ShardProof, ShardedProof, checkpoints};
+
+use crate::ClusterError;
+use crate::collect::{JobEvent, collect};
+use crate::memory::MemoryStore;
+use crate::nova::{KeyChecker, KeyProver, ShardInput, state_bytes};
+use crate::store::{JobSpec, TaskStore};
+use crate::worker::{WorkerConfig, WorkerEvent, run_worker};
+
+/// How often the submitting side looks for uploads, and idle workers for tasks.
+const POLL: Duration = Duration::from_millis(50);
+
+/// What a local sharded run did, for progress reports.
+#[derive(Debug)]
+pub enum LocalEvent<'a> {
+    /// A worker thread's event.
+    Worker(WorkerEvent<'a>),
+    /// The submitting side's event.
+    Job(JobEvent<'a>),
+}
+
+/// Proves `plan`'s shards of the run from `z0` on `workers` threads of this process (each with
+/// its own shard; the key is shared) and returns the checked, assembled proof.
+///
+/// The shards go through a [`MemoryStore`] exactly as they would through a shared store: every
+/// proof is checked with `verifier` before it is accepted, and a shard whose proving fails is
+/// tried again (up to [`DEFAULT_MAX_ATTEMPTS`](crate::DEFAULT_MAX_ATTEMPTS) times).
+pub fn prove_local<Y, SC>(
+    pk: &CompressedProverKey<Y, SC>,
+    verifier: &CompressedVerifier<Y, SC>,
+    plan: &ShardPlan,
+    z0: &[PrimaryField<Y>],
+    workers: usize,
+    on_event: &(dyn Fn(LocalEvent<'_>) + Sync),
+) -> Result<ShardedProof<Y>, ClusterError>
+where
+    Y: CurveCycle,
+    SC: ProvableStep<Y> + Sync + std::fmt::Display,
+    PrimaryField<Y>: PrimeFieldBits + 'static,
+    SecondaryField<Y>: PrimeFieldBits + 'static,
+{
+    let digest = pk.verifier_key().digest();
+    let states = checkpoints(pk.params().step(), plan, z0)?;
+    let inputs = plan
+        .shards()
+        .iter()
+        .zip(&states)
+        .map(|(shard, z_in)| {
+            ShardInput::<Y> {
+                shard: *shard,
+                z_in: z_in.clone(),
+            }
+            .to_bytes(digest)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let spec = JobSpec {
+        circuit: pk.params().step().to_string(),
+        params_digest: digest,
+        steps: plan.total_steps(),
+        shards: plan.len() as u32,
+        z0: state_bytes(z0),
+    };
+    let store = MemoryStore::default();
+    let job = store.submit(&spec, &inputs)?;
+    let prover = KeyProver::new(pk);
+    let checker = KeyChecker::new(verifier);
+    let stop = AtomicBool::new(false);
+    let alive = AtomicUsize::new(workers.max(1));
+    let proofs = std::thread::scope(|s| {
+        for w in 0..workers.max(1) {
+            let (store, prover, stop, alive) = (&store, &prover, &stop, &alive);
+            s.spawn(move || {
+                let mut config = WorkerConfig::new(format!("local-{w}"));
+                config.poll = POLL;
+                let on_worker = |e: WorkerEvent<'_>| on_event(LocalEvent::Worker(e));
+                // The in-process store cannot fail; a worker stopping early is caught below.
+                let _ = run_worker(store, prover, &config, stop, &on_worker);
+                alive.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
+        let abandon = || {
+            (alive.load(Ordering::SeqCst) == 0).then(|| "every worker thread stopped".to_string())
+        };
+        let result = collect(&store, &job, &inputs, &checker, POLL, &abandon, &|e| {
+            on_event(LocalEvent::Job(e))
+        });
+        stop.store(true, Ordering::SeqCst);
+        result
+    })?;
+    let shards = proofs
+        .iter()
+        .map(|bytes| ShardProof::from_bytes(bytes, &digest))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ShardedProof {
+        params_digest: digest,
+        shards,
+    })
+}

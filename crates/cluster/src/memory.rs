@@ -1,0 +1,426 @@
+//! The in-process task store.
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::store::{Claim, JobId, JobSpec, JobStatus, StoreError, TaskState, TaskStore, Upload};
+
+/// Attempts at a task before it is given up, unless set otherwise.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+
+/// A [`TaskStore`] in the process's memory: the default, for shards proven by local threads.
+#[derive(Debug)]
+pub struct MemoryStore {
+    jobs: Mutex<Vec<Job>>,
+    max_attempts: u32,
+}
+
+#[derive(Debug)]
+struct Job {
+    id: JobId,
+    spec: JobSpec,
+    tasks: Vec<Task>,
+}
+
+#[derive(Debug)]
+struct Task {
+    input: Vec<u8>,
+    state: TaskState,
+    /// Attempts started so far (a released one is not counted).
+    attempts: u32,
+    lease_until: Option<Instant>,
+    uploads: Vec<Upload>,
+    proof: Option<Vec<u8>>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_ATTEMPTS)
+    }
+}
+
+impl MemoryStore {
+    /// An empty store that gives a task up after `max_attempts` (at least one).
+    pub fn new(max_attempts: u32) -> Self {
+        Self {
+            jobs: Mutex::new(Vec::new()),
+            max_attempts: max_attempts.max(1),
+        }
+    }
+
+    fn jobs(&self) -> MutexGuard<'_, Vec<Job>> {
+        // A worker thread that panicked while holding the lock left the tasks consistent: every
+        // update below is a single assignment after its checks.
+        self.jobs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on the task a claim or upload names, if it exists.
+    fn with_task<R>(
+        &self,
+        job: &JobId,
+        shard: u32,
+        f: impl FnOnce(&mut Task, u32) -> R,
+    ) -> Result<R, StoreError> {
+        let mut jobs = self.jobs();
+        let task = jobs
+            .iter_mut()
+            .find(|j| &j.id == job)
+            .and_then(|j| j.tasks.get_mut(shard as usize))
+            .ok_or_else(|| StoreError::UnknownJob(job.clone()))?;
+        Ok(f(task, self.max_attempts))
+    }
+}
+
+impl Task {
+    /// Sends the task back to the queue after a failed attempt, or gives it up.
+    fn retry_or_fail(&mut self, max_attempts: u32, reason: &str) {
+        self.lease_until = None;
+        self.state = if self.attempts >= max_attempts {
+            TaskState::Failed {
+                reason: format!("{} attempts; the last: {reason}", self.attempts),
+            }
+        } else {
+            TaskState::Queued {
+                attempts: self.attempts,
+            }
+        };
+    }
+
+    fn is_running(&self, claim: &Claim) -> bool {
+        matches!(&self.state, TaskState::Running { worker, attempt }
+            if *attempt == claim.attempt && *worker == claim.worker)
+    }
+}
+
+impl TaskStore for MemoryStore {
+    fn submit(&self, spec: &JobSpec, inputs: &[Vec<u8>]) -> Result<JobId, StoreError> {
+        let id = spec.id();
+        if inputs.len() != spec.shards as usize {
+            return Err(StoreError::InputCount {
+                job: id,
+                shards: spec.shards,
+                inputs: inputs.len(),
+            });
+        }
+        let mut jobs = self.jobs();
+        if !jobs.iter().any(|j| j.id == id) {
+            jobs.push(Job {
+                id: id.clone(),
+                spec: spec.clone(),
+                tasks: inputs
+                    .iter()
+                    .map(|input| Task {
+                        input: input.clone(),
+                        state: TaskState::Queued { attempts: 0 },
+                        attempts: 0,
+                        lease_until: None,
+                        uploads: Vec::new(),
+                        proof: None,
+                    })
+                    .collect(),
+            });
+        }
+        Ok(id)
+    }
+
+    fn claim(&self, worker: &str, lease: Duration) -> Result<Option<Claim>, StoreError> {
+        let mut jobs = self.jobs();
+        for job in jobs.iter_mut() {
+            for (shard, task) in job.tasks.iter_mut().enumerate() {
+                if matches!(task.state, TaskState::Queued { .. }) {
+                    task.attempts += 1;
+                    task.state = TaskState::Running {
+                        worker: worker.to_string(),
+                        attempt: task.attempts,
+                    };
+                    task.lease_until = Some(Instant::now() + lease);
+                    return Ok(Some(Claim {
+                        task: crate::TaskId {
+                            job: job.id.clone(),
+                            shard: shard as u32,
+                        },
+                        attempt: task.attempts,
+                        worker: worker.to_string(),
+                        params_digest: job.spec.params_digest,
+                        input: task.input.clone(),
+                    }));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn renew(&self, claim: &Claim, lease: Duration) -> Result<bool, StoreError> {
+        self.with_task(&claim.task.job, claim.task.shard, |task, _| {
+            let held = task.is_running(claim);
+            if held {
+                task.lease_until = Some(Instant::now() + lease);
+            }
+            held
+        })
+    }
+
+    fn upload(&self, claim: &Claim, proof: Vec<u8>) -> Result<(), StoreError> {
+        self.with_task(&claim.task.job, claim.task.shard, |task, _| {
+            if matches!(
+                task.state,
+                TaskState::Done { .. } | TaskState::Failed { .. }
+            ) {
+                return;
+            }
+            if task.is_running(claim) {
+                task.state = TaskState::Checking {
+                    attempt: claim.attempt,
+                };
+                task.lease_until = None;
+            }
+            // A lapsed claim's proof is still checked: the first valid one wins.
+            task.uploads.push(Upload {
+                task: claim.task.clone(),
+                attempt: claim.attempt,
+                worker: claim.worker.clone(),
+                proof,
+            });
+        })
+    }
+
+    fn release(&self, claim: &Claim) -> Result<(), StoreError> {
+        self.with_task(&claim.task.job, claim.task.shard, |task, _| {
+            if task.is_running(claim) {
+                task.attempts -= 1;
+                task.lease_until = None;
+                task.state = TaskState::Queued {
+                    attempts: task.attempts,
+                };
+            }
+        })
+    }
+
+    fn fail(&self, claim: &Claim, reason: &str) -> Result<(), StoreError> {
+        self.with_task(&claim.task.job, claim.task.shard, |task, max| {
+            if task.is_running(claim) {
+                task.retry_or_fail(max, reason);
+            }
+        })
+    }
+
+    fn reap(&self) -> Result<usize, StoreError> {
+        let now = Instant::now();
+        let mut reaped = 0;
+        for job in self.jobs().iter_mut() {
+            for task in &mut job.tasks {
+                if let (TaskState::Running { worker, .. }, Some(until)) =
+                    (&task.state, task.lease_until)
+                    && until < now
+                {
+                    let reason = format!("the lease of worker {worker} lapsed");
+                    task.retry_or_fail(self.max_attempts, &reason);
+                    reaped += 1;
+                }
+            }
+        }
+        Ok(reaped)
+    }
+
+    fn uploads(&self, job: &JobId) -> Result<Vec<Upload>, StoreError> {
+        let jobs = self.jobs();
+        let job = jobs
+            .iter()
+            .find(|j| &j.id == job)
+            .ok_or_else(|| StoreError::UnknownJob(job.clone()))?;
+        Ok(job
+            .tasks
+            .iter()
+            .flat_map(|t| t.uploads.iter().cloned())
+            .collect())
+    }
+
+    fn accept(&self, upload: &Upload) -> Result<(), StoreError> {
+        self.with_task(&upload.task.job, upload.task.shard, |task, _| {
+            if !matches!(task.state, TaskState::Done { .. }) {
+                task.state = TaskState::Done {
+                    worker: upload.worker.clone(),
+                };
+                task.lease_until = None;
+                task.proof = Some(upload.proof.clone());
+            }
+            // First valid completion wins: nothing else uploaded for the task matters now.
+            task.uploads.clear();
+        })
+    }
+
+    fn reject(&self, upload: &Upload, reason: &str) -> Result<(), StoreError> {
+        self.with_task(&upload.task.job, upload.task.shard, |task, max| {
+            task.uploads
+                .retain(|u| !(u.attempt == upload.attempt && u.worker == upload.worker));
+            if task.state
+                == (TaskState::Checking {
+                    attempt: upload.attempt,
+                })
+            {
+                task.retry_or_fail(max, reason);
+            }
+        })
+    }
+
+    fn status(&self, job: &JobId) -> Result<JobStatus, StoreError> {
+        let jobs = self.jobs();
+        let job = jobs
+            .iter()
+            .find(|j| &j.id == job)
+            .ok_or_else(|| StoreError::UnknownJob(job.clone()))?;
+        Ok(JobStatus {
+            spec: job.spec.clone(),
+            tasks: job.tasks.iter().map(|t| t.state.clone()).collect(),
+        })
+    }
+
+    fn proofs(&self, job: &JobId) -> Result<Vec<Vec<u8>>, StoreError> {
+        let jobs = self.jobs();
+        let found = jobs
+            .iter()
+            .find(|j| &j.id == job)
+            .ok_or_else(|| StoreError::UnknownJob(job.clone()))?;
+        found
+            .tasks
+            .iter()
+            .map(|t| t.proof.clone())
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| StoreError::Incomplete(job.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TaskId;
+
+    fn spec(shards: u32) -> JobSpec {
+        JobSpec {
+            circuit: "test".into(),
+            params_digest: [1; 32],
+            steps: 10,
+            shards,
+            z0: vec![2],
+        }
+    }
+
+    fn inputs(n: u32) -> Vec<Vec<u8>> {
+        (0..n).map(|i| vec![i as u8]).collect()
+    }
+
+    const LEASE: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn the_same_job_submitted_twice_has_one_set_of_tasks() {
+        let store = MemoryStore::default();
+        let a = store.submit(&spec(3), &inputs(3)).unwrap();
+        let b = store.submit(&spec(3), &inputs(3)).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(store.status(&a).unwrap().tasks.len(), 3);
+        let mut claimed = 0;
+        while store.claim("w", LEASE).unwrap().is_some() {
+            claimed += 1;
+        }
+        assert_eq!(claimed, 3);
+        // Another job is another set.
+        let mut other = spec(3);
+        other.steps = 11;
+        assert_ne!(store.submit(&other, &inputs(3)).unwrap(), a);
+        assert!(matches!(
+            store.submit(&spec(2), &inputs(3)),
+            Err(StoreError::InputCount { .. })
+        ));
+    }
+
+    #[test]
+    fn a_task_goes_from_queued_to_done_and_the_first_valid_proof_wins() {
+        let store = MemoryStore::default();
+        let job = store.submit(&spec(1), &inputs(1)).unwrap();
+        let first = store.claim("a", LEASE).unwrap().unwrap();
+        assert_eq!(first.attempt, 1);
+        assert_eq!(first.input, vec![0]);
+        assert!(store.claim("b", LEASE).unwrap().is_none());
+        assert!(store.renew(&first, LEASE).unwrap());
+        store.upload(&first, vec![9]).unwrap();
+        assert_eq!(
+            store.status(&job).unwrap().tasks[0],
+            TaskState::Checking { attempt: 1 }
+        );
+        assert!(matches!(store.proofs(&job), Err(StoreError::Incomplete(_))));
+        let up = store.uploads(&job).unwrap();
+        assert_eq!(up.len(), 1);
+        store.accept(&up[0]).unwrap();
+        assert!(store.status(&job).unwrap().is_complete());
+        assert_eq!(store.proofs(&job).unwrap(), vec![vec![9]]);
+        // A late upload for a done task is dropped.
+        store.upload(&first, vec![7]).unwrap();
+        assert!(store.uploads(&job).unwrap().is_empty());
+        assert!(!store.renew(&first, LEASE).unwrap());
+    }
+
+    #[test]
+    fn rejected_failed_and_lapsed_attempts_are_retried_then_given_up() {
+        let store = MemoryStore::new(3);
+        let job = store.submit(&spec(1), &inputs(1)).unwrap();
+        // Attempt 1: the upload is rejected.
+        let c = store.claim("a", LEASE).unwrap().unwrap();
+        store.upload(&c, vec![0]).unwrap();
+        let up = store.uploads(&job).unwrap();
+        store.reject(&up[0], "bad proof").unwrap();
+        assert_eq!(
+            store.status(&job).unwrap().tasks[0],
+            TaskState::Queued { attempts: 1 }
+        );
+        // Attempt 2: the lease lapses; the late claim can no longer renew.
+        let c = store.claim("b", Duration::ZERO).unwrap().unwrap();
+        assert_eq!(c.attempt, 2);
+        std::thread::sleep(Duration::from_millis(2));
+        assert_eq!(store.reap().unwrap(), 1);
+        assert!(!store.renew(&c, LEASE).unwrap());
+        // A released attempt does not count.
+        let c = store.claim("c", LEASE).unwrap().unwrap();
+        assert_eq!(c.attempt, 3);
+        store.release(&c).unwrap();
+        let c = store.claim("c", LEASE).unwrap().unwrap();
+        assert_eq!(c.attempt, 3);
+        // Attempt 3 fails: that was the last.
+        store.fail(&c, "out of memory").unwrap();
+        let status = store.status(&job).unwrap();
+        let (shard, reason) = status.failure().unwrap();
+        assert_eq!(shard, 0);
+        assert!(reason.contains("3 attempts") && reason.contains("out of memory"));
+        assert!(store.claim("d", LEASE).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_lapsed_workers_late_proof_can_still_win() {
+        let store = MemoryStore::default();
+        let job = store.submit(&spec(1), &inputs(1)).unwrap();
+        let slow = store.claim("slow", Duration::ZERO).unwrap().unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+        store.reap().unwrap();
+        let fast = store.claim("fast", LEASE).unwrap().unwrap();
+        store.upload(&slow, vec![1]).unwrap();
+        // The task is still the fast worker's; the slow proof waits for its check.
+        assert!(store.renew(&fast, LEASE).unwrap());
+        let up = store.uploads(&job).unwrap();
+        assert_eq!(up[0].worker, "slow");
+        store.accept(&up[0]).unwrap();
+        assert!(!store.renew(&fast, LEASE).unwrap());
+        assert_eq!(store.proofs(&job).unwrap(), vec![vec![1]]);
+        let unknown = JobId("nope".into());
+        assert!(matches!(
+            store.status(&unknown),
+            Err(StoreError::UnknownJob(_))
+        ));
+        let bogus = Claim {
+            task: TaskId {
+                job: unknown,
+                shard: 0,
+            },
+            ..fast
+        };
+        assert!(store.renew(&bogus, LEASE).is_err());
+    }
+}

@@ -1,0 +1,126 @@
+//! Shard tasks of an Origami prover key: their inputs, a prover and a checker for them.
+
+use ff::{PrimeField, PrimeFieldBits};
+use origami_arith::{CurveCycle, encoding::field_vec};
+use origami_format::{FileKind, hex};
+use origami_nova::params::{PrimaryField, SecondaryField};
+use origami_nova::{CompressedProverKey, CompressedVerifier, ProvableStep};
+use origami_shard::{Shard, ShardError, ShardProof};
+use serde::{Deserialize, Serialize};
+
+use crate::collect::ShardChecker;
+use crate::store::Claim;
+use crate::worker::ShardProver;
+
+/// A shard task's input: which shard, and the state it starts from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct ShardInput<Y: CurveCycle> {
+    /// The shard.
+    pub shard: Shard,
+    /// The run's state at the shard's first step.
+    #[serde(with = "field_vec")]
+    pub z_in: Vec<PrimaryField<Y>>,
+}
+
+impl<Y: CurveCycle> ShardInput<Y> {
+    /// The input as bytes, with a header naming the parameters it is to be proven with.
+    pub fn to_bytes(&self, params_digest: [u8; 32]) -> Result<Vec<u8>, ShardError> {
+        Ok(origami_format::encode(
+            FileKind::ShardTask,
+            params_digest,
+            self,
+        )?)
+    }
+
+    /// Decodes [`to_bytes`](Self::to_bytes)' output, refusing one for other parameters.
+    pub fn from_bytes(bytes: &[u8], params_digest: &[u8; 32]) -> Result<Self, ShardError> {
+        let (_, input) = origami_format::decode(bytes, FileKind::ShardTask, Some(params_digest))?;
+        Ok(input)
+    }
+}
+
+/// A state as bytes: each element's canonical representation in turn (what a job id hashes).
+pub fn state_bytes<F: PrimeField>(z: &[F]) -> Vec<u8> {
+    z.iter()
+        .flat_map(|x| x.to_repr().as_ref().to_vec())
+        .collect()
+}
+
+/// Proves shard tasks with a prover key.
+pub struct KeyProver<'a, Y: CurveCycle, SC> {
+    pk: &'a CompressedProverKey<Y, SC>,
+    digest: [u8; 32],
+}
+
+impl<'a, Y: CurveCycle, SC> KeyProver<'a, Y, SC> {
+    /// A prover for tasks made for `pk`'s parameters.
+    pub fn new(pk: &'a CompressedProverKey<Y, SC>) -> Self {
+        Self {
+            digest: pk.verifier_key().digest(),
+            pk,
+        }
+    }
+}
+
+impl<Y: CurveCycle, SC: ProvableStep<Y> + Sync> ShardProver for KeyProver<'_, Y, SC>
+where
+    PrimaryField<Y>: PrimeFieldBits + 'static,
+    SecondaryField<Y>: PrimeFieldBits + 'static,
+{
+    fn prove(&self, claim: &Claim, progress: &mut dyn FnMut(u64)) -> Result<Vec<u8>, String> {
+        if claim.params_digest != self.digest {
+            return Err(format!(
+                "the task is for parameters {}, this worker's key is for {}",
+                hex(&claim.params_digest),
+                hex(&self.digest)
+            ));
+        }
+        let input = ShardInput::<Y>::from_bytes(&claim.input, &self.digest)
+            .map_err(|e| format!("reading the task: {e}"))?;
+        let proof = ShardProof::prove(self.pk, &input.shard, &input.z_in, progress)
+            .map_err(|e| e.to_string())?;
+        proof.to_bytes(self.digest).map_err(|e| e.to_string())
+    }
+}
+
+/// Checks uploaded shard proofs with a verifier: the proof must be for the task's shard, start
+/// from the task's state, and verify.
+pub struct KeyChecker<'a, Y: CurveCycle, SC> {
+    verifier: &'a CompressedVerifier<Y, SC>,
+    digest: [u8; 32],
+}
+
+impl<'a, Y: CurveCycle, SC> KeyChecker<'a, Y, SC> {
+    /// A checker for proofs made with `verifier`'s parameters.
+    pub fn new(verifier: &'a CompressedVerifier<Y, SC>) -> Self {
+        Self {
+            digest: verifier.key().digest(),
+            verifier,
+        }
+    }
+}
+
+impl<Y: CurveCycle, SC: Sync> ShardChecker for KeyChecker<'_, Y, SC>
+where
+    PrimaryField<Y>: PrimeFieldBits + 'static,
+    SecondaryField<Y>: PrimeFieldBits + 'static,
+{
+    fn check(&self, input: &[u8], proof: &[u8]) -> Result<(), String> {
+        let input = ShardInput::<Y>::from_bytes(input, &self.digest)
+            .map_err(|e| format!("reading the task: {e}"))?;
+        let proof = ShardProof::<Y>::from_bytes(proof, &self.digest)
+            .map_err(|e| format!("reading the proof: {e}"))?;
+        if proof.shard() != input.shard {
+            return Err(format!(
+                "the proof covers {:?}, the task is {:?}",
+                proof.shard(),
+                input.shard
+            ));
+        }
+        if proof.z_in != input.z_in {
+            return Err("the proof starts from another state than the task".into());
+        }
+        proof.verify(self.verifier).map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,227 @@
+//! The task store: jobs, their shard tasks, leases, uploaded proofs and the submitter's verdicts.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// A job's identity, derived from what the job proves: the same job submitted twice has the same
+/// id, so it creates no second set of tasks.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct JobId(pub String);
+
+impl fmt::Display for JobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a job proves: `steps` steps of a circuit from an initial state, split into `shards`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobSpec {
+    /// The circuit as a person names it (e.g. `synthetic (size 16384)`); the parameters digest
+    /// is what binds the proofs to it.
+    pub circuit: String,
+    /// Digest of the parameters every shard must be proven with.
+    pub params_digest: [u8; 32],
+    /// Steps of the whole run.
+    pub steps: u64,
+    /// Shards the run is split into.
+    pub shards: u32,
+    /// The initial state, encoded.
+    pub z0: Vec<u8>,
+}
+
+impl JobSpec {
+    /// The job's id: a hash of everything that defines the job.
+    pub fn id(&self) -> JobId {
+        let mut h = Sha256::new();
+        h.update(b"origami-job/v1");
+        h.update(self.params_digest);
+        h.update(self.steps.to_le_bytes());
+        h.update(self.shards.to_le_bytes());
+        h.update((self.z0.len() as u64).to_le_bytes());
+        h.update(&self.z0);
+        JobId(origami_format::hex(&h.finalize()[..16]))
+    }
+}
+
+/// One shard of a job.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId {
+    /// The job.
+    pub job: JobId,
+    /// The shard's index in the job's plan.
+    pub shard: u32,
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.job, self.shard)
+    }
+}
+
+/// A task a worker holds: the lease of `attempt` is the worker's until it lapses or is renewed.
+#[derive(Clone, Debug)]
+pub struct Claim {
+    /// The task.
+    pub task: TaskId,
+    /// Which attempt at the task this is (from 1).
+    pub attempt: u32,
+    /// The worker holding it.
+    pub worker: String,
+    /// The parameters the proof must be made with.
+    pub params_digest: [u8; 32],
+    /// The task's input as submitted: the shard and the state it starts from, encoded.
+    pub input: Vec<u8>,
+}
+
+/// A proof a worker uploaded, waiting for the submitter's check.
+#[derive(Clone, Debug)]
+pub struct Upload {
+    /// The task it claims to prove.
+    pub task: TaskId,
+    /// The attempt that made it.
+    pub attempt: u32,
+    /// The worker that made it.
+    pub worker: String,
+    /// The encoded shard proof.
+    pub proof: Vec<u8>,
+}
+
+/// Where a task stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaskState {
+    /// Waiting for a worker; `attempts` were made before.
+    Queued {
+        /// Attempts that failed or lapsed so far.
+        attempts: u32,
+    },
+    /// Held by a worker.
+    Running {
+        /// The worker.
+        worker: String,
+        /// The attempt.
+        attempt: u32,
+    },
+    /// Its proof was uploaded and waits for the submitter's check.
+    Checking {
+        /// The attempt that uploaded it.
+        attempt: u32,
+    },
+    /// Proven, and the proof accepted.
+    Done {
+        /// The worker whose proof was accepted.
+        worker: String,
+    },
+    /// Given up after too many attempts.
+    Failed {
+        /// The last attempt's failure.
+        reason: String,
+    },
+}
+
+/// A job and the state of each of its tasks, shard 0 first.
+#[derive(Clone, Debug)]
+pub struct JobStatus {
+    /// The job.
+    pub spec: JobSpec,
+    /// One state per shard.
+    pub tasks: Vec<TaskState>,
+}
+
+impl JobStatus {
+    /// Shards whose proofs were accepted.
+    pub fn done(&self) -> usize {
+        self.tasks
+            .iter()
+            .filter(|t| matches!(t, TaskState::Done { .. }))
+            .count()
+    }
+
+    /// True when every shard's proof was accepted.
+    pub fn is_complete(&self) -> bool {
+        self.done() == self.tasks.len()
+    }
+
+    /// The first shard that was given up, and why.
+    pub fn failure(&self) -> Option<(u32, &str)> {
+        self.tasks.iter().enumerate().find_map(|(i, t)| match t {
+            TaskState::Failed { reason } => Some((i as u32, reason.as_str())),
+            _ => None,
+        })
+    }
+}
+
+/// Why the task store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No job has this id.
+    #[error("no job {0} in the task store")]
+    UnknownJob(JobId),
+    /// A job must come with one input per shard.
+    #[error("job {job} has {shards} shards but was submitted with {inputs} task inputs")]
+    InputCount {
+        /// The job.
+        job: JobId,
+        /// Shards in its spec.
+        shards: u32,
+        /// Inputs given.
+        inputs: usize,
+    },
+    /// The job's proofs were asked for before every shard was accepted.
+    #[error("job {0} is not complete")]
+    Incomplete(JobId),
+    /// The store's backend failed (a database error, say).
+    #[error("task store: {0}")]
+    Backend(String),
+}
+
+/// Where jobs and tasks live, shared by the side that submits a job and the workers that prove
+/// its shards.
+///
+/// A task goes `Queued → Running` when a worker claims it (with a lease the worker renews),
+/// `Running → Checking` when the worker uploads a proof, and `Checking → Done` when the submitter
+/// accepts the proof. A failed, rejected or lapsed attempt sends the task back to `Queued`, or to
+/// `Failed` once `max_attempts` were made. The first proof accepted for a task wins; later
+/// uploads for it are dropped.
+pub trait TaskStore: Send + Sync {
+    /// Records a job with one encoded input per shard and returns its id. A job with the same id
+    /// already in the store is left as it is.
+    fn submit(&self, spec: &JobSpec, inputs: &[Vec<u8>]) -> Result<JobId, StoreError>;
+
+    /// Claims a queued task for `worker`, leased for `lease`, or `None` when no task is queued.
+    fn claim(&self, worker: &str, lease: Duration) -> Result<Option<Claim>, StoreError>;
+
+    /// Extends the lease of a claim; `false` when the task is no longer this claim's (its lease
+    /// lapsed and it was requeued, or it is done).
+    fn renew(&self, claim: &Claim, lease: Duration) -> Result<bool, StoreError>;
+
+    /// Uploads the proof a claim made, for the submitter to check.
+    fn upload(&self, claim: &Claim, proof: Vec<u8>) -> Result<(), StoreError>;
+
+    /// Gives a claimed task back without counting the attempt (a worker shutting down).
+    fn release(&self, claim: &Claim) -> Result<(), StoreError>;
+
+    /// Records that a claim failed; the attempt counts.
+    fn fail(&self, claim: &Claim, reason: &str) -> Result<(), StoreError>;
+
+    /// Requeues (or gives up) every task whose lease has lapsed; returns how many.
+    fn reap(&self) -> Result<usize, StoreError>;
+
+    /// The uploads of `job` waiting for a verdict.
+    fn uploads(&self, job: &JobId) -> Result<Vec<Upload>, StoreError>;
+
+    /// Accepts an upload: its task is done with this proof.
+    fn accept(&self, upload: &Upload) -> Result<(), StoreError>;
+
+    /// Rejects an upload; the attempt that made it counts as failed.
+    fn reject(&self, upload: &Upload, reason: &str) -> Result<(), StoreError>;
+
+    /// The job and its tasks' states.
+    fn status(&self, job: &JobId) -> Result<JobStatus, StoreError>;
+
+    /// The accepted proofs of a complete job, shard 0 first.
+    fn proofs(&self, job: &JobId) -> Result<Vec<Vec<u8>>, StoreError>;
+}

@@ -1,0 +1,137 @@
+//! A worker: claims tasks from a store, proves them, keeps its lease alive, uploads the proofs.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
+use crate::store::{Claim, StoreError, TaskStore};
+
+/// Proves the task a claim holds.
+pub trait ShardProver: Sync {
+    /// Proves `claim`'s task and returns the encoded proof, or why it could not;
+    /// `progress(done)` is called after each step.
+    fn prove(&self, claim: &Claim, progress: &mut dyn FnMut(u64)) -> Result<Vec<u8>, String>;
+}
+
+/// How a worker names itself and paces its leases.
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    /// The worker's name in the store (unique among live workers).
+    pub name: String,
+    /// How long a claim is the worker's without a renewal.
+    pub lease: Duration,
+    /// How often the lease is renewed while proving (well under `lease`).
+    pub heartbeat: Duration,
+    /// How long to wait before asking again when no task is queued.
+    pub poll: Duration,
+}
+
+impl WorkerConfig {
+    /// A worker named `name`: 60 s leases renewed every 10 s, polling every 100 ms when idle.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            lease: Duration::from_secs(60),
+            heartbeat: Duration::from_secs(10),
+            poll: Duration::from_millis(100),
+        }
+    }
+}
+
+/// What a worker did, for progress reports.
+#[derive(Debug)]
+pub enum WorkerEvent<'a> {
+    /// It claimed a task.
+    Claimed(&'a Claim),
+    /// It proved `done` steps of the claimed task.
+    Step {
+        /// The task.
+        claim: &'a Claim,
+        /// Steps proven so far.
+        done: u64,
+    },
+    /// It uploaded the task's proof.
+    Uploaded(&'a Claim),
+    /// Proving failed; the attempt was reported as failed.
+    Failed {
+        /// The task.
+        claim: &'a Claim,
+        /// Why.
+        reason: &'a str,
+    },
+    /// A renewal found the task no longer the worker's (its lease lapsed); the proof is still
+    /// uploaded when done, and counts if it is the first valid one.
+    LeaseLost(&'a Claim),
+}
+
+/// Claims and proves tasks until `stop` is set (a task being proven is finished and uploaded
+/// first); returns how many tasks it uploaded.
+///
+/// The lease is renewed from a thread of its own, so a prover that keeps every core busy cannot
+/// starve it. A prover that panics counts as a failed attempt, not a dead worker.
+pub fn run_worker(
+    store: &dyn TaskStore,
+    prover: &dyn ShardProver,
+    config: &WorkerConfig,
+    stop: &AtomicBool,
+    on_event: &(dyn Fn(WorkerEvent<'_>) + Sync),
+) -> Result<usize, StoreError> {
+    let mut uploaded = 0;
+    while !stop.load(Ordering::Relaxed) {
+        let Some(claim) = store.claim(&config.name, config.lease)? else {
+            std::thread::sleep(config.poll);
+            continue;
+        };
+        on_event(WorkerEvent::Claimed(&claim));
+        let result = std::thread::scope(|s| {
+            let (done, finished) = mpsc::channel::<()>();
+            let claim = &claim;
+            s.spawn(move || {
+                loop {
+                    match finished.recv_timeout(config.heartbeat) {
+                        Err(RecvTimeoutError::Timeout) => match store.renew(claim, config.lease) {
+                            Ok(true) => {}
+                            Ok(false) => {
+                                on_event(WorkerEvent::LeaseLost(claim));
+                                return;
+                            }
+                            // A store that is briefly unreachable: try again next beat.
+                            Err(_) => {}
+                        },
+                        _ => return,
+                    }
+                }
+            });
+            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                prover.prove(claim, &mut |steps| {
+                    on_event(WorkerEvent::Step { claim, done: steps })
+                })
+            }));
+            drop(done);
+            outcome.unwrap_or_else(|panic| {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                Err(format!("the prover panicked: {what}"))
+            })
+        });
+        match result {
+            Ok(proof) => {
+                store.upload(&claim, proof)?;
+                uploaded += 1;
+                on_event(WorkerEvent::Uploaded(&claim));
+            }
+            Err(reason) => {
+                store.fail(&claim, &reason)?;
+                on_event(WorkerEvent::Failed {
+                    claim: &claim,
+                    reason: &reason,
+                });
+            }
+        }
+    }
+    Ok(uploaded)
+}
