@@ -146,6 +146,11 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
         report::bytes(proof_bytes),
         kind
     );
+    print_closing(&pk, start)
+}
+
+/// The last lines of every `prove` report: verifier-key size, wall time, peak memory.
+pub(super) fn print_closing(pk: &Pk, start: Instant) -> anyhow::Result<()> {
     let vk_bytes = verifier_key_bytes(pk.verifier_key())?;
     println!(
         "verifier key:  {} B ({})",

@@ -10,7 +10,7 @@ use origami_cluster::{JobEvent, LocalEvent, ShardMemory, WorkerEvent, prove_loca
 use origami_nova::StepCircuit;
 use origami_shard::ShardPlan;
 
-use super::keys::{GeneratorCacheArgs, Pk, prover_key_path, verifier_key_bytes};
+use super::keys::{GeneratorCacheArgs, Pk, prover_key_path};
 use crate::report;
 
 /// How a run is split into shards and how many are proven at once.
@@ -184,15 +184,7 @@ pub fn prove(
         proof.shards.len(),
         pk.variant()
     );
-    let vk_bytes = verifier_key_bytes(pk.verifier_key())?;
-    println!(
-        "verifier key:  {} B ({})",
-        vk_bytes,
-        report::bytes(vk_bytes)
-    );
-    println!("wall time:     {}", report::duration(start.elapsed()));
-    println!("{}", report::peak_memory_line());
-    Ok(())
+    super::prove::print_closing(pk, start)
 }
 
 #[cfg(test)]
