@@ -196,6 +196,18 @@ pub fn encode<T: Serialize>(
     Ok(out)
 }
 
+/// The length of what [`encode`] would return for `value`, computed without encoding it (a
+/// prover key is hundreds of MiB).
+pub fn encoded_len<T: Serialize>(kind: FileKind, value: &T) -> Result<u64, FormatError> {
+    let payload = options(u64::MAX)
+        .serialized_size(value)
+        .map_err(|e| FormatError::Malformed {
+            kind,
+            reason: e.to_string(),
+        })?;
+    Ok(HEADER_LEN as u64 + payload)
+}
+
 /// Reads and checks the header of `bytes` (not the payload).
 pub fn read_header(bytes: &[u8]) -> Result<Header, FormatError> {
     if bytes.len() < HEADER_LEN {
@@ -351,6 +363,7 @@ mod tests {
         let path = dir.path().join("a.key");
         let n = write_file(&path, FileKind::ProverKey, [7; 32], &thing()).unwrap();
         assert_eq!(n, std::fs::metadata(&path).unwrap().len());
+        assert_eq!(encoded_len(FileKind::ProverKey, &thing()).unwrap(), n);
         let (h, t): (Header, Thing) =
             read_file(&path, FileKind::ProverKey, Some(&[7; 32])).unwrap();
         assert_eq!(t, thing());

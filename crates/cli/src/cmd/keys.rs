@@ -48,8 +48,10 @@ pub fn load_verifier_key(dir: &Path) -> anyhow::Result<Vk> {
 
 /// Size of the verifier key as a file (the same bytes `save` writes).
 pub fn verifier_key_bytes(vk: &Vk) -> anyhow::Result<u64> {
-    let encoded = origami_format::encode(origami_format::FileKind::VerifierKey, vk.digest(), vk)?;
-    Ok(encoded.len() as u64)
+    Ok(origami_format::encoded_len(
+        origami_format::FileKind::VerifierKey,
+        vk,
+    )?)
 }
 
 /// Where generator cache files live (see `origami_arith::StreamedGenerators`): verifiers read

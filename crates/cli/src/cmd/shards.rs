@@ -78,17 +78,12 @@ pub fn prove(
     start: Instant,
 ) -> anyhow::Result<()> {
     let plan = ShardPlan::new(steps, args.shards)?;
-    // The estimate scales with the prover key file; without one at hand, with its encoding.
+    // The estimate scales with the prover key file; without one at hand, with its encoded size.
     let key_bytes = match keys.map(prover_key_path) {
         Some(path) => std::fs::metadata(&path)
             .with_context(|| format!("reading {}", path.display()))?
             .len(),
-        None => origami_format::encode(
-            origami_format::FileKind::ProverKey,
-            pk.verifier_key().digest(),
-            pk,
-        )?
-        .len() as u64,
+        None => origami_format::encoded_len(origami_format::FileKind::ProverKey, pk)?,
     };
     let memory = ShardMemory::estimate(key_bytes);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
