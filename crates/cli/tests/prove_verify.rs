@@ -50,20 +50,36 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// Asserts that `out` (the output of `origami command`) contains every one of `lines`.
+fn has_lines(command: &str, out: &str, lines: &[&str]) {
+    for line in lines {
+        assert!(out.contains(line), "{command} output lacks {line}: {out}");
+    }
+}
+
+/// `origami setup` of the synthetic circuit of `size` into `dir`, with `extra` arguments.
+fn setup_synthetic(size: &str, dir: &str, extra: &[&str]) -> String {
+    ok(&[
+        &[
+            "setup",
+            "--circuit",
+            "synthetic",
+            "--size",
+            size,
+            "--out-dir",
+            dir,
+        ][..],
+        extra,
+    ]
+    .concat())
+}
+
 #[test]
 fn setup_prove_verify_and_every_way_to_get_it_wrong() {
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys");
     let proof = dir.path().join("run.proof");
-    let out = ok(&[
-        "setup",
-        "--circuit",
-        "synthetic",
-        "--size",
-        "16",
-        "--out-dir",
-        s(&keys),
-    ]);
+    let out = setup_synthetic("16", s(&keys), &[]);
     assert!(
         out.contains("verifying the fold") && out.contains("peak memory"),
         "{out}"
@@ -81,30 +97,34 @@ fn setup_prove_verify_and_every_way_to_get_it_wrong() {
         "--out",
         s(&proof),
     ]);
-    for line in [
-        "steps/s",
-        "synthesis:",
-        "commitments:",
-        "folding:",
-        "compression:",
-        "compressed, preprocessing variant",
-        "verifier key:",
-        "peak memory",
-    ] {
-        assert!(out.contains(line), "prove output lacks {line}: {out}");
-    }
+    has_lines(
+        "prove",
+        &out,
+        &[
+            "steps/s",
+            "synthesis:",
+            "commitments:",
+            "folding:",
+            "compression:",
+            "compressed, preprocessing variant",
+            "verifier key:",
+            "peak memory",
+        ],
+    );
     let out = ok(&["verify", s(&proof), "--keys", s(&keys)]);
-    for line in [
-        "verified:      3 steps of synthetic (size 16)",
-        "compressed (preprocessing variant)",
-        "proof size:",
-        "verifier key:",
-        "peak memory",
-        // setup wrote the generator cache.
-        "generators:    read from the cache",
-    ] {
-        assert!(out.contains(line), "verify output lacks {line}: {out}");
-    }
+    has_lines(
+        "verify",
+        &out,
+        &[
+            "verified:      3 steps of synthetic (size 16)",
+            "compressed (preprocessing variant)",
+            "proof size:",
+            "verifier key:",
+            "peak memory",
+            // setup wrote the generator cache.
+            "generators:    read from the cache",
+        ],
+    );
     let out = ok(&[
         "verify",
         s(&proof),
@@ -161,15 +181,7 @@ fn setup_prove_verify_and_every_way_to_get_it_wrong() {
         "not an Origami file",
     );
     let other = dir.path().join("other");
-    ok(&[
-        "setup",
-        "--circuit",
-        "synthetic",
-        "--size",
-        "17",
-        "--out-dir",
-        s(&other),
-    ]);
+    setup_synthetic("17", s(&other), &[]);
     fails(
         &["verify", s(&proof), "--keys", s(&other)],
         "circuit digest",
@@ -254,17 +266,7 @@ fn setup_prove_verify_and_every_way_to_get_it_wrong() {
     ]);
     assert!(out.contains("recursive"), "{out}");
     let direct = dir.path().join("direct");
-    ok(&[
-        "setup",
-        "--circuit",
-        "synthetic",
-        "--size",
-        "16",
-        "--variant",
-        "direct",
-        "--out-dir",
-        s(&direct),
-    ]);
+    setup_synthetic("16", s(&direct), &["--variant", "direct"]);
     fails(
         &["verify", s(&proof), "--keys", s(&direct)],
         "preprocessing variant but the key is for the direct variant",
@@ -291,17 +293,7 @@ fn a_sharded_run_proves_verifies_from_the_verifier_key_and_a_broken_one_is_refus
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys");
     let k = keys.to_str().unwrap();
-    ok(&[
-        "setup",
-        "--circuit",
-        "synthetic",
-        "--size",
-        "16",
-        "--variant",
-        "direct",
-        "--out-dir",
-        k,
-    ]);
+    setup_synthetic("16", k, &["--variant", "direct"]);
     let path = dir.path().join("sharded.proof");
     let p = path.to_str().unwrap();
     let base = [
@@ -331,45 +323,42 @@ fn a_sharded_run_proves_verifies_from_the_verifier_key_and_a_broken_one_is_refus
         "sharded proofs are compressed",
     );
     let out_text = ok(&prove(&["--shards", "3", "--workers", "2"]));
-    for line in [
-        "shards:        3 of 1..2 steps, 2 worker threads",
-        "checked (3/3)",
-        "sharded, 3 shards, direct variant",
-    ] {
-        assert!(
-            out_text.contains(line),
-            "prove output lacks {line}: {out_text}"
-        );
-    }
+    has_lines(
+        "prove",
+        &out_text,
+        &[
+            "shards:        3 of 1..2 steps, 2 worker threads",
+            "checked (3/3)",
+            "sharded, 3 shards, direct variant",
+        ],
+    );
     std::fs::remove_file(keys.join("prover.key")).unwrap();
 
     let out_text = ok(&["verify", p, "--keys", k]);
-    for line in [
-        "sharded (3 shards, direct variant)",
-        "verified:      5 steps",
-        "z5:",
-    ] {
-        assert!(
-            out_text.contains(line),
-            "verify output lacks {line}: {out_text}"
-        );
-    }
+    has_lines(
+        "verify",
+        &out_text,
+        &[
+            "sharded (3 shards, direct variant)",
+            "verified:      5 steps",
+            "z5:",
+        ],
+    );
     fails(
         &["verify", p, "--keys", k, "--steps", "6"],
         "the shards prove 5 steps, but the run has 6",
     );
 
     let out_text = ok(&["inspect", p]);
-    for line in [
-        "kind:          sharded proof",
-        "shards:        3",
-        "steps 2..4 (2 steps)",
-    ] {
-        assert!(
-            out_text.contains(line),
-            "inspect output lacks {line}: {out_text}"
-        );
-    }
+    has_lines(
+        "inspect",
+        &out_text,
+        &[
+            "kind:          sharded proof",
+            "shards:        3",
+            "steps 2..4 (2 steps)",
+        ],
+    );
 
     let mut proof = ShardedProof::<DefaultCycle>::load(&path, None).unwrap();
     proof.shards.swap(0, 2);

@@ -73,10 +73,11 @@ where
     let job = store.submit(&spec, &inputs)?;
     let prover = KeyProver::new(pk);
     let checker = KeyChecker::new(verifier);
+    let workers = workers.max(1);
     let stop = AtomicBool::new(false);
-    let alive = AtomicUsize::new(workers.max(1));
+    let alive = AtomicUsize::new(workers);
     let proofs = std::thread::scope(|s| {
-        for w in 0..workers.max(1) {
+        for w in 0..workers {
             let (store, prover, stop, alive) = (&store, &prover, &stop, &alive);
             s.spawn(move || {
                 let mut config = WorkerConfig::new(format!("local-{w}"));

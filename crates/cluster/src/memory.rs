@@ -54,6 +54,16 @@ impl MemoryStore {
         self.jobs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Runs `f` on the job `id`, if it exists.
+    fn with_job<R>(&self, id: &JobId, f: impl FnOnce(&Job) -> R) -> Result<R, StoreError> {
+        let jobs = self.jobs();
+        let job = jobs
+            .iter()
+            .find(|j| &j.id == id)
+            .ok_or_else(|| StoreError::UnknownJob(id.clone()))?;
+        Ok(f(job))
+    }
+
     /// Runs `f` on the task a claim or upload names, if it exists.
     fn with_task<R>(
         &self,
@@ -223,16 +233,12 @@ impl TaskStore for MemoryStore {
     }
 
     fn uploads(&self, job: &JobId) -> Result<Vec<Upload>, StoreError> {
-        let jobs = self.jobs();
-        let job = jobs
-            .iter()
-            .find(|j| &j.id == job)
-            .ok_or_else(|| StoreError::UnknownJob(job.clone()))?;
-        Ok(job
-            .tasks
-            .iter()
-            .flat_map(|t| t.uploads.iter().cloned())
-            .collect())
+        self.with_job(job, |j| {
+            j.tasks
+                .iter()
+                .flat_map(|t| t.uploads.iter().cloned())
+                .collect()
+        })
     }
 
     fn accept(&self, upload: &Upload) -> Result<(), StoreError> {
@@ -264,29 +270,20 @@ impl TaskStore for MemoryStore {
     }
 
     fn status(&self, job: &JobId) -> Result<JobStatus, StoreError> {
-        let jobs = self.jobs();
-        let job = jobs
-            .iter()
-            .find(|j| &j.id == job)
-            .ok_or_else(|| StoreError::UnknownJob(job.clone()))?;
-        Ok(JobStatus {
-            spec: job.spec.clone(),
-            tasks: job.tasks.iter().map(|t| t.state.clone()).collect(),
+        self.with_job(job, |j| JobStatus {
+            spec: j.spec.clone(),
+            tasks: j.tasks.iter().map(|t| t.state.clone()).collect(),
         })
     }
 
     fn proofs(&self, job: &JobId) -> Result<Vec<Vec<u8>>, StoreError> {
-        let jobs = self.jobs();
-        let found = jobs
-            .iter()
-            .find(|j| &j.id == job)
-            .ok_or_else(|| StoreError::UnknownJob(job.clone()))?;
-        found
-            .tasks
-            .iter()
-            .map(|t| t.proof.clone())
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| StoreError::Incomplete(job.clone()))
+        self.with_job(job, |j| {
+            j.tasks
+                .iter()
+                .map(|t| t.proof.clone())
+                .collect::<Option<Vec<_>>>()
+        })?
+        .ok_or_else(|| StoreError::Incomplete(job.clone()))
     }
 }
 
