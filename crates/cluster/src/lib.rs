@@ -1,7 +1,8 @@
 //! Shards of a run proven by workers that take them from a task store.
 //!
 //! - [`TaskStore`]: jobs, their shard tasks, leases, uploads and verdicts; [`MemoryStore`] keeps
-//!   them in the process (the default).
+//!   them in the process (the default), [`PgStore`] in a PostgreSQL database shared by worker
+//!   processes on any number of machines.
 //! - [`run_worker`]: claims tasks, proves them ([`ShardProver`]), renews its lease from a thread
 //!   of its own, uploads the proofs.
 //! - [`collect`]: the submitting side; checks every uploaded proof ([`ShardChecker`]) before
@@ -14,6 +15,7 @@ mod collect;
 mod local;
 mod memory;
 mod nova;
+mod postgres;
 mod store;
 mod worker;
 
@@ -21,9 +23,11 @@ pub use budget::ShardMemory;
 pub use collect::{JobEvent, ShardChecker, collect};
 pub use local::{LocalEvent, prove_local};
 pub use memory::{DEFAULT_MAX_ATTEMPTS, MemoryStore};
-pub use nova::{KeyChecker, KeyProver, ShardInput, state_bytes};
+pub use nova::{KeyChecker, KeyProver, ShardInput, ShardJob, state_bytes};
+pub use postgres::PgStore;
 pub use store::{
-    Claim, JobId, JobSpec, JobStatus, StoreError, TaskId, TaskState, TaskStore, Upload,
+    Claim, JobId, JobSpec, JobStatus, STORE_OUTAGE, StoreError, TaskId, TaskState, TaskStore,
+    Upload, patiently,
 };
 pub use worker::{ShardProver, WorkerConfig, WorkerEvent, run_worker};
 

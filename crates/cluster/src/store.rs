@@ -176,6 +176,48 @@ pub enum StoreError {
     /// The store's backend failed (a database error, say).
     #[error("task store: {0}")]
     Backend(String),
+    /// The store cannot be reached now (a database restarting, a dropped connection); the same
+    /// request may succeed later.
+    #[error("task store unreachable: {0}")]
+    Unavailable(String),
+    /// The database server has no database of this name (`origami cluster init` creates it).
+    #[error("the database {0:?} does not exist; `origami cluster init --db URL` creates it")]
+    MissingDatabase(String),
+    /// The store's schema is missing or of another version.
+    #[error("task store schema: {0}")]
+    Schema(String),
+}
+
+impl StoreError {
+    /// True for failures that may pass by themselves (see [`StoreError::Unavailable`]).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+}
+
+/// How long workers and submitters keep retrying a store that cannot be reached before they give
+/// up: long enough for a database restart or fail-over.
+pub const STORE_OUTAGE: Duration = Duration::from_secs(300);
+
+/// Runs `request` until it succeeds, fails for good, or the store has been unreachable for
+/// `outage`; `on_retry` hears of each transient failure before the wait.
+pub fn patiently<T>(
+    outage: Duration,
+    on_retry: &dyn Fn(&StoreError),
+    mut request: impl FnMut() -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let first_failure = std::time::Instant::now();
+    let mut wait = Duration::from_millis(100);
+    loop {
+        match request() {
+            Err(e) if e.is_transient() && first_failure.elapsed() < outage => {
+                on_retry(&e);
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(Duration::from_secs(2));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Where jobs and tasks live, shared by the side that submits a job and the workers that prove
@@ -191,8 +233,15 @@ pub trait TaskStore: Send + Sync {
     /// already in the store is left as it is.
     fn submit(&self, spec: &JobSpec, inputs: &[Vec<u8>]) -> Result<JobId, StoreError>;
 
-    /// Claims a queued task for `worker`, leased for `lease`, or `None` when no task is queued.
-    fn claim(&self, worker: &str, lease: Duration) -> Result<Option<Claim>, StoreError>;
+    /// Claims a queued task of a job made with one of `params` (parameter digests: what the
+    /// worker holds keys for) for `worker`, leased for `lease`, or `None` when no such task is
+    /// queued. Older jobs' tasks go first.
+    fn claim(
+        &self,
+        worker: &str,
+        lease: Duration,
+        params: &[[u8; 32]],
+    ) -> Result<Option<Claim>, StoreError>;
 
     /// Extends the lease of a claim; `false` when the task is no longer this claim's (its lease
     /// lapsed and it was requeued, or it is done).
@@ -218,6 +267,12 @@ pub trait TaskStore: Send + Sync {
 
     /// Rejects an upload; the attempt that made it counts as failed.
     fn reject(&self, upload: &Upload, reason: &str) -> Result<(), StoreError>;
+
+    /// Every job's id, oldest first.
+    fn jobs(&self) -> Result<Vec<JobId>, StoreError>;
+
+    /// The task inputs `job` was submitted with, shard 0 first.
+    fn inputs(&self, job: &JobId) -> Result<Vec<Vec<u8>>, StoreError>;
 
     /// The job and its tasks' states.
     fn status(&self, job: &JobId) -> Result<JobStatus, StoreError>;

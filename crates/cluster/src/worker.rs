@@ -1,17 +1,27 @@
 //! A worker: claims tasks from a store, proves them, keeps its lease alive, uploads the proofs.
 
+use std::ops::ControlFlow;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
-use crate::store::{Claim, StoreError, TaskStore};
+use crate::store::{Claim, STORE_OUTAGE, StoreError, TaskStore, patiently};
 
 /// Proves the task a claim holds.
 pub trait ShardProver: Sync {
+    /// Digests of the parameters this prover holds keys for: it is only given tasks of jobs
+    /// made with one of them.
+    fn params(&self) -> Vec<[u8; 32]>;
+
     /// Proves `claim`'s task and returns the encoded proof, or why it could not;
-    /// `progress(done)` is called after each step.
-    fn prove(&self, claim: &Claim, progress: &mut dyn FnMut(u64)) -> Result<Vec<u8>, String>;
+    /// `progress(done)` is called after each step, and proving stops (with an error) when it
+    /// breaks.
+    fn prove(
+        &self,
+        claim: &Claim,
+        progress: &mut dyn FnMut(u64) -> ControlFlow<()>,
+    ) -> Result<Vec<u8>, String>;
 }
 
 /// How a worker names itself and paces its leases.
@@ -25,6 +35,8 @@ pub struct WorkerConfig {
     pub heartbeat: Duration,
     /// How long to wait before asking again when no task is queued.
     pub poll: Duration,
+    /// How long to keep retrying a store that cannot be reached before giving up.
+    pub outage: Duration,
 }
 
 impl WorkerConfig {
@@ -35,6 +47,7 @@ impl WorkerConfig {
             lease: Duration::from_secs(60),
             heartbeat: Duration::from_secs(10),
             poll: Duration::from_millis(100),
+            outage: STORE_OUTAGE,
         }
     }
 }
@@ -63,13 +76,23 @@ pub enum WorkerEvent<'a> {
     /// A renewal found the task no longer the worker's (its lease lapsed); the proof is still
     /// uploaded when done, and counts if it is the first valid one.
     LeaseLost(&'a Claim),
+    /// The worker was stopped while proving; the task went back to the queue, its attempt not
+    /// counted.
+    Released(&'a Claim),
+    /// The store could not be reached; the worker waits and asks again.
+    StoreUnreachable(&'a StoreError),
 }
 
-/// Claims and proves tasks until `stop` is set (a task being proven is finished and uploaded
-/// first); returns how many tasks it uploaded.
+/// Claims and proves tasks until `stop` is set; returns how many tasks it uploaded.
+///
+/// When `stop` is set while a task is being proven, proving stops at the next step and the task
+/// is released (its attempt does not count); a proof already past its last step is finished and
+/// uploaded instead, so no finished work is lost.
 ///
 /// The lease is renewed from a thread of its own, so a prover that keeps every core busy cannot
-/// starve it. A prover that panics counts as a failed attempt, not a dead worker.
+/// starve it. A prover that panics counts as a failed attempt, not a dead worker. A store that
+/// cannot be reached is asked again for up to `config.outage`; a finished proof is kept until
+/// its upload succeeds.
 pub fn run_worker(
     store: &dyn TaskStore,
     prover: &dyn ShardProver,
@@ -77,9 +100,17 @@ pub fn run_worker(
     stop: &AtomicBool,
     on_event: &(dyn Fn(WorkerEvent<'_>) + Sync),
 ) -> Result<usize, StoreError> {
+    let params = prover.params();
+    let unreachable = |e: &StoreError| on_event(WorkerEvent::StoreUnreachable(e));
+    let patient = |request: &dyn Fn() -> Result<(), StoreError>| {
+        patiently(config.outage, &unreachable, request)
+    };
     let mut uploaded = 0;
     while !stop.load(Ordering::Relaxed) {
-        let Some(claim) = store.claim(&config.name, config.lease)? else {
+        let claimed = patiently(config.outage, &unreachable, || {
+            store.claim(&config.name, config.lease, &params)
+        })?;
+        let Some(claim) = claimed else {
             std::thread::sleep(config.poll);
             continue;
         };
@@ -105,7 +136,12 @@ pub fn run_worker(
             });
             let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
                 prover.prove(claim, &mut |steps| {
-                    on_event(WorkerEvent::Step { claim, done: steps })
+                    on_event(WorkerEvent::Step { claim, done: steps });
+                    if stop.load(Ordering::Relaxed) {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
                 })
             }));
             drop(done);
@@ -120,12 +156,16 @@ pub fn run_worker(
         });
         match result {
             Ok(proof) => {
-                store.upload(&claim, proof)?;
+                patient(&|| store.upload(&claim, proof.clone()))?;
                 uploaded += 1;
                 on_event(WorkerEvent::Uploaded(&claim));
             }
+            Err(_) if stop.load(Ordering::Relaxed) => {
+                patient(&|| store.release(&claim))?;
+                on_event(WorkerEvent::Released(&claim));
+            }
             Err(reason) => {
-                store.fail(&claim, &reason)?;
+                patient(&|| store.fail(&claim, &reason))?;
                 on_event(WorkerEvent::Failed {
                     claim: &claim,
                     reason: &reason,

@@ -1,7 +1,11 @@
 //! Local sharded runs through the in-process store: worker threads prove the shards, the
 //! submitting side checks each proof; a worker that uploads garbage or panics costs a retry, and a
-//! shard that never succeeds fails the job with the reason.
+//! shard that never succeeds fails the job with the reason. The bad-upload case runs on
+//! PostgreSQL too.
 
+mod support;
+
+use std::ops::ControlFlow;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -9,12 +13,11 @@ use std::time::Duration;
 use origami_arith::{Pallas, PastaCycle, ScalarOf};
 use origami_circuits::{Builtin, CircuitKind};
 use origami_cluster::{
-    Claim, ClusterError, JobEvent, JobSpec, KeyChecker, KeyProver, LocalEvent, MemoryStore,
-    ShardInput, ShardProver, TaskStore, WorkerConfig, collect, prove_local, run_worker,
-    state_bytes,
+    Claim, ClusterError, JobEvent, JobId, KeyChecker, KeyProver, LocalEvent, MemoryStore, PgStore,
+    ShardInput, ShardJob, ShardProver, TaskStore, WorkerConfig, collect, prove_local, run_worker,
 };
 use origami_nova::{CompressedProverKey, CompressedVerifier, StepCircuit, Variant};
-use origami_shard::{ShardPlan, checkpoints};
+use origami_shard::{ShardPlan, ShardProof, ShardedProof};
 
 type F = ScalarOf<Pallas>;
 type Pk = CompressedProverKey<PastaCycle, Builtin>;
@@ -43,35 +46,9 @@ fn native_end(pk: &Pk, z0: &[F]) -> Vec<F> {
 }
 
 /// Submits the job of `plan` to `store` and returns its id and task inputs.
-fn submit(
-    store: &MemoryStore,
-    pk: &Pk,
-    plan: &ShardPlan,
-) -> (origami_cluster::JobId, Vec<Vec<u8>>) {
-    let digest = pk.verifier_key().digest();
-    let z0 = pk.params().step().default_z0();
-    let states = checkpoints(pk.params().step(), plan, &z0).unwrap();
-    let inputs: Vec<Vec<u8>> = plan
-        .shards()
-        .iter()
-        .zip(&states)
-        .map(|(shard, z)| {
-            ShardInput::<PastaCycle> {
-                shard: *shard,
-                z_in: z.clone(),
-            }
-            .to_bytes(digest)
-            .unwrap()
-        })
-        .collect();
-    let spec = JobSpec {
-        circuit: "synthetic".into(),
-        params_digest: digest,
-        steps: plan.total_steps(),
-        shards: plan.len() as u32,
-        z0: state_bytes(&z0),
-    };
-    (store.submit(&spec, &inputs).unwrap(), inputs)
+fn submit(store: &dyn TaskStore, pk: &Pk, plan: &ShardPlan) -> (JobId, Vec<Vec<u8>>) {
+    let job = ShardJob::new(pk, plan, &pk.params().step().default_z0()).unwrap();
+    (store.submit(&job.spec, &job.inputs).unwrap(), job.inputs)
 }
 
 /// A prover that misbehaves on its first `bad` calls (uploads garbage, or panics), then proves.
@@ -83,7 +60,15 @@ struct Flaky<'a> {
 }
 
 impl ShardProver for Flaky<'_> {
-    fn prove(&self, claim: &Claim, progress: &mut dyn FnMut(u64)) -> Result<Vec<u8>, String> {
+    fn params(&self) -> Vec<[u8; 32]> {
+        self.honest.params()
+    }
+
+    fn prove(
+        &self,
+        claim: &Claim,
+        progress: &mut dyn FnMut(u64) -> ControlFlow<()>,
+    ) -> Result<Vec<u8>, String> {
         if self.calls.fetch_add(1, Ordering::SeqCst) < self.bad {
             if self.panic {
                 panic!("simulated prover crash");
@@ -108,8 +93,8 @@ impl Flaky<'_> {
 
 /// Runs `workers` threads of `prover` on `store` until `job` completes or fails.
 fn run_job(
-    store: &MemoryStore,
-    job: &origami_cluster::JobId,
+    store: &dyn TaskStore,
+    job: &JobId,
     inputs: &[Vec<u8>],
     prover: &dyn ShardProver,
     verifier: &Verifier,
@@ -164,24 +149,8 @@ fn local_sharded_runs_verify_and_survive_bad_workers() {
     assert_eq!(proof.verify(&verifier, STEPS, &z0).unwrap(), end);
 
     // A worker that uploads a valid proof of the wrong shard: rejected, retried, and the job's
-    // proofs are right.
-    let store = MemoryStore::default();
-    let plan = ShardPlan::new(STEPS, 2).unwrap();
-    let (job, inputs) = submit(&store, &pk, &plan);
-    let flaky = Flaky {
-        honest: KeyProver::new(&pk),
-        bad: 1,
-        calls: AtomicUsize::new(0),
-        panic: false,
-    };
-    let rejected = Mutex::new(Vec::new());
-    let proofs = run_job(&store, &job, &inputs, &flaky, &verifier, 1, &rejected).unwrap();
-    assert_eq!(proofs.len(), 2);
-    let rejected = rejected.into_inner().unwrap();
-    assert_eq!(rejected.len(), 1);
-    assert!(rejected[0].contains("the proof covers"), "{rejected:?}");
-    let status = store.status(&job).unwrap();
-    assert!(status.is_complete());
+    // proof is right.
+    a_bad_upload_is_retried(&MemoryStore::default(), &pk, &verifier);
 
     // A prover that panics counts as a failed attempt; after three the shard is given up.
     let store = MemoryStore::new(3);
@@ -207,25 +176,63 @@ fn local_sharded_runs_verify_and_survive_bad_workers() {
         "{err}"
     );
 
-    // A worker whose key is for other parameters refuses the task instead of proving garbage.
-    let (other_pk, _) = (
-        Pk::setup(CircuitKind::Synthetic.with_size(16), Variant::Direct).unwrap(),
-        (),
-    );
+    // A worker whose key is for other parameters is given none of the job's tasks, and its
+    // prover refuses one that reaches it anyway instead of proving garbage.
+    let other_pk = Pk::setup(CircuitKind::Synthetic.with_size(16), Variant::Direct).unwrap();
+    let other = KeyProver::new(&other_pk);
     let store = MemoryStore::new(1);
-    let (job, inputs) = submit(&store, &pk, &ShardPlan::new(STEPS, 1).unwrap());
-    let err = run_job(
-        &store,
-        &job,
-        &inputs,
-        &KeyProver::new(&other_pk),
-        &verifier,
-        1,
-        &Mutex::default(),
-    )
-    .unwrap_err();
+    submit(&store, &pk, &ShardPlan::new(STEPS, 1).unwrap());
     assert!(
-        err.to_string().contains("this worker's key is for"),
-        "{err}"
+        store
+            .claim("other", Duration::from_secs(60), &other.params())
+            .unwrap()
+            .is_none()
     );
+    let claim = store
+        .claim("w", Duration::from_secs(60), &KeyProver::new(&pk).params())
+        .unwrap()
+        .unwrap();
+    let err = other
+        .prove(&claim, &mut |_| ControlFlow::Continue(()))
+        .unwrap_err();
+    assert!(err.contains("this worker's key is for"), "{err}");
+}
+
+/// A worker uploads a well-formed proof of the wrong shard first: the submitting side refuses
+/// it, the shard is proven again, and the assembled proof verifies.
+fn a_bad_upload_is_retried(store: &dyn TaskStore, pk: &Pk, verifier: &Verifier) {
+    let plan = ShardPlan::new(STEPS, 2).unwrap();
+    let (job, inputs) = submit(store, pk, &plan);
+    let flaky = Flaky {
+        honest: KeyProver::new(pk),
+        bad: 1,
+        calls: AtomicUsize::new(0),
+        panic: false,
+    };
+    let rejected = Mutex::new(Vec::new());
+    let proofs = run_job(store, &job, &inputs, &flaky, verifier, 1, &rejected).unwrap();
+    let rejected = rejected.into_inner().unwrap();
+    assert_eq!(rejected.len(), 1);
+    assert!(rejected[0].contains("the proof covers"), "{rejected:?}");
+    assert!(store.status(&job).unwrap().is_complete());
+    let digest = pk.verifier_key().digest();
+    let proof = ShardedProof {
+        params_digest: digest,
+        shards: proofs
+            .iter()
+            .map(|p| ShardProof::from_bytes(p, &digest).unwrap())
+            .collect(),
+    };
+    let z0 = pk.params().step().default_z0();
+    assert_eq!(
+        proof.verify(verifier, STEPS, &z0).unwrap(),
+        native_end(pk, &z0)
+    );
+}
+
+#[test]
+fn on_postgres_a_workers_invalid_upload_is_retried_and_the_proof_is_valid() {
+    let (pk, verifier) = keys();
+    let store = PgStore::connect(&support::fresh_database()).unwrap();
+    a_bad_upload_is_retried(&store, &pk, &verifier);
 }

@@ -17,6 +17,14 @@ pub enum ShardError {
     /// The native step failed while computing checkpoints.
     #[error("computing checkpoints: {0}")]
     Step(#[from] StepError),
+    /// Proving a shard was stopped by its caller.
+    #[error("proving shard {index} was stopped after {done} steps")]
+    Cancelled {
+        /// The shard.
+        index: u32,
+        /// Steps folded before it stopped.
+        done: u64,
+    },
     /// Proving a shard failed.
     #[error("proving shard {index}: {source}")]
     Prove {

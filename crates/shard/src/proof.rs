@@ -1,5 +1,6 @@
 //! Shard proofs and their verification as one statement.
 
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use ff::PrimeFieldBits;
@@ -40,12 +41,13 @@ where
     SecondaryField<Y>: PrimeFieldBits + 'static,
 {
     /// Proves `shard` from its checkpoint `z_in`: folds its steps, then compresses. `on_step` is
-    /// called with the number of steps folded so far after each one.
+    /// called with the number of steps folded so far after each one; when it breaks, proving
+    /// stops there with [`ShardError::Cancelled`].
     pub fn prove<SC: ProvableStep<Y>>(
         pk: &CompressedProverKey<Y, SC>,
         shard: &Shard,
         z_in: &[PrimaryField<Y>],
-        mut on_step: impl FnMut(u64),
+        mut on_step: impl FnMut(u64) -> ControlFlow<()>,
     ) -> Result<Self, ShardError> {
         let failed = |source| ShardError::Prove {
             index: shard.index,
@@ -54,7 +56,12 @@ where
         let mut snark = RecursiveSnark::new(pk.params(), z_in).map_err(failed)?;
         for done in 1..=shard.steps {
             snark.prove_step(pk.params()).map_err(failed)?;
-            on_step(done);
+            if on_step(done).is_break() {
+                return Err(ShardError::Cancelled {
+                    index: shard.index,
+                    done,
+                });
+            }
         }
         let proof = CompressedProof::prove(pk, &snark).map_err(failed)?;
         Ok(Self {

@@ -2,6 +2,7 @@
 //! end where the unsharded run ends; swapped, dropped, duplicated and altered shards, altered
 //! boundaries and step counts, and shards of another circuit are each rejected.
 
+use std::ops::ControlFlow;
 use std::sync::OnceLock;
 
 use origami_arith::{Pallas, PastaCycle, ScalarOf};
@@ -50,7 +51,9 @@ fn prove_sharded((pk, _): &Keys, num_shards: u32) -> ShardedProof<PastaCycle> {
         .shards()
         .iter()
         .zip(&states)
-        .map(|(shard, z_in)| ShardProof::prove(pk, shard, z_in, |_| {}).unwrap())
+        .map(|(shard, z_in)| {
+            ShardProof::prove(pk, shard, z_in, |_| ControlFlow::Continue(())).unwrap()
+        })
         .collect();
     ShardedProof {
         params_digest: pk.verifier_key().digest(),
