@@ -25,10 +25,14 @@ port_in_use() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# The port: the one the data directory was started on, else ORIGAMI_PG_PORT, else the first
+# free one from 54329 (chosen before the first start only, never while the server runs).
 if [[ -f "$dir/port" ]]; then
     port=$(cat "$dir/port")
 elif [[ -n "${ORIGAMI_PG_PORT:-}" ]]; then
     port="$ORIGAMI_PG_PORT"
+elif [[ -f "$data/postmaster.pid" ]]; then
+    port=$(sed -n 4p "$data/postmaster.pid")
 else
     port=54329
     while port_in_use "$port"; do

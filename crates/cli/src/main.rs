@@ -27,6 +27,10 @@ enum Command {
     Inspect(cmd::inspect::InspectArgs),
     /// Filecoin SDR sealing: labels, parent caches, replica ids.
     Sdr(cmd::sdr::SdrArgs),
+    /// Prove shards for a PostgreSQL cluster until stopped (Ctrl-C releases the shard in hand).
+    Worker(cmd::worker::WorkerArgs),
+    /// A PostgreSQL cluster's database: set it up, see its jobs, fetch a job's proof.
+    Cluster(cmd::cluster::ClusterArgs),
 }
 
 #[cfg(feature = "heap-profile")]
@@ -42,5 +46,7 @@ fn main() -> anyhow::Result<()> {
         Command::Verify(args) => cmd::verify::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Sdr(args) => cmd::sdr::run(args),
+        Command::Worker(args) => cmd::worker::run(args),
+        Command::Cluster(args) => cmd::cluster::run(args),
     }
 }

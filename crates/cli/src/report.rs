@@ -42,6 +42,20 @@ pub fn duration(d: Duration) -> String {
     }
 }
 
+/// A progress bar counting `len` `unit`s (`"steps"`, `"shards"`), labelled `prefix`.
+pub fn progress_bar(len: u64, unit: &str, prefix: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{prefix}} [{{bar:40}}] {{pos}}/{{len}} {unit}, {{per_sec}}, eta {{eta}}"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(prefix);
+    bar
+}
+
 /// The peak-memory line every long command ends with.
 pub fn peak_memory_line() -> String {
     match peak_memory_bytes() {

@@ -7,12 +7,12 @@ use ff::PrimeFieldBits;
 use origami_arith::CurveCycle;
 use origami_nova::params::{PrimaryField, SecondaryField};
 use origami_nova::{CompressedProverKey, CompressedVerifier, ProvableStep};
-use origami_shard::{ShardPlan, ShardProof, ShardedProof};
+use origami_shard::{ShardPlan, ShardedProof};
 
 use crate::ClusterError;
 use crate::collect::{JobEvent, collect};
 use crate::memory::MemoryStore;
-use crate::nova::{KeyChecker, KeyProver, ShardJob};
+use crate::nova::{KeyChecker, KeyProver, ShardJob, assemble};
 use crate::store::TaskStore;
 use crate::worker::{WorkerConfig, WorkerEvent, run_worker};
 
@@ -29,7 +29,8 @@ pub enum LocalEvent<'a> {
 }
 
 /// Proves `plan`'s shards of the run from `z0` on `workers` threads of this process (each with
-/// its own shard; the key is shared) and returns the checked, assembled proof.
+/// its own shard; the key is shared) and returns the checked, assembled proof (verified as one
+/// statement before it is returned).
 ///
 /// The shards go through a [`MemoryStore`] exactly as they would through a shared store: every
 /// proof is checked with `verifier` before it is accepted, and a shard whose proving fails is
@@ -48,7 +49,6 @@ where
     PrimaryField<Y>: PrimeFieldBits + 'static,
     SecondaryField<Y>: PrimeFieldBits + 'static,
 {
-    let digest = pk.verifier_key().digest();
     let ShardJob { spec, inputs } = ShardJob::new(pk, plan, z0)?;
     let store = MemoryStore::default();
     let job = store.submit(&spec, &inputs)?;
@@ -80,12 +80,5 @@ where
         stop.store(true, Ordering::SeqCst);
         result
     })?;
-    let shards = proofs
-        .iter()
-        .map(|bytes| ShardProof::from_bytes(bytes, &digest))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(ShardedProof {
-        params_digest: digest,
-        shards,
-    })
+    Ok(assemble(&spec, &inputs, &proofs, verifier)?.0)
 }

@@ -7,9 +7,10 @@ use origami_arith::{CurveCycle, encoding::field_vec};
 use origami_format::{FileKind, hex};
 use origami_nova::params::{PrimaryField, SecondaryField};
 use origami_nova::{CompressedProverKey, CompressedVerifier, ProvableStep};
-use origami_shard::{Shard, ShardError, ShardPlan, ShardProof, checkpoints};
+use origami_shard::{Shard, ShardError, ShardPlan, ShardProof, ShardedProof, checkpoints};
 use serde::{Deserialize, Serialize};
 
+use crate::ClusterError;
 use crate::collect::ShardChecker;
 use crate::store::{Claim, JobSpec};
 use crate::worker::ShardProver;
@@ -88,6 +89,48 @@ impl ShardJob {
             inputs,
         })
     }
+}
+
+/// Assembles a complete job's accepted proofs (`proofs`, shard 0 first, as
+/// [`TaskStore::proofs`](crate::TaskStore::proofs) returns them) into one sharded proof and
+/// verifies it as the job's whole statement: `spec.steps` steps from the state the job was
+/// submitted with. Returns the proof and the run's final state.
+///
+/// The initial state is taken from shard 0's task input and must be the one the job's id was
+/// made from (`spec.z0`), so a store whose rows were altered cannot pass off another run.
+pub fn assemble<Y, SC>(
+    spec: &JobSpec,
+    inputs: &[Vec<u8>],
+    proofs: &[Vec<u8>],
+    verifier: &CompressedVerifier<Y, SC>,
+) -> Result<(ShardedProof<Y>, Vec<PrimaryField<Y>>), ClusterError>
+where
+    Y: CurveCycle,
+    PrimaryField<Y>: PrimeFieldBits + 'static,
+    SecondaryField<Y>: PrimeFieldBits + 'static,
+{
+    let digest = verifier.key().digest();
+    if spec.params_digest != digest {
+        return Err(ShardError::ParamsMismatch {
+            expected: hex(&digest),
+            found: hex(&spec.params_digest),
+        }
+        .into());
+    }
+    let first = inputs.first().ok_or(ShardError::NoShards)?;
+    let z0 = ShardInput::<Y>::from_bytes(first, &digest)?.z_in;
+    if state_bytes(&z0) != spec.z0 {
+        return Err(ShardError::InitialState.into());
+    }
+    let proof = ShardedProof {
+        params_digest: digest,
+        shards: proofs
+            .iter()
+            .map(|bytes| ShardProof::from_bytes(bytes, &digest))
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    let end = proof.verify(verifier, spec.steps, &z0)?;
+    Ok((proof, end))
 }
 
 /// A state as bytes: each element's canonical representation in turn (what a job id hashes).

@@ -107,7 +107,10 @@ pub fn run_worker(
     };
     let mut uploaded = 0;
     while !stop.load(Ordering::Relaxed) {
+        // Workers reap too, so a dead worker's shard is proven again even while no submitter
+        // is watching the job (one submitted with `--detach`).
         let claimed = patiently(config.outage, &unreachable, || {
+            store.reap()?;
             store.claim(&config.name, config.lease, &params)
         })?;
         let Some(claim) = claimed else {

@@ -14,10 +14,11 @@ use origami_arith::{Pallas, PastaCycle, ScalarOf};
 use origami_circuits::{Builtin, CircuitKind};
 use origami_cluster::{
     Claim, ClusterError, JobEvent, JobId, KeyChecker, KeyProver, LocalEvent, MemoryStore, PgStore,
-    ShardInput, ShardJob, ShardProver, TaskStore, WorkerConfig, collect, prove_local, run_worker,
+    ShardInput, ShardJob, ShardProver, TaskStore, WorkerConfig, assemble, collect, prove_local,
+    run_worker,
 };
 use origami_nova::{CompressedProverKey, CompressedVerifier, StepCircuit, Variant};
-use origami_shard::{ShardPlan, ShardProof, ShardedProof};
+use origami_shard::ShardPlan;
 
 type F = ScalarOf<Pallas>;
 type Pk = CompressedProverKey<PastaCycle, Builtin>;
@@ -215,19 +216,14 @@ fn a_bad_upload_is_retried(store: &dyn TaskStore, pk: &Pk, verifier: &Verifier) 
     assert_eq!(rejected.len(), 1);
     assert!(rejected[0].contains("the proof covers"), "{rejected:?}");
     assert!(store.status(&job).unwrap().is_complete());
-    let digest = pk.verifier_key().digest();
-    let proof = ShardedProof {
-        params_digest: digest,
-        shards: proofs
-            .iter()
-            .map(|p| ShardProof::from_bytes(p, &digest).unwrap())
-            .collect(),
-    };
-    let z0 = pk.params().step().default_z0();
-    assert_eq!(
-        proof.verify(verifier, STEPS, &z0).unwrap(),
-        native_end(pk, &z0)
-    );
+    let spec = store.status(&job).unwrap().spec;
+    let (_, end) = assemble(&spec, &inputs, &proofs, verifier).unwrap();
+    assert_eq!(end, native_end(pk, &pk.params().step().default_z0()));
+    // Assembling refuses a job whose recorded initial state is not shard 0's.
+    let mut altered = spec.clone();
+    altered.z0[0] ^= 1;
+    let err = assemble(&altered, &inputs, &proofs, verifier).unwrap_err();
+    assert!(err.to_string().contains("z0"), "{err}");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! One module per subcommand; each parses its own arguments and calls into the libraries.
 
 pub mod circuit;
+pub mod cluster;
 pub mod info;
 pub mod inspect;
 pub mod keys;
@@ -9,3 +10,4 @@ pub mod sdr;
 pub mod setup;
 pub mod shards;
 pub mod verify;
+pub mod worker;

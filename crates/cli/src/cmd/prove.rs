@@ -5,7 +5,6 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use origami_nova::{CompressedProof, RecursiveSnark, StepCircuit, Variant};
 
 use super::circuit::CircuitArgs;
@@ -59,7 +58,7 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
     };
     let key_time = start.elapsed();
     super::setup::print_shapes(&pk)?;
-    if args.sharding.is_sharded() {
+    if args.sharding.is_sharded() || args.sharding.is_clustered() {
         anyhow::ensure!(
             !args.recursive,
             "--recursive writes one uncompressed proof; sharded proofs are compressed"
@@ -78,13 +77,7 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
     let z0 = params.step().default_z0();
     let mut snark = RecursiveSnark::new(params, &z0)?;
 
-    let bar = ProgressBar::new(args.steps);
-    bar.set_style(
-        ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} steps, {per_sec}, eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.set_prefix("proving");
+    let bar = report::progress_bar(args.steps, "steps", "proving");
     let proving = Instant::now();
     for _ in 0..args.steps {
         snark.prove_step(params)?;

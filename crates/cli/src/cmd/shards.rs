@@ -1,15 +1,18 @@
-//! `origami prove --shards K`: the run split into shards proven by local worker threads.
+//! `origami prove --shards K`: the run split into shards proven by local worker threads, or by
+//! the workers of a PostgreSQL cluster (`--cluster URL`).
 
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
+use origami_arith::DefaultCycle;
 use origami_cluster::{JobEvent, LocalEvent, ShardMemory, WorkerEvent, prove_local};
 use origami_nova::StepCircuit;
-use origami_shard::ShardPlan;
+use origami_nova::params::PrimaryField;
+use origami_shard::{ShardPlan, ShardedProof};
 
+use super::cluster::Verifier;
 use super::keys::{GeneratorCacheArgs, Pk, prover_key_path};
 use crate::report;
 
@@ -28,6 +31,14 @@ pub struct ShardArgs {
     /// available now). One shard's peak is estimated from the prover key's size.
     #[arg(long, value_parser = parse_bytes)]
     max_memory: Option<u64>,
+    /// Submit the shards to the cluster whose database this is (`postgres://user@host/db`) and
+    /// wait while `origami worker` processes prove them; each proof is checked here.
+    #[arg(long, value_name = "URL", env = "ORIGAMI_CLUSTER")]
+    cluster: Option<String>,
+    /// With `--cluster`: print the job id and return once it is submitted; `origami cluster
+    /// fetch` checks the proofs and writes the sharded proof later.
+    #[arg(long, requires = "cluster")]
+    detach: bool,
 }
 
 impl ShardArgs {
@@ -35,10 +46,15 @@ impl ShardArgs {
     pub fn is_sharded(&self) -> bool {
         self.shards > 1
     }
+
+    /// True when the shards go to a cluster.
+    pub fn is_clustered(&self) -> bool {
+        self.cluster.is_some()
+    }
 }
 
 /// `1234`, `512KiB`, `64MiB`, `8GiB` (also `K`, `M`, `G`, `KB`, `MB`, `GB`, all powers of 1024).
-fn parse_bytes(s: &str) -> Result<u64, String> {
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let split = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -59,15 +75,15 @@ fn parse_bytes(s: &str) -> Result<u64, String> {
 }
 
 /// The memory available to new allocations now (`MemAvailable`), if the system says.
-fn available_memory() -> Option<u64> {
+pub fn available_memory() -> Option<u64> {
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
 }
 
-/// Proves `steps` steps in `args.shards` shards on local worker threads and writes the sharded
-/// proof to `out`.
+/// Proves `steps` steps in `args.shards` shards, on local worker threads or on a cluster, and
+/// writes the sharded proof to `out`.
 pub fn prove(
     pk: &Pk,
     keys: Option<&Path>,
@@ -78,75 +94,16 @@ pub fn prove(
     start: Instant,
 ) -> anyhow::Result<()> {
     let plan = ShardPlan::new(steps, args.shards)?;
-    // The estimate scales with the prover key file; without one at hand, with its encoded size.
-    let key_bytes = match keys.map(prover_key_path) {
-        Some(path) => std::fs::metadata(&path)
-            .with_context(|| format!("reading {}", path.display()))?
-            .len(),
-        None => origami_format::encoded_len(origami_format::FileKind::ProverKey, pk)?,
-    };
-    let memory = ShardMemory::estimate(key_bytes);
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let wanted = args.workers.unwrap_or(cores).min(plan.len()).max(1);
-    let budget = args.max_memory.or_else(available_memory);
-    let workers = match budget {
-        Some(b) => memory.concurrency(b, wanted)?,
-        None => wanted,
-    };
-    println!(
-        "shards:        {} of {}..{} steps, {} worker thread{} (estimated {} per shard{})",
-        plan.len(),
-        plan.shards().iter().map(|s| s.steps).min().unwrap_or(0),
-        plan.shards().iter().map(|s| s.steps).max().unwrap_or(0),
-        workers,
-        if workers == 1 { "" } else { "s" },
-        report::bytes(memory.per_shard),
-        budget.map_or(String::new(), |b| format!(", budget {}", report::bytes(b)))
-    );
-
-    let mut verifier = pk.verifier_key().clone().prepare()?;
-    if let Some(dir) = cache.dir() {
-        verifier = verifier.with_generator_cache(&dir);
-    }
+    let verifier = super::cluster::verifier(pk.verifier_key(), cache)?;
     let z0 = pk.params().step().default_z0();
-    let bar = ProgressBar::new(steps);
-    bar.set_style(
-        ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} steps, {per_sec}, eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.set_prefix("proving");
-    let shard_steps = |i: u32| plan.shards().get(i as usize).map_or(0, |s| s.steps);
-    // `println` on a bar prints nothing when the output is not a terminal; `suspend` always does.
-    let say = |line: String| bar.suspend(|| println!("{line}"));
     let proving = Instant::now();
-    let proof = prove_local(pk, &verifier, &plan, &z0, workers, &|event| match event {
-        LocalEvent::Worker(WorkerEvent::Step { .. }) => bar.inc(1),
-        LocalEvent::Worker(WorkerEvent::Failed { claim, reason }) => {
-            bar.inc_length(shard_steps(claim.task.shard));
-            say(format!(
-                "shard {} failed on {} (attempt {}): {reason}",
-                claim.task.shard, claim.worker, claim.attempt
-            ));
-        }
-        LocalEvent::Job(JobEvent::Accepted {
-            upload,
-            done,
-            total,
-        }) => say(format!(
-            "shard {} proven by {} and checked ({done}/{total})",
-            upload.task.shard, upload.worker
-        )),
-        LocalEvent::Job(JobEvent::Rejected { upload, reason }) => {
-            bar.inc_length(shard_steps(upload.task.shard));
-            say(format!(
-                "shard {} from {} refused, proving it again: {reason}",
-                upload.task.shard, upload.worker
-            ));
-        }
-        _ => {}
-    })?;
-    bar.finish_and_clear();
+    let proof = match &args.cluster {
+        Some(url) => match super::cluster::submit(url, pk, &plan, &z0, &verifier, args.detach)? {
+            Some(proof) => proof,
+            None => return Ok(()),
+        },
+        None => prove_here(pk, keys, &plan, &z0, &verifier, args)?,
+    };
     let prove_time = proving.elapsed();
 
     // The native step, iterated, must land where the last shard does: a cheap end-to-end check.
@@ -180,6 +137,91 @@ pub fn prove(
         pk.variant()
     );
     super::prove::print_closing(pk, start)
+}
+
+/// The shards proven by worker threads of this process, as many at once as the memory budget
+/// allows.
+fn prove_here(
+    pk: &Pk,
+    keys: Option<&Path>,
+    plan: &ShardPlan,
+    z0: &[PrimaryField<DefaultCycle>],
+    verifier: &Verifier,
+    args: &ShardArgs,
+) -> anyhow::Result<ShardedProof<DefaultCycle>> {
+    let workers = shards_at_once(pk, keys, args.workers, args.max_memory, plan.len())?;
+    println!(
+        "shards:        {} of {}..{} steps, {workers} worker thread{}",
+        plan.len(),
+        plan.shards().iter().map(|s| s.steps).min().unwrap_or(0),
+        plan.shards().iter().map(|s| s.steps).max().unwrap_or(0),
+        if workers == 1 { "" } else { "s" },
+    );
+    let bar = report::progress_bar(plan.total_steps(), "steps", "proving");
+    let shard_steps = |i: u32| plan.shards().get(i as usize).map_or(0, |s| s.steps);
+    // `println` on a bar prints nothing when the output is not a terminal; `suspend` always does.
+    let say = |line: String| bar.suspend(|| println!("{line}"));
+    let proof = prove_local(pk, verifier, plan, z0, workers, &|event| match event {
+        LocalEvent::Worker(WorkerEvent::Step { .. }) => bar.inc(1),
+        LocalEvent::Worker(WorkerEvent::Failed { claim, reason }) => {
+            bar.inc_length(shard_steps(claim.task.shard));
+            say(format!(
+                "shard {} failed on {} (attempt {}): {reason}",
+                claim.task.shard, claim.worker, claim.attempt
+            ));
+        }
+        LocalEvent::Job(JobEvent::Accepted {
+            upload,
+            done,
+            total,
+        }) => say(format!(
+            "shard {} proven by {} and checked ({done}/{total})",
+            upload.task.shard, upload.worker
+        )),
+        LocalEvent::Job(JobEvent::Rejected { upload, reason }) => {
+            bar.inc_length(shard_steps(upload.task.shard));
+            say(format!(
+                "shard {} from {} refused, proving it again: {reason}",
+                upload.task.shard, upload.worker
+            ));
+        }
+        _ => {}
+    })?;
+    bar.finish_and_clear();
+    Ok(proof)
+}
+
+/// How many shards this process proves at once: `wanted` (default: one per core), at most
+/// `shards`, and no more than fit in `max_memory` (default: the memory available now), with one
+/// shard's peak estimated from the prover key's size. Prints the estimate.
+pub fn shards_at_once(
+    pk: &Pk,
+    keys: Option<&Path>,
+    wanted: Option<usize>,
+    max_memory: Option<u64>,
+    shards: usize,
+) -> anyhow::Result<usize> {
+    // The estimate scales with the prover key file; without one at hand, with its encoded size.
+    let key_bytes = match keys.map(prover_key_path) {
+        Some(path) => std::fs::metadata(&path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .len(),
+        None => origami_format::encoded_len(origami_format::FileKind::ProverKey, pk)?,
+    };
+    let memory = ShardMemory::estimate(key_bytes);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let wanted = wanted.unwrap_or(cores).min(shards).max(1);
+    let budget = max_memory.or_else(available_memory);
+    let at_once = match budget {
+        Some(b) => memory.concurrency(b, wanted)?,
+        None => wanted,
+    };
+    println!(
+        "memory:        estimated {} per shard{}",
+        report::bytes(memory.per_shard),
+        budget.map_or(String::new(), |b| format!(", budget {}", report::bytes(b)))
+    );
+    Ok(at_once)
 }
 
 #[cfg(test)]

@@ -1,0 +1,165 @@
+//! `origami worker`: proves shard tasks from a PostgreSQL cluster until stopped.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use origami_cluster::{KeyProver, PgStore, WorkerConfig, WorkerEvent, run_worker};
+
+use super::keys::load_prover_key;
+use super::shards::{parse_bytes, shards_at_once};
+use crate::report;
+
+#[derive(Args)]
+pub struct WorkerArgs {
+    /// The cluster's database, e.g. `postgres://origami@db-host/origami`.
+    #[arg(long, env = "ORIGAMI_CLUSTER", value_name = "URL")]
+    cluster: String,
+    /// Key directory from `origami setup`: the worker takes only tasks of jobs made with this
+    /// key.
+    #[arg(long)]
+    keys: PathBuf,
+    /// The worker's name in the cluster (default: host name and process id).
+    #[arg(long)]
+    name: Option<String>,
+    /// Shards proven at once (each on its own thread; one shard already uses every core).
+    #[arg(long, default_value_t = 1)]
+    parallel: usize,
+    /// Memory budget, e.g. `8GiB` (default: the memory available now); refused at start when one
+    /// shard alone does not fit, and `--parallel` is lowered to what fits.
+    #[arg(long, value_parser = parse_bytes)]
+    max_memory: Option<u64>,
+    /// Seconds a claimed shard stays this worker's without a heartbeat; a worker that dies
+    /// loses its shards to others after this long. Renewed six times per lease.
+    #[arg(long, default_value_t = 60)]
+    lease: u64,
+}
+
+/// The host's name, for the default worker name.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "worker".to_string())
+}
+
+pub fn run(args: WorkerArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.lease >= 2, "--lease must be at least 2 seconds");
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        ctrlc::set_handler(move || {
+            if stop.swap(true, Ordering::SeqCst) {
+                // Asked twice: leave now; the lease lapses and another worker takes the shard.
+                eprintln!("stopping at once");
+                std::process::exit(130);
+            }
+            eprintln!(
+                "stopping: the shard in hand goes back to the queue at its next step (Ctrl-C again to quit at once)"
+            );
+        })?;
+    }
+    let store = PgStore::connect(&args.cluster)?;
+    let pk = load_prover_key(&args.keys, None)?;
+    let parallel = shards_at_once(
+        &pk,
+        Some(&args.keys),
+        Some(args.parallel),
+        args.max_memory,
+        args.parallel.max(1),
+    )?;
+    let name = args
+        .name
+        .unwrap_or_else(|| format!("{}-{}", host_name(), std::process::id()));
+    let prover = KeyProver::new(&pk);
+    println!(
+        "worker {name} on {}: {} (parameters {}), {parallel} shard{} at once",
+        store.place(),
+        pk.params().step(),
+        origami_format::hex(&pk.verifier_key().digest()),
+        if parallel == 1 { "" } else { "s" }
+    );
+    let lease = Duration::from_secs(args.lease);
+    let uploaded = AtomicUsize::new(0);
+    let started = std::sync::Mutex::new(None::<Instant>);
+    let on_event = |event: WorkerEvent<'_>| match event {
+        WorkerEvent::Claimed(c) => {
+            if let Ok(mut s) = started.lock() {
+                *s = Some(Instant::now());
+            }
+            println!(
+                "{}: claimed shard {} of job {} (attempt {})",
+                c.worker, c.task.shard, c.task.job, c.attempt
+            );
+        }
+        WorkerEvent::Uploaded(c) => {
+            uploaded.fetch_add(1, Ordering::SeqCst);
+            let took = started
+                .lock()
+                .ok()
+                .and_then(|s| *s)
+                .map_or(String::new(), |t| {
+                    format!(" in {}", report::duration(t.elapsed()))
+                });
+            println!(
+                "{}: proved shard {} of job {}{took}, uploaded",
+                c.worker, c.task.shard, c.task.job
+            );
+        }
+        WorkerEvent::Failed { claim, reason } => println!(
+            "{}: shard {} of job {} failed: {reason}",
+            claim.worker, claim.task.shard, claim.task.job
+        ),
+        WorkerEvent::Released(c) => println!(
+            "{}: released shard {} of job {} (not counted as an attempt)",
+            c.worker, c.task.shard, c.task.job
+        ),
+        WorkerEvent::LeaseLost(c) => println!(
+            "{}: lost the lease of shard {} of job {}; its proof still counts if it is first",
+            c.worker, c.task.shard, c.task.job
+        ),
+        WorkerEvent::StoreUnreachable(e) => eprintln!("{e}; retrying"),
+        WorkerEvent::Step { .. } => {}
+    };
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..parallel)
+            .map(|i| {
+                let mut config = WorkerConfig::new(if parallel == 1 {
+                    name.clone()
+                } else {
+                    format!("{name}/{i}")
+                });
+                config.lease = lease;
+                config.heartbeat = lease / 6;
+                let (store, prover, stop, on_event) = (&store, &prover, &*stop, &on_event);
+                s.spawn(move || run_worker(store, prover, &config, stop, on_event))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(origami_cluster::StoreError::Backend(
+                        "a worker thread panicked".into(),
+                    ))
+                })
+            })
+            .collect()
+    });
+    for result in results {
+        result?;
+    }
+    println!(
+        "worker {name} stopped after uploading {} shard proof{}",
+        uploaded.load(Ordering::SeqCst),
+        if uploaded.load(Ordering::SeqCst) == 1 {
+            ""
+        } else {
+            "s"
+        }
+    );
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! A PostgreSQL cluster of `origami` processes: worker processes prove a job's shards, a killed
+//! worker's shard is proven again, a job submitted twice is one job, a worker stopped with Ctrl-C
+//! gives its shard back.
+
+mod cluster_support;
+
+use cluster_support::{STEPS, Worker, fresh_database, keys, ok, submit, uploads};
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cluster-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn two_worker_processes_complete_a_job_submitted_twice_once() {
+    let db = fresh_database();
+    let dir = scratch("two");
+    let out = dir.join("job.proof");
+    // Both workers are ready before the job arrives, so each takes a shard.
+    let a = Worker::start(&db, "wa", "60");
+    let b = Worker::start(&db, "wb", "60");
+    let job = submit(&db, "4", &out);
+    assert_eq!(
+        submit(&db, "4", &out),
+        job,
+        "a re-submitted job has the same id"
+    );
+    let listing = ok(&["cluster", "status", "--db", &db]);
+    assert_eq!(listing.lines().count(), 1, "one job:\n{listing}");
+    assert!(listing.contains(&job), "{listing}");
+
+    let fetched = ok(&[
+        "cluster",
+        "fetch",
+        "--db",
+        &db,
+        &job,
+        "--keys",
+        keys(),
+        "--out",
+        out.to_str().unwrap(),
+        "--wait",
+    ]);
+    assert!(fetched.contains("sharded, 4 shards"), "{fetched}");
+    let verified = ok(&["verify", "--keys", keys(), out.to_str().unwrap()]);
+    assert!(verified.contains(&format!("{STEPS} steps")), "{verified}");
+
+    let (a, b) = (a.interrupt(), b.interrupt());
+    // Four shards, proven once each: the second submission created no tasks.
+    assert_eq!(uploads(&a) + uploads(&b), 4, "{a}\n{b}");
+    assert!(uploads(&a) >= 1 && uploads(&b) >= 1, "{a}\n{b}");
+    let status = ok(&["cluster", "status", "--db", &db, &job]);
+    assert!(status.contains("4/4 done, complete"), "{status}");
+    assert_eq!(status.matches("done (proven by w").count(), 4, "{status}");
+    // Fetching a complete job again writes the same proof.
+    ok(&[
+        "cluster",
+        "fetch",
+        "--db",
+        &db,
+        &job,
+        "--keys",
+        keys(),
+        "--out",
+        dir.join("again.proof").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(dir.join("again.proof")).unwrap()
+    );
+}
+
+#[test]
+fn a_killed_workers_shard_is_proven_again_and_ctrl_c_gives_a_shard_back() {
+    let db = fresh_database();
+    let dir = scratch("kill");
+    let out = dir.join("job.proof");
+    let job = submit(&db, "2", &out);
+
+    // A worker killed outright while proving: its lease lapses (2 s) and another worker
+    // proves the shard.
+    let mut doomed = Worker::start(&db, "doomed", "2");
+    doomed.wait_for("claimed shard");
+    doomed.child.kill().unwrap(); // SIGKILL
+    doomed.child.wait().unwrap();
+    assert_eq!(uploads(&doomed.log()), 0, "{}", doomed.log());
+
+    // A worker stopped with Ctrl-C while proving releases its shard at once, uncounted.
+    let polite = Worker::start(&db, "polite", "60");
+    polite.wait_for("claimed shard");
+    let polite = polite.interrupt();
+    assert!(polite.contains("released shard"), "{polite}");
+
+    let rescuer = Worker::start(&db, "rescuer", "60");
+    let fetched = ok(&[
+        "cluster",
+        "fetch",
+        "--db",
+        &db,
+        &job,
+        "--keys",
+        keys(),
+        "--out",
+        out.to_str().unwrap(),
+        "--wait",
+    ]);
+    assert!(fetched.contains("sharded, 2 shards"), "{fetched}");
+    ok(&["verify", "--keys", keys(), out.to_str().unwrap()]);
+    let rescuer = rescuer.interrupt();
+    assert_eq!(uploads(&rescuer), 2, "{rescuer}");
+    let status = ok(&["cluster", "status", "--db", &db, &job]);
+    assert_eq!(
+        status.matches("done (proven by rescuer)").count(),
+        2,
+        "{status}"
+    );
+}
