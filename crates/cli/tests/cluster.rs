@@ -4,7 +4,7 @@
 
 mod cluster_support;
 
-use cluster_support::{STEPS, Worker, fresh_database, keys, ok, submit, uploads};
+use cluster_support::{STEPS, Worker, fetch, fresh_database, keys, ok, submit, uploads};
 
 fn scratch(name: &str) -> std::path::PathBuf {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -31,18 +31,7 @@ fn two_worker_processes_complete_a_job_submitted_twice_once() {
     assert_eq!(listing.lines().count(), 1, "one job:\n{listing}");
     assert!(listing.contains(&job), "{listing}");
 
-    let fetched = ok(&[
-        "cluster",
-        "fetch",
-        "--db",
-        &db,
-        &job,
-        "--keys",
-        keys(),
-        "--out",
-        out.to_str().unwrap(),
-        "--wait",
-    ]);
+    let fetched = fetch(&db, &job, &out, true);
     assert!(fetched.contains("sharded, 4 shards"), "{fetched}");
     let verified = ok(&["verify", "--keys", keys(), out.to_str().unwrap()]);
     assert!(verified.contains(&format!("{STEPS} steps")), "{verified}");
@@ -55,17 +44,7 @@ fn two_worker_processes_complete_a_job_submitted_twice_once() {
     assert!(status.contains("4/4 done, complete"), "{status}");
     assert_eq!(status.matches("done (proven by w").count(), 4, "{status}");
     // Fetching a complete job again writes the same proof.
-    ok(&[
-        "cluster",
-        "fetch",
-        "--db",
-        &db,
-        &job,
-        "--keys",
-        keys(),
-        "--out",
-        dir.join("again.proof").to_str().unwrap(),
-    ]);
+    fetch(&db, &job, &dir.join("again.proof"), false);
     assert_eq!(
         std::fs::read(&out).unwrap(),
         std::fs::read(dir.join("again.proof")).unwrap()
@@ -94,18 +73,7 @@ fn a_killed_workers_shard_is_proven_again_and_ctrl_c_gives_a_shard_back() {
     assert!(polite.contains("released shard"), "{polite}");
 
     let rescuer = Worker::start(&db, "rescuer", "60");
-    let fetched = ok(&[
-        "cluster",
-        "fetch",
-        "--db",
-        &db,
-        &job,
-        "--keys",
-        keys(),
-        "--out",
-        out.to_str().unwrap(),
-        "--wait",
-    ]);
+    let fetched = fetch(&db, &job, &out, true);
     assert!(fetched.contains("sharded, 2 shards"), "{fetched}");
     ok(&["verify", "--keys", keys(), out.to_str().unwrap()]);
     let rescuer = rescuer.interrupt();

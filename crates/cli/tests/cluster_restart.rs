@@ -7,7 +7,7 @@ mod cluster_support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use cluster_support::{STEPS, Worker, command, fresh_database, keys, ok};
+use cluster_support::{Worker, command, fresh_database, keys, ok, prove_args};
 
 #[test]
 fn a_job_completes_across_a_database_restart() {
@@ -25,27 +25,12 @@ fn a_job_completes_across_a_database_restart() {
     let out = dir.join("job.proof");
 
     let worker = Worker::start(&db, "steady", "60");
-    let prove = command(&[
-        "prove",
-        "--circuit",
-        "synthetic",
-        "--size",
-        "8",
-        "--keys",
-        keys(),
-        "--steps",
-        STEPS,
-        "--shards",
-        "3",
-        "--cluster",
-        &db,
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let args = prove_args(&db, "3", &out);
+    let prove = command(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     worker.wait_for("claimed shard 0");
     let restarted = std::process::Command::new("bash")
         .args(["-c", &restart])

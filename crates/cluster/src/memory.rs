@@ -104,14 +104,7 @@ impl Task {
 
 impl TaskStore for MemoryStore {
     fn submit(&self, spec: &JobSpec, inputs: &[Vec<u8>]) -> Result<JobId, StoreError> {
-        let id = spec.id();
-        if inputs.len() != spec.shards as usize {
-            return Err(StoreError::InputCount {
-                job: id,
-                shards: spec.shards,
-                inputs: inputs.len(),
-            });
-        }
+        let id = spec.id_for(inputs)?;
         let mut jobs = self.jobs();
         if !jobs.iter().any(|j| j.id == id) {
             jobs.push(Job {

@@ -352,6 +352,15 @@ impl PgStore {
     }
 }
 
+/// `UnknownJob` when a transaction found no row for `task`.
+fn found_or_unknown(found: bool, task: &TaskId) -> Result<(), StoreError> {
+    if found {
+        Ok(())
+    } else {
+        Err(StoreError::UnknownJob(task.job.clone()))
+    }
+}
+
 /// Locks the task row, for the changes that read it first.
 async fn lock_task(
     tx: &mut Transaction<'_, Postgres>,
@@ -369,14 +378,7 @@ async fn lock_task(
 
 impl TaskStore for PgStore {
     fn submit(&self, spec: &JobSpec, inputs: &[Vec<u8>]) -> Result<JobId, StoreError> {
-        let id = spec.id();
-        if inputs.len() != spec.shards as usize {
-            return Err(StoreError::InputCount {
-                job: id,
-                shards: spec.shards,
-                inputs: inputs.len(),
-            });
-        }
+        let id = spec.id_for(inputs)?;
         self.run(async {
             let mut tx = self.pool.begin().await?;
             // The job id is the primary key: a second submission inserts nothing, and neither
@@ -519,11 +521,7 @@ impl TaskStore for PgStore {
             tx.commit().await?;
             Ok(true)
         })?;
-        if found {
-            Ok(())
-        } else {
-            Err(StoreError::UnknownJob(claim.task.job.clone()))
-        }
+        found_or_unknown(found, &claim.task)
     }
 
     fn release(&self, claim: &Claim) -> Result<(), StoreError> {
@@ -630,11 +628,7 @@ impl TaskStore for PgStore {
             tx.commit().await?;
             Ok(true)
         })?;
-        if found {
-            Ok(())
-        } else {
-            Err(StoreError::UnknownJob(upload.task.job.clone()))
-        }
+        found_or_unknown(found, &upload.task)
     }
 
     fn reject(&self, upload: &Upload, reason: &str) -> Result<(), StoreError> {

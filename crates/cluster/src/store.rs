@@ -34,6 +34,20 @@ pub struct JobSpec {
 }
 
 impl JobSpec {
+    /// The job's id, once `inputs` are checked to be one per shard (what every store's
+    /// `submit` needs first).
+    pub fn id_for(&self, inputs: &[Vec<u8>]) -> Result<JobId, StoreError> {
+        let id = self.id();
+        if inputs.len() != self.shards as usize {
+            return Err(StoreError::InputCount {
+                job: id,
+                shards: self.shards,
+                inputs: inputs.len(),
+            });
+        }
+        Ok(id)
+    }
+
     /// The job's id: a hash of everything that defines the job.
     pub fn id(&self) -> JobId {
         let mut h = Sha256::new();

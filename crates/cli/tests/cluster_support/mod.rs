@@ -87,9 +87,9 @@ pub fn keys() -> &'static str {
     .unwrap()
 }
 
-/// Submits a job of `shards` shards with `--detach` and returns its id.
-pub fn submit(db: &str, shards: &str, out: &Path) -> String {
-    let text = ok(&[
+/// `origami prove` of the test job in `shards` shards on the cluster `db`, writing `out`.
+pub fn prove_args(db: &str, shards: &str, out: &Path) -> Vec<String> {
+    [
         "prove",
         "--circuit",
         "synthetic",
@@ -103,15 +103,43 @@ pub fn submit(db: &str, shards: &str, out: &Path) -> String {
         shards,
         "--cluster",
         db,
-        "--detach",
         "--out",
         out.to_str().unwrap(),
-    ]);
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Submits the test job in `shards` shards with `--detach` and returns its id.
+pub fn submit(db: &str, shards: &str, out: &Path) -> String {
+    let mut args = prove_args(db, shards, out);
+    args.push("--detach".into());
+    let text = ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     let line = text
         .lines()
         .find(|l| l.starts_with("job:"))
         .unwrap_or_else(|| panic!("no job line in:\n{text}"));
     line.split_whitespace().nth(1).unwrap().to_string()
+}
+
+/// `origami cluster fetch` of `job` into `out` (waiting for it when `wait`); its output.
+pub fn fetch(db: &str, job: &str, out: &Path, wait: bool) -> String {
+    let out = out.to_str().unwrap();
+    let mut args = vec![
+        "cluster",
+        "fetch",
+        "--db",
+        db,
+        job,
+        "--keys",
+        keys(),
+        "--out",
+        out,
+    ];
+    if wait {
+        args.push("--wait");
+    }
+    ok(&args)
 }
 
 /// An `origami worker` process and everything it printed so far.
