@@ -33,7 +33,8 @@ pub struct ShardArgs {
     max_memory: Option<u64>,
     /// Submit the shards to the cluster whose database this is (`postgres://user@host/db`) and
     /// wait while `origami worker` processes prove them; each proof is checked here.
-    #[arg(long, value_name = "URL", env = "ORIGAMI_CLUSTER")]
+    // No `ORIGAMI_CLUSTER` default here: a plain `prove` must never go to a cluster unasked.
+    #[arg(long, value_name = "URL")]
     cluster: Option<String>,
     /// With `--cluster`: print the job id and return once it is submitted; `origami cluster
     /// fetch` checks the proofs and writes the sharded proof later.

@@ -152,14 +152,11 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<()> {
     for result in results {
         result?;
     }
+    let uploaded = uploaded.load(Ordering::SeqCst);
     println!(
-        "worker {name} stopped after uploading {} shard proof{}",
-        uploaded.load(Ordering::SeqCst),
-        if uploaded.load(Ordering::SeqCst) == 1 {
-            ""
-        } else {
-            "s"
-        }
+        "worker {name} stopped after uploading {uploaded} shard proof{}",
+        if uploaded == 1 { "" } else { "s" }
     );
+    println!("{}", report::peak_memory_line());
     Ok(())
 }
