@@ -96,13 +96,18 @@ impl ShardJob {
 /// verifies it as the job's whole statement: `spec.steps` steps from the state the job was
 /// submitted with. Returns the proof and the run's final state.
 ///
-/// The initial state is taken from shard 0's task input and must be the one the job's id was
-/// made from (`spec.z0`), so a store whose rows were altered cannot pass off another run.
+/// `checked` lists the shards whose proofs this process's [`KeyChecker`] accepted (in
+/// [`collect`](crate::collect)); their proofs are not verified a second time, every other one
+/// is (a proof accepted by another process is only as good as the store it was read from). The
+/// chain is always checked. The initial state is taken from shard 0's task input and must be
+/// the one the job's id was made from (`spec.z0`), so a store whose rows were altered cannot
+/// pass off another run.
 pub fn assemble<Y, SC>(
     spec: &JobSpec,
     inputs: &[Vec<u8>],
     proofs: &[Vec<u8>],
     verifier: &CompressedVerifier<Y, SC>,
+    checked: &[u32],
 ) -> Result<(ShardedProof<Y>, Vec<PrimaryField<Y>>), ClusterError>
 where
     Y: CurveCycle,
@@ -129,7 +134,10 @@ where
             .map(|bytes| ShardProof::from_bytes(bytes, &digest))
             .collect::<Result<Vec<_>, _>>()?,
     };
-    let end = proof.verify(verifier, spec.steps, &z0)?;
+    let end = proof.check_chain(&digest, spec.steps, &z0)?;
+    for shard in proof.shards.iter().filter(|s| !checked.contains(&s.index)) {
+        shard.verify(verifier)?;
+    }
     Ok((proof, end))
 }
 

@@ -217,12 +217,12 @@ fn a_bad_upload_is_retried(store: &dyn TaskStore, pk: &Pk, verifier: &Verifier) 
     assert!(rejected[0].contains("the proof covers"), "{rejected:?}");
     assert!(store.status(&job).unwrap().is_complete());
     let spec = store.status(&job).unwrap().spec;
-    let (_, end) = assemble(&spec, &inputs, &proofs, verifier).unwrap();
+    let (_, end) = assemble(&spec, &inputs, &proofs, verifier, &[]).unwrap();
     assert_eq!(end, native_end(pk, &pk.params().step().default_z0()));
     // Assembling refuses a job whose recorded initial state is not shard 0's.
     let mut altered = spec.clone();
     altered.z0[0] ^= 1;
-    let err = assemble(&altered, &inputs, &proofs, verifier).unwrap_err();
+    let err = assemble(&altered, &inputs, &proofs, verifier, &[]).unwrap_err();
     assert!(err.to_string().contains("z0"), "{err}");
 }
 
