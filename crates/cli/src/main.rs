@@ -31,6 +31,11 @@ enum Command {
     Worker(cmd::worker::WorkerArgs),
     /// A PostgreSQL cluster's database: set it up, see its jobs, fetch a job's proof.
     Cluster(cmd::cluster::ClusterArgs),
+    /// Run the proving service: an HTTP API with a prover process and a lean verifier process.
+    Serve(cmd::serve::ServeArgs),
+    /// A process of `origami serve` (started by it).
+    #[command(hide = true)]
+    ServiceProcess(cmd::serve::ServiceProcessArgs),
 }
 
 #[cfg(feature = "heap-profile")]
@@ -48,5 +53,7 @@ fn main() -> anyhow::Result<()> {
         Command::Sdr(args) => cmd::sdr::run(args),
         Command::Worker(args) => cmd::worker::run(args),
         Command::Cluster(args) => cmd::cluster::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
+        Command::ServiceProcess(args) => cmd::serve::run_process(args),
     }
 }

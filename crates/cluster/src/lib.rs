@@ -23,7 +23,7 @@ pub use budget::ShardMemory;
 pub use collect::{JobEvent, ShardChecker, collect};
 pub use local::{LocalEvent, prove_local};
 pub use memory::{DEFAULT_MAX_ATTEMPTS, MemoryStore};
-pub use nova::{KeyChecker, KeyProver, ShardInput, ShardJob, assemble, state_bytes};
+pub use nova::{KeyChecker, KeyProver, ShardInput, ShardJob, assemble, job_spec, state_bytes};
 pub use postgres::PgStore;
 pub use store::{
     Claim, JobId, JobSpec, JobStatus, STORE_OUTAGE, StoreError, TaskId, TaskState, TaskStore,

@@ -6,7 +6,7 @@ use ff::{PrimeField, PrimeFieldBits};
 use origami_arith::{CurveCycle, encoding::field_vec};
 use origami_format::{FileKind, hex};
 use origami_nova::params::{PrimaryField, SecondaryField};
-use origami_nova::{CompressedProverKey, CompressedVerifier, ProvableStep};
+use origami_nova::{CompressedProverKey, CompressedVerifier, CompressedVerifierKey, ProvableStep};
 use origami_shard::{Shard, ShardError, ShardPlan, ShardProof, ShardedProof, checkpoints};
 use serde::{Deserialize, Serialize};
 
@@ -64,7 +64,8 @@ impl ShardJob {
         Y: CurveCycle,
         SC: ProvableStep<Y> + std::fmt::Display,
     {
-        let digest = pk.verifier_key().digest();
+        let spec = job_spec(pk.verifier_key(), plan, z0);
+        let digest = spec.params_digest;
         let states = checkpoints(pk.params().step(), plan, z0)?;
         let inputs = plan
             .shards()
@@ -78,16 +79,27 @@ impl ShardJob {
                 .to_bytes(digest)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self {
-            spec: JobSpec {
-                circuit: pk.params().step().to_string(),
-                params_digest: digest,
-                steps: plan.total_steps(),
-                shards: plan.len() as u32,
-                z0: state_bytes(z0),
-            },
-            inputs,
-        })
+        Ok(Self { spec, inputs })
+    }
+}
+
+/// What the job of proving `plan`'s shards of the run from `z0` with `vk`'s parameters proves
+/// (and so its id): known without the prover key and before any checkpoint is computed.
+pub fn job_spec<Y, SC>(
+    vk: &CompressedVerifierKey<Y, SC>,
+    plan: &ShardPlan,
+    z0: &[PrimaryField<Y>],
+) -> JobSpec
+where
+    Y: CurveCycle,
+    SC: std::fmt::Display,
+{
+    JobSpec {
+        circuit: vk.step().to_string(),
+        params_digest: vk.digest(),
+        steps: plan.total_steps(),
+        shards: plan.len() as u32,
+        z0: state_bytes(z0),
     }
 }
 

@@ -228,10 +228,26 @@ where
     pub fn load(path: &Path) -> Result<Self, NovaError> {
         let (header, key): (_, Self) =
             origami_format::read_file(path, FileKind::VerifierKey, None)?;
-        if header.digest != key.params_digest {
+        key.check_header(&header)
+    }
+
+    /// The key as the bytes [`save`](Self::save) writes (what a prover process hands to a
+    /// verifier process).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, FormatError> {
+        origami_format::encode(FileKind::VerifierKey, self.params_digest, self)
+    }
+
+    /// Decodes [`to_bytes`](Self::to_bytes)' output (or a key file's contents).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, NovaError> {
+        let (header, key): (_, Self) = origami_format::decode(bytes, FileKind::VerifierKey, None)?;
+        key.check_header(&header)
+    }
+
+    fn check_header(self, header: &origami_format::Header) -> Result<Self, NovaError> {
+        if header.digest != self.params_digest {
             return Err(NovaError::KeyInconsistent);
         }
-        Ok(key)
+        Ok(self)
     }
 }
 
@@ -458,6 +474,14 @@ where
     pub fn load(path: &Path, expected_digest: &[u8; 32]) -> Result<Self, NovaError> {
         let (_, proof): (_, Self) =
             origami_format::read_file(path, FileKind::CompressedProof, Some(expected_digest))?;
+        Ok(proof)
+    }
+
+    /// Decodes a proof file's contents, refusing a proof made for other parameters than
+    /// `expected_digest`.
+    pub fn from_bytes(bytes: &[u8], expected_digest: &[u8; 32]) -> Result<Self, NovaError> {
+        let (_, proof): (_, Self) =
+            origami_format::decode(bytes, FileKind::CompressedProof, Some(expected_digest))?;
         Ok(proof)
     }
 }

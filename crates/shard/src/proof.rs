@@ -229,12 +229,35 @@ where
     pub fn load(path: &Path, expected_digest: Option<&[u8; 32]>) -> Result<Self, ShardError> {
         let (header, proof): (_, Self) =
             origami_format::read_file(path, FileKind::ShardedProof, expected_digest)?;
-        if header.digest != proof.params_digest {
+        proof.check_header(&header)
+    }
+
+    /// The proof as the bytes [`save`](Self::save) writes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ShardError> {
+        Ok(origami_format::encode(
+            FileKind::ShardedProof,
+            self.params_digest,
+            self,
+        )?)
+    }
+
+    /// Decodes a sharded proof file's contents, with the checks of [`load`](Self::load).
+    pub fn from_bytes(
+        bytes: &[u8],
+        expected_digest: Option<&[u8; 32]>,
+    ) -> Result<Self, ShardError> {
+        let (header, proof): (_, Self) =
+            origami_format::decode(bytes, FileKind::ShardedProof, expected_digest)?;
+        proof.check_header(&header)
+    }
+
+    fn check_header(self, header: &origami_format::Header) -> Result<Self, ShardError> {
+        if header.digest != self.params_digest {
             return Err(ShardError::ParamsMismatch {
                 expected: hex(&header.digest),
-                found: hex(&proof.params_digest),
+                found: hex(&self.params_digest),
             });
         }
-        Ok(proof)
+        Ok(self)
     }
 }

@@ -7,6 +7,7 @@ pub mod inspect;
 pub mod keys;
 pub mod prove;
 pub mod sdr;
+pub mod serve;
 pub mod setup;
 pub mod shards;
 pub mod verify;

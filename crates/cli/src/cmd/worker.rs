@@ -37,8 +37,8 @@ pub struct WorkerArgs {
     lease: u64,
 }
 
-/// The host's name, for the default worker name.
-fn host_name() -> String {
+/// The host's name, for default worker names.
+pub fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .ok()

@@ -1,0 +1,188 @@
+//! `origami serve`: the proving service (an HTTP API, a prover process and a verifier process),
+//! and the hidden `origami service-process` that runs each child.
+
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use origami_service::{ChildCommand, ProverOptions, ServiceConfig};
+
+use super::keys::GeneratorCacheArgs;
+use super::shards::parse_bytes;
+use super::worker::host_name;
+
+/// The environment variable holding the bearer token job submission requires.
+const TOKEN_VAR: &str = "ORIGAMI_SERVICE_TOKEN";
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Key directory from `origami setup`. Only the prover process reads its prover.key; with
+    /// --verify-only only its verifier.key is read.
+    #[arg(long)]
+    keys: PathBuf,
+    /// Address to listen on (port 0: any free port, printed at start).
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    listen: SocketAddr,
+    /// Run jobs through this PostgreSQL cluster (`postgres://user@host/db`), where `origami
+    /// worker` processes prove them too, instead of an in-process store.
+    #[arg(long, value_name = "URL")]
+    cluster: Option<String>,
+    /// Answer verify requests only: no prover process, no jobs, only verifier.key is read.
+    #[arg(long, conflicts_with = "cluster")]
+    verify_only: bool,
+    /// File holding the bearer token job submission requires (default: the
+    /// ORIGAMI_SERVICE_TOKEN environment variable). Required unless --verify-only.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// Worker threads of the prover process proving shards at once (each shard already uses
+    /// every core). With --cluster, 0 leaves the proving to the cluster's workers.
+    #[arg(long, default_value_t = 1)]
+    workers: usize,
+    /// The largest request body accepted, e.g. `16MiB` (a proof travels base64 in JSON).
+    #[arg(long, default_value = "16MiB", value_parser = parse_bytes)]
+    max_body: u64,
+    /// The most steps a job may ask for.
+    #[arg(long, default_value_t = 1_000_000)]
+    max_steps: u64,
+    /// The most shards a job may be split into.
+    #[arg(long, default_value_t = 1024)]
+    max_shards: u32,
+    #[command(flatten)]
+    generator_cache: GeneratorCacheArgs,
+}
+
+/// A child of `origami serve` (started by it; not for direct use).
+#[derive(Args)]
+pub struct ServiceProcessArgs {
+    #[command(subcommand)]
+    role: Role,
+}
+
+#[derive(Subcommand)]
+enum Role {
+    /// Loads DIR/prover.key, sends its verifier key, proves jobs.
+    Prover {
+        #[arg(long)]
+        keys: PathBuf,
+        #[arg(long)]
+        cluster: Option<String>,
+        #[arg(long)]
+        workers: usize,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        generator_cache: Option<PathBuf>,
+    },
+    /// Receives a verifier key on stdin, then verifies proofs.
+    Verifier {
+        #[arg(long)]
+        generator_cache: Option<PathBuf>,
+    },
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let token = token(&args)?;
+    let program = std::env::current_exe()
+        .context("finding the origami binary to start the service's processes")?;
+    let cache: Vec<OsString> = match args.generator_cache.dir() {
+        Some(dir) => vec!["--generator-cache".into(), dir.into()],
+        None => Vec::new(),
+    };
+    let mut prover: Vec<OsString> = vec![
+        "service-process".into(),
+        "prover".into(),
+        "--keys".into(),
+        args.keys.clone().into(),
+        "--workers".into(),
+        args.workers.to_string().into(),
+        "--name".into(),
+        format!("{}-serve-{}", host_name(), std::process::id()).into(),
+    ];
+    if let Some(url) = &args.cluster {
+        prover.extend(["--cluster".into(), url.into()]);
+    }
+    prover.extend(cache.iter().cloned());
+    let verifier: Vec<OsString> = ["service-process".into(), "verifier".into()]
+        .into_iter()
+        .chain(cache)
+        .collect();
+    let config = ServiceConfig {
+        keys: args.keys,
+        listen: args.listen,
+        verify_only: args.verify_only,
+        token,
+        max_body: usize::try_from(args.max_body).context("--max-body is too large")?,
+        max_steps: args.max_steps,
+        max_shards: args.max_shards,
+        prover: ChildCommand {
+            program: program.clone(),
+            args: prover,
+        },
+        verifier: ChildCommand {
+            program,
+            args: verifier,
+        },
+    };
+    origami_service::serve(config, |addr, what| {
+        println!("serving:       http://{addr} ({what})");
+        println!(
+            "endpoints:     POST /v1/jobs, GET /v1/jobs/{{id}}, GET /v1/jobs/{{id}}/proof, POST /v1/verify, GET /healthz, GET /metrics"
+        );
+    })?;
+    println!("stopped");
+    Ok(())
+}
+
+/// The bearer token: from `--token-file`, else the environment; none for a verify-only service.
+fn token(args: &ServeArgs) -> anyhow::Result<Option<String>> {
+    let token = match &args.token_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("reading the token file {}", path.display()))?,
+        ),
+        None => std::env::var(TOKEN_VAR).ok(),
+    };
+    let token = token.map(|t| t.trim().to_string());
+    if args.verify_only {
+        return Ok(None);
+    }
+    match token {
+        Some(t) if t.is_empty() => anyhow::bail!("the bearer token is empty"),
+        Some(t) if t.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+            anyhow::bail!("the bearer token holds whitespace or control characters")
+        }
+        Some(t) => Ok(Some(t)),
+        None => anyhow::bail!(
+            "job submission needs a bearer token: set {TOKEN_VAR} or pass --token-file FILE (or serve with --verify-only)"
+        ),
+    }
+}
+
+pub fn run_process(args: ServiceProcessArgs) -> anyhow::Result<()> {
+    // stdout carries the protocol: nothing else may be printed to it.
+    let (input, output) = (std::io::stdin().lock(), std::io::stdout().lock());
+    match args.role {
+        Role::Prover {
+            keys,
+            cluster,
+            workers,
+            name,
+            generator_cache,
+        } => {
+            let options = ProverOptions {
+                keys,
+                cluster,
+                workers,
+                worker_name: name,
+                generator_cache,
+            };
+            origami_service::run_prover(&options, input, output)?
+        }
+        Role::Verifier { generator_cache } => {
+            origami_service::run_verifier(generator_cache.as_deref(), input, output)?
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,640 @@
+//! `origami serve` over loopback HTTP: the job round trip, verify-only mode, bad inputs, the
+//! bearer token, and children killed and started again.
+
+mod cluster_support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use cluster_support::{command, keys, ok};
+use serde_json::{Value, json};
+
+const TOKEN: &str = "test-token-5f1c";
+
+/// A running `origami serve` and everything it printed.
+struct Service {
+    child: Child,
+    addr: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Service {
+    /// Starts `origami serve --keys DIR --listen 127.0.0.1:0 EXTRA…` with the test token and waits
+    /// until it listens.
+    fn start(keys: &str, extra: &[&str]) -> Service {
+        let mut args = vec!["serve", "--keys", keys, "--listen", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        let mut child = command(&args)
+            .env("ORIGAMI_SERVICE_TOKEN", TOKEN)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start origami serve");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (stdout, stderr) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+        for stream in [Box::new(stdout) as Box<dyn Read + Send>, Box::new(stderr)] {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let mut log = log.lock().unwrap();
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            });
+        }
+        let start = Instant::now();
+        let addr = loop {
+            let text = log.lock().unwrap().clone();
+            if let Some(line) = text.lines().find(|l| l.starts_with("serving:")) {
+                let url = line.split_whitespace().nth(1).unwrap();
+                break url.trim_start_matches("http://").to_string();
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("origami serve exited ({status}):\n{text}");
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "origami serve never listened:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Service { child, addr, log }
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// One HTTP/1.1 request; the status and the body.
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (u16, Vec<u8>) {
+        let mut stream = TcpStream::connect(&self.addr).expect("connect to the service");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(120)))
+            .unwrap();
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).unwrap();
+        // The service may answer (413) before reading all of a body it refuses.
+        let _ = stream.write_all(body);
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or_else(|| panic!("no HTTP response to {method} {path}: {raw:?}"));
+        let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+        let status: u16 = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+        let mut body = raw[split + 4..].to_vec();
+        if head.contains("transfer-encoding: chunked") {
+            body = dechunk(&body);
+        }
+        (status, body)
+    }
+
+    fn get(&self, path: &str) -> (u16, Value) {
+        let (status, body) = self.request("GET", path, &[], b"");
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    /// A JSON POST with the test token.
+    fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.post_raw(
+            path,
+            &body.to_string(),
+            &[("Authorization", &format!("Bearer {TOKEN}"))],
+        )
+    }
+
+    fn post_raw(&self, path: &str, body: &str, extra: &[(&str, &str)]) -> (u16, Value) {
+        let mut headers = vec![("Content-Type", "application/json")];
+        headers.extend_from_slice(extra);
+        let (status, body) = self.request("POST", path, &headers, body.as_bytes());
+        let body = serde_json::from_slice(&body)
+            .unwrap_or_else(|_| json!({ "raw": String::from_utf8_lossy(&body) }));
+        (status, body)
+    }
+
+    /// The pid of one of the service's processes (`api`, `prover`, `verifier`), if it runs.
+    fn pid(&self, name: &str) -> Option<u64> {
+        let (_, health) = self.get("/healthz");
+        health["processes"]
+            .as_array()?
+            .iter()
+            .find(|p| p["name"] == name)?["pid"]
+            .as_u64()
+    }
+
+    /// Waits (up to two minutes) until `/healthz` says 200 and `check` holds.
+    fn wait_healthy(&self, check: impl Fn(&Value) -> bool) -> Value {
+        let start = Instant::now();
+        loop {
+            let (status, health) = self.get("/healthz");
+            if status == 200 && check(&health) {
+                return health;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "never healthy: {health}\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits (up to four minutes) until the job's state is `complete`.
+    fn wait_complete(&self, id: &str) -> Value {
+        let start = Instant::now();
+        loop {
+            let (status, job) = self.get(&format!("/v1/jobs/{id}"));
+            assert_eq!(status, 200, "{job}");
+            match job["state"].as_str() {
+                Some("complete") => return job,
+                Some("failed") => panic!("the job failed: {job}\n{}", self.log()),
+                _ => {}
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(240),
+                "the job never completed: {job}\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line = body.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&body[..line]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&body[line + 2..line + 2 + size]);
+        body = &body[line + 4 + size..];
+    }
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A compressed proof of 2 steps of the test circuit from its default state (2), made once.
+fn proof() -> &'static [u8] {
+    static PROOF: OnceLock<Vec<u8>> = OnceLock::new();
+    PROOF.get_or_init(|| {
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("serve-{}.proof", std::process::id()));
+        ok(&[
+            "prove",
+            "--circuit",
+            "synthetic",
+            "--size",
+            "8",
+            "--keys",
+            keys(),
+            "--steps",
+            "2",
+            "--out",
+            path.to_str().unwrap(),
+        ]);
+        std::fs::read(&path).unwrap()
+    })
+}
+
+fn verify_body(proof: &[u8], z0: Value, steps: u64) -> Value {
+    json!({ "proof": base64(proof), "z0": z0, "steps": steps })
+}
+
+/// Asserts that the known-good proof verifies (the request that must succeed after a bad one).
+fn assert_verifies(service: &Service) {
+    let (status, answer) = service.post("/v1/verify", &verify_body(proof(), json!([2]), 2));
+    assert_eq!(status, 200, "{answer}\n{}", service.log());
+    assert_eq!(answer["verified"], true);
+    assert_eq!(
+        answer["z_final"].as_array().map(Vec::len),
+        Some(1),
+        "{answer}"
+    );
+}
+
+/// A directory holding only the test keys' verifier.key.
+fn verifier_key_only() -> PathBuf {
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("serve-vk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        Path::new(keys()).join("verifier.key"),
+        dir.join("verifier.key"),
+    )
+    .unwrap();
+    dir
+}
+
+/// The command line of a process, as its arguments.
+fn cmdline(pid: u64) -> Vec<String> {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .unwrap()
+        .split(|b| *b == 0)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect()
+}
+
+#[test]
+fn a_job_is_submitted_polled_fetched_and_verified() {
+    let service = Service::start(keys(), &[]);
+    let job = json!({ "circuit": "synthetic", "size": 8, "steps": 4, "shards": 2, "z0": ["0x5"] });
+    let (status, submitted) = service.post("/v1/jobs", &job);
+    assert_eq!(status, 202, "{submitted}");
+    assert_eq!(submitted["new"], true);
+    let id = submitted["id"].as_str().unwrap().to_string();
+
+    // Submitting the same job again makes no second one.
+    let (status, again) = service.post("/v1/jobs", &job);
+    assert_eq!(
+        (status, &again["id"], &again["new"]),
+        (202, &submitted["id"], &json!(false))
+    );
+
+    let done = service.wait_complete(&id);
+    assert_eq!(done["shards_done"], 2, "{done}");
+    assert_eq!(
+        done["shard_states"].as_array().map(Vec::len),
+        Some(2),
+        "{done}"
+    );
+    let (status, proof) = service.request("GET", &format!("/v1/jobs/{id}/proof"), &[], b"");
+    assert_eq!(status, 200);
+
+    // The proof is an ordinary sharded proof file: `origami verify` reads it too.
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("serve-job-{id}.proof"));
+    std::fs::write(&path, &proof).unwrap();
+    let out = ok(&[
+        "verify",
+        path.to_str().unwrap(),
+        "--keys",
+        keys(),
+        "--steps",
+        "4",
+    ]);
+    assert!(out.contains("verified:      4 steps"), "{out}");
+
+    let (status, verified) = service.post("/v1/verify", &verify_body(&proof, json!(["5"]), 4));
+    assert_eq!(status, 200, "{verified}");
+    assert_eq!(
+        (&verified["proof"], &verified["shards"]),
+        (&json!("sharded"), &json!(2))
+    );
+    let z_final = verified["z_final"][0].as_str().unwrap().to_string();
+    assert!(
+        out.contains(&z_final),
+        "the service's final state {z_final} is not the CLI's:\n{out}"
+    );
+
+    // Another start, another step count, a flipped byte: each refused with its reason.
+    let (status, answer) = service.post("/v1/verify", &verify_body(&proof, json!([6]), 4));
+    assert_eq!(status, 422, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("z0"), "{answer}");
+    let (status, answer) = service.post("/v1/verify", &verify_body(&proof, json!([5]), 5));
+    assert_eq!(status, 422, "{answer}");
+    let mut tampered = proof.clone();
+    let at = tampered.len() / 2;
+    tampered[at] ^= 1;
+    let (status, answer) = service.post("/v1/verify", &verify_body(&tampered, json!([5]), 4));
+    assert!(matches!(status, 400 | 422), "{status} {answer}");
+    assert_eq!(answer["verified"], false);
+
+    let (_, metrics) = service.request("GET", "/metrics", &[], b"");
+    let metrics = String::from_utf8(metrics).unwrap();
+    for line in [
+        "origami_jobs{state=\"complete\"} 1",
+        "origami_shard_prove_seconds_count 2",
+        "origami_verify_seconds_count{outcome=\"verified\"} 1",
+        "origami_verify_seconds_count{outcome=\"rejected\"} 2",
+        "origami_process_resident_bytes{process=\"verifier\"}",
+        "origami_process_resident_bytes{process=\"prover\"}",
+        "origami_process_resident_bytes{process=\"api\"}",
+    ] {
+        assert!(metrics.contains(line), "no {line:?} in\n{metrics}");
+    }
+
+    // The verifier process was never told where the keys are.
+    let verifier = service.pid("verifier").unwrap();
+    let args = cmdline(verifier);
+    assert!(!args.iter().any(|a| a.contains(keys())), "{args:?}");
+}
+
+#[test]
+fn a_verify_only_service_verifies_and_refuses_jobs() {
+    let dir = verifier_key_only();
+    let service = Service::start(dir.to_str().unwrap(), &["--verify-only"]);
+    let health = service.wait_healthy(|_| true);
+    assert_eq!(health["mode"], "verify-only");
+    assert!(service.pid("prover").is_none(), "{health}");
+    assert_verifies(&service);
+    let (status, answer) = service.post("/v1/jobs", &json!({ "circuit": "synthetic", "steps": 2 }));
+    assert_eq!(status, 403, "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("verify-only"),
+        "{answer}"
+    );
+    let (status, _) = service.get("/v1/jobs/0123");
+    assert_eq!(status, 404);
+    assert_verifies(&service);
+}
+
+#[test]
+fn bad_requests_get_a_4xx_and_the_next_good_one_succeeds() {
+    let service = Service::start(keys(), &["--max-body", "64KiB"]);
+    let auth = format!("Bearer {TOKEN}");
+    let auth = [("Authorization", auth.as_str())];
+    let good = verify_body(proof(), json!([2]), 2);
+    let mut garbage = vec![0u8; 300];
+    garbage[..8].copy_from_slice(b"ORIGAMI\0");
+    let huge = "x".repeat(100 << 10);
+    let cases: Vec<(&str, &str, String, u16, &str)> = vec![
+        (
+            "malformed JSON",
+            "/v1/verify",
+            "{\"proof\": ".into(),
+            400,
+            "JSON",
+        ),
+        (
+            "a missing field",
+            "/v1/verify",
+            json!({ "proof": "AAAA", "steps": 2 }).to_string(),
+            422,
+            "z0",
+        ),
+        (
+            "an unknown field",
+            "/v1/verify",
+            json!({ "proof": "AAAA", "z0": [2], "steps": 2, "extra": 1 }).to_string(),
+            422,
+            "extra",
+        ),
+        (
+            "a proof that is not base64",
+            "/v1/verify",
+            json!({ "proof": "*not base64*", "z0": [2], "steps": 2 }).to_string(),
+            400,
+            "base64",
+        ),
+        (
+            "a proof that is not a proof",
+            "/v1/verify",
+            verify_body(b"hello", json!([2]), 2).to_string(),
+            400,
+            "too short",
+        ),
+        (
+            "a damaged proof header",
+            "/v1/verify",
+            verify_body(&garbage, json!([2]), 2).to_string(),
+            400,
+            "not a proof",
+        ),
+        (
+            "z0 of the wrong length",
+            "/v1/verify",
+            verify_body(proof(), json!([2, 3]), 2).to_string(),
+            400,
+            "2 elements",
+        ),
+        (
+            "z0 that is not a field element",
+            "/v1/verify",
+            verify_body(proof(), json!(["0xzz"]), 2).to_string(),
+            400,
+            "hex",
+        ),
+        (
+            "a body over the limit",
+            "/v1/verify",
+            json!({ "proof": huge, "z0": [2], "steps": 2 }).to_string(),
+            413,
+            "",
+        ),
+        (
+            "an unknown circuit",
+            "/v1/jobs",
+            json!({ "circuit": "sha9", "steps": 2 }).to_string(),
+            400,
+            "sha9",
+        ),
+        (
+            "a circuit the keys are not for",
+            "/v1/jobs",
+            json!({ "circuit": "sha256-chain", "steps": 2 }).to_string(),
+            422,
+            "keys are for synthetic",
+        ),
+        (
+            "another size",
+            "/v1/jobs",
+            json!({ "circuit": "synthetic", "size": 16, "steps": 2 }).to_string(),
+            422,
+            "size 16",
+        ),
+        (
+            "zero steps",
+            "/v1/jobs",
+            json!({ "circuit": "synthetic", "steps": 0 }).to_string(),
+            422,
+            "steps",
+        ),
+        (
+            "more shards than steps",
+            "/v1/jobs",
+            json!({ "circuit": "synthetic", "steps": 2, "shards": 3 }).to_string(),
+            422,
+            "shard",
+        ),
+        (
+            "steps that are not a number",
+            "/v1/jobs",
+            json!({ "circuit": "synthetic", "steps": "many" }).to_string(),
+            422,
+            "steps",
+        ),
+    ];
+    for (what, path, body, expected, says) in cases {
+        let (status, answer) = service.post_raw(path, &body, &auth);
+        assert_eq!(status, expected, "{what}: {answer}");
+        let message = answer["error"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(says),
+            "{what}: {message:?} does not say {says:?}"
+        );
+        assert_verifies(&service);
+    }
+    let (status, answer) = service.request(
+        "POST",
+        "/v1/verify",
+        &[("Content-Type", "text/plain")],
+        good.to_string().as_bytes(),
+    );
+    assert_eq!(status, 415, "{answer:?}");
+    for (path, expected) in [
+        ("/v1/jobs/feedbeef", 404),
+        ("/v1/jobs/feedbeef/proof", 404),
+        ("/v2/nothing", 404),
+    ] {
+        let (status, answer) = service.get(path);
+        assert_eq!(status, expected, "{path}: {answer}");
+        assert!(answer["error"].is_string(), "{path}: {answer}");
+    }
+    assert_verifies(&service);
+    assert_eq!(
+        service.wait_healthy(|_| true)["processes"][2]["restarts"],
+        0
+    );
+}
+
+#[test]
+fn job_submission_without_the_right_token_is_401() {
+    let service = Service::start(keys(), &[]);
+    let job = json!({ "circuit": "synthetic", "steps": 2 }).to_string();
+    for auth in [
+        vec![],
+        vec![("Authorization", "Bearer wrong-token")],
+        vec![("Authorization", TOKEN)],
+    ] {
+        let (status, answer) = service.post_raw("/v1/jobs", &job, &auth);
+        assert_eq!(status, 401, "{auth:?}: {answer}");
+        assert!(answer["error"].is_string(), "{answer}");
+    }
+    let (status, answer) = service.post("/v1/jobs", &json!({ "circuit": "synthetic", "steps": 2 }));
+    assert_eq!(status, 202, "{answer}");
+}
+
+#[test]
+fn killed_children_are_started_again() {
+    let service = Service::start(keys(), &[]);
+    let verifier = service.pid("verifier").unwrap();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-9", &verifier.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let health = service.wait_healthy(|h| {
+        let p = &h["processes"][2];
+        p["name"] == "verifier"
+            && p["pid"].as_u64().is_some_and(|p| p != verifier)
+            && p["restarts"] == 1
+    });
+    assert_verifies(&service);
+    assert!(
+        service.log().contains("the verifier process started again"),
+        "{health}"
+    );
+
+    // A prover process killed mid-job: its successor is handed the job and finishes it.
+    let (status, submitted) = service.post(
+        "/v1/jobs",
+        &json!({ "circuit": "synthetic", "steps": 6, "shards": 3 }),
+    );
+    assert_eq!(status, 202, "{submitted}");
+    let id = submitted["id"].as_str().unwrap().to_string();
+    let start = Instant::now();
+    while service.get(&format!("/v1/jobs/{id}")).1["state"] != "proving" {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{}",
+            service.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let prover = service.pid("prover").unwrap();
+    std::process::Command::new("kill")
+        .args(["-9", &prover.to_string()])
+        .status()
+        .unwrap();
+    let done = service.wait_complete(&id);
+    assert!(
+        service
+            .log()
+            .contains(&format!("job {id} handed to the new prover process")),
+        "{done}"
+    );
+    let (status, proof) = service.request("GET", &format!("/v1/jobs/{id}/proof"), &[], b"");
+    assert_eq!(status, 200);
+    let (status, answer) = service.post("/v1/verify", &verify_body(&proof, json!([2]), 6));
+    assert_eq!(status, 200, "{answer}");
+}
+
+#[test]
+fn a_service_without_a_token_or_keys_refuses_to_start() {
+    let o = command(&["serve", "--keys", keys(), "--listen", "127.0.0.1:0"])
+        .env_remove("ORIGAMI_SERVICE_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("ORIGAMI_SERVICE_TOKEN"),
+        "{o:?}"
+    );
+    let empty =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("serve-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    for mode in [&[][..], &["--verify-only"][..]] {
+        let mut args = vec![
+            "serve",
+            "--keys",
+            empty.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ];
+        args.extend_from_slice(mode);
+        let o = command(&args)
+            .env("ORIGAMI_SERVICE_TOKEN", TOKEN)
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "{mode:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(".key"), "{mode:?}: {err}");
+    }
+}
