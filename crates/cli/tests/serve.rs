@@ -638,3 +638,38 @@ fn a_service_without_a_token_or_keys_refuses_to_start() {
         assert!(err.contains(".key"), "{mode:?}: {err}");
     }
 }
+
+#[test]
+fn with_a_cluster_the_jobs_are_proven_by_its_workers() {
+    let db = cluster_support::fresh_database();
+    // No worker thread in the service: only the cluster's worker process can prove.
+    let service = Service::start(keys(), &["--cluster", &db, "--workers", "0"]);
+    let worker = cluster_support::Worker::start(&db, "cluster-worker", "10");
+    let (status, submitted) = service.post(
+        "/v1/jobs",
+        &json!({ "circuit": "synthetic", "steps": 4, "shards": 2 }),
+    );
+    assert_eq!(status, 202, "{submitted}");
+    let id = submitted["id"].as_str().unwrap().to_string();
+    let done = service.wait_complete(&id);
+    let workers: Vec<_> = done["shard_states"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["worker"].clone())
+        .collect();
+    assert_eq!(workers, vec![json!("cluster-worker"); 2], "{done}");
+    assert_eq!(
+        cluster_support::uploads(&worker.log()),
+        2,
+        "{}",
+        worker.log()
+    );
+    let (status, proof) = service.request("GET", &format!("/v1/jobs/{id}/proof"), &[], b"");
+    assert_eq!(status, 200);
+    let (status, answer) = service.post("/v1/verify", &verify_body(&proof, json!([2]), 4));
+    assert_eq!(status, 200, "{answer}");
+    // The job is the cluster's: `origami cluster status` sees it complete.
+    let out = ok(&["cluster", "status", "--db", &db]);
+    assert!(out.contains(&id) && out.contains("complete"), "{out}");
+}
