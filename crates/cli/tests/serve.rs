@@ -3,14 +3,14 @@
 
 mod cluster_support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use cluster_support::{command, keys, ok};
+use cluster_support::{capture, command, keys, ok};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "test-token-5f1c";
@@ -41,18 +41,7 @@ impl Service {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start origami serve");
-        let log = Arc::new(Mutex::new(String::new()));
-        let (stdout, stderr) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
-        for stream in [Box::new(stdout) as Box<dyn Read + Send>, Box::new(stderr)] {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    let mut log = log.lock().unwrap();
-                    log.push_str(&line);
-                    log.push('\n');
-                }
-            });
-        }
+        let log = capture(&mut child);
         let start = Instant::now();
         let addr = loop {
             let text = log.lock().unwrap().clone();

@@ -142,6 +142,26 @@ pub fn fetch(db: &str, job: &str, out: &Path, wait: bool) -> String {
     ok(&args)
 }
 
+/// Everything `child` (started with piped stdout and stderr) prints, line by line, as it prints
+/// it.
+pub fn capture(child: &mut Child) -> Arc<Mutex<String>> {
+    let log = Arc::new(Mutex::new(String::new()));
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let log = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let mut log = log.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+    }
+    log
+}
+
 /// An `origami worker` process and everything it printed so far.
 pub struct Worker {
     pub child: Child,
@@ -167,20 +187,7 @@ impl Worker {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start a worker");
-        let log = Arc::new(Mutex::new(String::new()));
-        for stream in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    let mut log = log.lock().unwrap();
-                    log.push_str(&line);
-                    log.push('\n');
-                }
-            });
-        }
+        let log = capture(&mut child);
         let worker = Worker { child, log };
         worker.wait_for(&format!("worker {name} on"));
         worker
