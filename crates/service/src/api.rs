@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
@@ -22,6 +22,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::fields::{format_field, parse_field};
+use crate::locked;
 use crate::metrics::{Histogram, ProcessSample, Snapshot};
 use crate::protocol::{
     JobProgress, Outcome, ProverHello, ProverRequest, ProverResponse, ShardProgress, State,
@@ -167,11 +168,6 @@ impl JobRecord {
     }
 }
 
-fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Every update under these locks is a plain assignment: a panic cannot leave them torn.
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 impl Service {
     fn start(config: &ServiceConfig) -> Result<Arc<Self>, ServiceError> {
         let start_error = |e: String| ServiceError::Start(e);
@@ -272,11 +268,21 @@ impl Service {
         }
     }
 
-    fn processes(&self) -> Vec<&Supervised> {
-        self.prover
-            .iter()
-            .map(|p| &**p)
-            .chain([&*self.verifier])
+    /// This process and its children, as `/healthz` and `/metrics` show them.
+    fn processes(&self) -> Vec<ProcessSample> {
+        let this = ProcessSample {
+            name: "api",
+            pid: Some(std::process::id()),
+            restarts: 0,
+        };
+        let children = self.prover.iter().chain([&self.verifier]);
+        [this]
+            .into_iter()
+            .chain(children.map(|p| ProcessSample {
+                name: p.name(),
+                pid: p.pid(),
+                restarts: p.restarts(),
+            }))
             .collect()
     }
 
@@ -747,13 +753,12 @@ async fn verify_proof(
 
 /// `GET /healthz`: 200 when every process runs, 503 while one is being restarted.
 async fn health(HttpState(service): HttpState<Arc<Service>>) -> Response {
-    let processes: Vec<Value> = [json!({ "name": "api", "pid": std::process::id(), "up": true, "restarts": 0 })]
-        .into_iter()
-        .chain(service.processes().into_iter().map(|p| {
-            json!({ "name": p.name(), "pid": p.pid(), "up": p.pid().is_some(), "restarts": p.restarts() })
-        }))
+    let processes = service.processes();
+    let up = processes.iter().all(|p| p.pid.is_some());
+    let processes: Vec<Value> = processes
+        .iter()
+        .map(|p| json!({ "name": p.name, "pid": p.pid, "up": p.pid.is_some(), "restarts": p.restarts }))
         .collect();
-    let up = service.processes().iter().all(|p| p.pid().is_some());
     let status = if up {
         StatusCode::OK
     } else {
@@ -783,18 +788,7 @@ async fn metrics(HttpState(service): HttpState<Arc<Service>>) -> Response {
     }
     let shard_seconds = locked(&service.shard_seconds).clone();
     let verify_seconds = locked(&service.verify_seconds).clone();
-    let processes = [ProcessSample {
-        name: "api",
-        pid: Some(std::process::id()),
-        restarts: 0,
-    }]
-    .into_iter()
-    .chain(service.processes().into_iter().map(|p| ProcessSample {
-        name: p.name(),
-        pid: p.pid(),
-        restarts: p.restarts(),
-    }))
-    .collect();
+    let processes = service.processes();
     let proving = service.prover.is_some();
     let text = Snapshot {
         jobs: if proving { jobs } else { Vec::new() },

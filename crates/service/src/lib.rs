@@ -31,6 +31,12 @@ pub use prover_process::{ProverOptions, run_prover};
 pub use supervisor::{ChildCommand, ChildError};
 pub use verifier_process::{Verifier, run_verifier, verify};
 
+/// Locks `m`, also after a thread panicked holding it: every update the service makes under its
+/// locks is a single assignment, insert or swap, so a panic cannot leave one half done.
+fn locked<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// What [`serve`] runs.
 #[derive(Clone, Debug)]
 pub struct ServiceConfig {

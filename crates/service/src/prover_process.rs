@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use origami_arith::DefaultCycle;
@@ -19,6 +19,7 @@ use origami_nova::CompressedProverKey;
 use origami_shard::ShardPlan;
 
 use crate::ProcessError;
+use crate::locked;
 use crate::protocol::{
     JobProgress, Outcome, ProverHello, ProverRequest, ProverResponse, ShardProgress, State,
     read_frame, write_frame,
@@ -87,11 +88,6 @@ struct Node {
     store: Arc<dyn TaskStore>,
     jobs: Arc<Mutex<HashMap<JobId, Entry>>>,
     shard_times: Arc<Mutex<Vec<f64>>>,
-}
-
-fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Every update under these locks is a single insert or swap: a panic cannot leave them torn.
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Node {

@@ -6,12 +6,13 @@ use std::io::BufReader;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::locked;
 use crate::protocol::{read_frame, write_frame};
 
 /// How a child process is started: a program and its arguments (the `origami` binary itself,
@@ -47,12 +48,7 @@ impl Link {
     /// Sends `request` and reads the answer.
     pub fn ask<Q: Serialize, A: DeserializeOwned>(&mut self, request: &Q) -> std::io::Result<A> {
         write_frame(&mut self.stdin, request)?;
-        read_frame(&mut self.stdout)?.ok_or_else(|| {
-            std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "the process closed its output",
-            )
-        })
+        self.read()
     }
 
     /// Reads one message the child sends unasked (its greeting).
@@ -77,10 +73,6 @@ pub struct Supervised {
     child: Mutex<Option<Child>>,
     pid: AtomicU32,
     restarts: AtomicU64,
-}
-
-fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Supervised {
