@@ -10,7 +10,7 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use cluster_support::{capture, command, keys, ok};
+use cluster_support::{capture, command, keys, ok, prove_steps};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "test-token-5f1c";
@@ -214,19 +214,8 @@ fn proof() -> &'static [u8] {
     PROOF.get_or_init(|| {
         let path = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("serve-{}.proof", std::process::id()));
-        ok(&[
-            "prove",
-            "--circuit",
-            "synthetic",
-            "--size",
-            "8",
-            "--keys",
-            keys(),
-            "--steps",
-            "2",
-            "--out",
-            path.to_str().unwrap(),
-        ]);
+        let args = prove_steps("2", &path);
+        ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
         std::fs::read(&path).unwrap()
     })
 }

@@ -87,8 +87,8 @@ pub fn keys() -> &'static str {
     .unwrap()
 }
 
-/// `origami prove` of the test job in `shards` shards on the cluster `db`, writing `out`.
-pub fn prove_args(db: &str, shards: &str, out: &Path) -> Vec<String> {
+/// `origami prove` of `steps` steps of the test circuit with the test keys, writing `out`.
+pub fn prove_steps(steps: &str, out: &Path) -> Vec<String> {
     [
         "prove",
         "--circuit",
@@ -98,16 +98,19 @@ pub fn prove_args(db: &str, shards: &str, out: &Path) -> Vec<String> {
         "--keys",
         keys(),
         "--steps",
-        STEPS,
-        "--shards",
-        shards,
-        "--cluster",
-        db,
+        steps,
         "--out",
         out.to_str().unwrap(),
     ]
     .map(String::from)
     .to_vec()
+}
+
+/// `origami prove` of the test job in `shards` shards on the cluster `db`, writing `out`.
+pub fn prove_args(db: &str, shards: &str, out: &Path) -> Vec<String> {
+    let mut args = prove_steps(STEPS, out);
+    args.extend(["--shards", shards, "--cluster", db].map(String::from));
+    args
 }
 
 /// Submits the test job in `shards` shards with `--detach` and returns its id.
