@@ -9,6 +9,8 @@ pub mod multilinear;
 pub mod pedersen;
 pub mod poseidon;
 pub mod transcript;
+#[cfg(feature = "transcript-log")]
+pub mod transcript_log;
 
 pub use curve::{
     AffineOf, BaseOf, CurveCycle, CycleCurve, Pallas, PastaCycle, PointOf, ScalarOf, Vesta,

@@ -183,6 +183,19 @@ impl<C: CycleCurve> CommitmentKey<C> {
         }
     }
 
+    /// True when every generator, and the blinding generator, is the one [`setup`](Self::setup)
+    /// derives from the key's label: what a key read from a file must be checked for, since
+    /// generators with a known discrete-log relation make commitments non-binding.
+    pub fn is_derived_from_label(&self) -> bool {
+        let sqrt = VartimeSqrt::<C::Base>::new();
+        self.blinding == derive_point::<C>(&sqrt, &self.label, None)
+            && self
+                .generators
+                .par_iter()
+                .enumerate()
+                .all(|(i, g)| *g == derive_point::<C>(&sqrt, &self.label, Some(i as u64)))
+    }
+
     /// The label the key was derived from.
     pub fn label(&self) -> &[u8] {
         &self.label

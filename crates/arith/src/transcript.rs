@@ -21,6 +21,9 @@ const TAG_CHALLENGE: u8 = b'C';
 #[derive(Clone, Debug)]
 pub struct Transcript {
     hasher: Keccak256,
+    /// This transcript's number in a [`transcript_log`](crate::transcript_log) recording.
+    #[cfg(feature = "transcript-log")]
+    log_id: usize,
 }
 
 impl Transcript {
@@ -28,11 +31,20 @@ impl Transcript {
     pub fn new(label: &[u8]) -> Self {
         let mut hasher = Keccak256::new();
         frame(&mut hasher, TAG_ABSORB, PROTOCOL, label);
-        Self { hasher }
+        Self {
+            hasher,
+            #[cfg(feature = "transcript-log")]
+            log_id: crate::transcript_log::start(label),
+        }
     }
 
     /// Absorbs raw bytes under a label.
     pub fn absorb_bytes(&mut self, label: &[u8], bytes: &[u8]) {
+        #[cfg(feature = "transcript-log")]
+        crate::transcript_log::push(self.log_id, || crate::transcript_log::Op::Absorb {
+            label: label.to_vec(),
+            data: bytes.to_vec(),
+        });
         frame(&mut self.hasher, TAG_ABSORB, label, bytes);
     }
 
@@ -66,6 +78,10 @@ impl Transcript {
 
     /// Derives a uniformly distributed challenge in `F` from everything absorbed so far.
     pub fn squeeze_challenge<F: FromUniformBytes<64>>(&mut self, label: &[u8]) -> F {
+        #[cfg(feature = "transcript-log")]
+        crate::transcript_log::push(self.log_id, || {
+            crate::transcript_log::Op::Challenge(label.to_vec())
+        });
         let mut h = self.hasher.clone();
         frame(&mut h, TAG_SQUEEZE, label, &[]);
         let seed = h.finalize();

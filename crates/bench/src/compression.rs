@@ -148,7 +148,7 @@ impl CompressionBench for Origami {
         let (loaded, load_s) = timed(|| -> Result<_, BenchError> {
             let vk = CompressedVerifierKey::<Cycle, Synthetic>::load(&dir.join(VERIFIER_KEY_FILE))
                 .map_err(origami_error)?;
-            let proof = CompressedProof::<Cycle>::load(&dir.join(PROOF_FILE), &vk.digest())
+            let proof = CompressedProof::<Cycle>::load(&dir.join(PROOF_FILE), &vk.identity())
                 .map_err(origami_error)?;
             Ok((vk, proof))
         });

@@ -135,7 +135,7 @@ impl TaskStore for MemoryStore {
         let mut jobs = self.jobs();
         for job in jobs
             .iter_mut()
-            .filter(|j| params.contains(&j.spec.params_digest))
+            .filter(|j| params.contains(&j.spec.verifier_key))
         {
             for (shard, task) in job.tasks.iter_mut().enumerate() {
                 if matches!(task.state, TaskState::Queued { .. }) {
@@ -152,7 +152,7 @@ impl TaskStore for MemoryStore {
                         },
                         attempt: task.attempts,
                         worker: worker.to_string(),
-                        params_digest: job.spec.params_digest,
+                        verifier_key: job.spec.verifier_key,
                         input: task.input.clone(),
                     }));
                 }

@@ -6,7 +6,9 @@ use ff::{PrimeField, PrimeFieldBits};
 use origami_arith::{CurveCycle, encoding::field_vec};
 use origami_format::{FileKind, hex};
 use origami_nova::params::{PrimaryField, SecondaryField};
-use origami_nova::{CompressedProverKey, CompressedVerifier, CompressedVerifierKey, ProvableStep};
+use origami_nova::{
+    CompressedProverKey, CompressedVerifier, CompressedVerifierKey, ProvableStep, StepCircuit,
+};
 use origami_shard::{Shard, ShardError, ShardPlan, ShardProof, ShardedProof, checkpoints};
 use serde::{Deserialize, Serialize};
 
@@ -27,18 +29,19 @@ pub struct ShardInput<Y: CurveCycle> {
 }
 
 impl<Y: CurveCycle> ShardInput<Y> {
-    /// The input as bytes, with a header naming the parameters it is to be proven with.
-    pub fn to_bytes(&self, params_digest: [u8; 32]) -> Result<Vec<u8>, ShardError> {
+    /// The input as bytes, with a header naming the verifier key (its identity) it is to be
+    /// proven for.
+    pub fn to_bytes(&self, verifier_key: [u8; 32]) -> Result<Vec<u8>, ShardError> {
         Ok(origami_format::encode(
             FileKind::ShardTask,
-            params_digest,
+            verifier_key,
             self,
         )?)
     }
 
-    /// Decodes [`to_bytes`](Self::to_bytes)' output, refusing one for other parameters.
-    pub fn from_bytes(bytes: &[u8], params_digest: &[u8; 32]) -> Result<Self, ShardError> {
-        let (_, input) = origami_format::decode(bytes, FileKind::ShardTask, Some(params_digest))?;
+    /// Decodes [`to_bytes`](Self::to_bytes)' output, refusing one for another verifier key.
+    pub fn from_bytes(bytes: &[u8], verifier_key: &[u8; 32]) -> Result<Self, ShardError> {
+        let (_, input) = origami_format::decode(bytes, FileKind::ShardTask, Some(verifier_key))?;
         Ok(input)
     }
 }
@@ -65,7 +68,7 @@ impl ShardJob {
         SC: ProvableStep<Y> + std::fmt::Display,
     {
         let spec = job_spec(pk.verifier_key(), plan, z0);
-        let digest = spec.params_digest;
+        let digest = spec.verifier_key;
         let states = checkpoints(pk.params().step(), plan, z0)?;
         let inputs = plan
             .shards()
@@ -96,7 +99,7 @@ where
 {
     JobSpec {
         circuit: vk.step().to_string(),
-        params_digest: vk.digest(),
+        verifier_key: vk.identity(),
         steps: plan.total_steps(),
         shards: plan.len() as u32,
         z0: state_bytes(z0),
@@ -123,14 +126,15 @@ pub fn assemble<Y, SC>(
 ) -> Result<(ShardedProof<Y>, Vec<PrimaryField<Y>>), ClusterError>
 where
     Y: CurveCycle,
+    SC: StepCircuit<PrimaryField<Y>>,
     PrimaryField<Y>: PrimeFieldBits + 'static,
     SecondaryField<Y>: PrimeFieldBits + 'static,
 {
-    let digest = verifier.key().digest();
-    if spec.params_digest != digest {
-        return Err(ShardError::ParamsMismatch {
+    let digest = verifier.key().identity();
+    if spec.verifier_key != digest {
+        return Err(ShardError::KeyMismatch {
             expected: hex(&digest),
-            found: hex(&spec.params_digest),
+            found: hex(&spec.verifier_key),
         }
         .into());
     }
@@ -140,7 +144,7 @@ where
         return Err(ShardError::InitialState.into());
     }
     let proof = ShardedProof {
-        params_digest: digest,
+        verifier_key: digest,
         shards: proofs
             .iter()
             .map(|bytes| ShardProof::from_bytes(bytes, &digest))
@@ -167,10 +171,10 @@ pub struct KeyProver<'a, Y: CurveCycle, SC> {
 }
 
 impl<'a, Y: CurveCycle, SC> KeyProver<'a, Y, SC> {
-    /// A prover for tasks made for `pk`'s parameters.
+    /// A prover for tasks made for `pk`'s verifier key.
     pub fn new(pk: &'a CompressedProverKey<Y, SC>) -> Self {
         Self {
-            digest: pk.verifier_key().digest(),
+            digest: pk.verifier_key().identity(),
             pk,
         }
     }
@@ -190,10 +194,10 @@ where
         claim: &Claim,
         progress: &mut dyn FnMut(u64) -> ControlFlow<()>,
     ) -> Result<Vec<u8>, String> {
-        if claim.params_digest != self.digest {
+        if claim.verifier_key != self.digest {
             return Err(format!(
-                "the task is for parameters {}, this worker's key is for {}",
-                hex(&claim.params_digest),
+                "the task is for verifier key {}, this worker's key is {}",
+                hex(&claim.verifier_key),
                 hex(&self.digest)
             ));
         }
@@ -201,7 +205,7 @@ where
             .map_err(|e| format!("reading the task: {e}"))?;
         let proof = ShardProof::prove(self.pk, &input.shard, &input.z_in, progress)
             .map_err(|e| e.to_string())?;
-        proof.to_bytes(self.digest).map_err(|e| e.to_string())
+        proof.to_bytes().map_err(|e| e.to_string())
     }
 }
 
@@ -213,16 +217,16 @@ pub struct KeyChecker<'a, Y: CurveCycle, SC> {
 }
 
 impl<'a, Y: CurveCycle, SC> KeyChecker<'a, Y, SC> {
-    /// A checker for proofs made with `verifier`'s parameters.
+    /// A checker for proofs made for `verifier`'s key.
     pub fn new(verifier: &'a CompressedVerifier<Y, SC>) -> Self {
         Self {
-            digest: verifier.key().digest(),
+            digest: verifier.key().identity(),
             verifier,
         }
     }
 }
 
-impl<Y: CurveCycle, SC: Sync> ShardChecker for KeyChecker<'_, Y, SC>
+impl<Y: CurveCycle, SC: StepCircuit<PrimaryField<Y>> + Sync> ShardChecker for KeyChecker<'_, Y, SC>
 where
     PrimaryField<Y>: PrimeFieldBits + 'static,
     SecondaryField<Y>: PrimeFieldBits + 'static,

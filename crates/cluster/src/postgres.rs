@@ -17,11 +17,18 @@ use crate::store::{
 };
 
 /// The schema, one migration per version; `init` applies those a database lacks.
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "jobs, tasks, uploads",
-    include_str!("../migrations/0001_jobs_tasks_uploads.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "jobs, tasks, uploads",
+        include_str!("../migrations/0001_jobs_tasks_uploads.sql"),
+    ),
+    (
+        2,
+        "jobs name their verifier key",
+        include_str!("../migrations/0002_verifier_key.sql"),
+    ),
+];
 
 /// Serialises concurrent `init`s (an arbitrary constant, the key of an advisory lock).
 const MIGRATION_LOCK: i64 = 0x6f72_6967_616d_6931;
@@ -385,13 +392,13 @@ impl TaskStore for PgStore {
             // does a concurrent one (it waits for this transaction, then finds the row).
             let inserted = sqlx::query(
                 "INSERT INTO origami_jobs
-                     (id, circuit, params_digest, steps, shards, z0, max_attempts)
+                     (id, circuit, verifier_key, steps, shards, z0, max_attempts)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (id) DO NOTHING",
             )
             .bind(&id.0)
             .bind(&spec.circuit)
-            .bind(&spec.params_digest[..])
+            .bind(&spec.verifier_key[..])
             .bind(spec.steps as i64)
             .bind(spec.shards as i32)
             .bind(&spec.z0)
@@ -428,7 +435,7 @@ impl TaskStore for PgStore {
                 "WITH next AS (
                      SELECT t.job, t.shard FROM origami_tasks t
                      JOIN origami_jobs j ON j.id = t.job
-                     WHERE t.state = 'queued' AND j.params_digest = ANY($3)
+                     WHERE t.state = 'queued' AND j.verifier_key = ANY($3)
                      ORDER BY j.seq, t.shard
                      LIMIT 1
                      FOR UPDATE OF t SKIP LOCKED)
@@ -438,7 +445,7 @@ impl TaskStore for PgStore {
                      updated_at = now()
                  FROM next, origami_jobs j
                  WHERE t.job = next.job AND t.shard = next.shard AND j.id = t.job
-                 RETURNING t.job, t.shard, t.attempt, t.input, j.params_digest",
+                 RETURNING t.job, t.shard, t.attempt, t.input, j.verifier_key",
             )
             .bind(worker)
             .bind(lease.as_secs_f64())
@@ -447,7 +454,7 @@ impl TaskStore for PgStore {
         )?;
         let Some(row) = row else { return Ok(None) };
         let get = |e| db_error(e);
-        let digest: Vec<u8> = row.try_get("params_digest").map_err(get)?;
+        let digest: Vec<u8> = row.try_get("verifier_key").map_err(get)?;
         Ok(Some(Claim {
             task: TaskId {
                 job: JobId(row.try_get("job").map_err(get)?),
@@ -455,7 +462,7 @@ impl TaskStore for PgStore {
             },
             attempt: attempt_of(&row)?,
             worker: worker.to_string(),
-            params_digest: digest
+            verifier_key: digest
                 .try_into()
                 .map_err(|_| StoreError::Backend("a parameters digest is not 32 bytes".into()))?,
             input: row.try_get("input").map_err(get)?,
@@ -681,7 +688,7 @@ impl TaskStore for PgStore {
     fn status(&self, job: &JobId) -> Result<JobStatus, StoreError> {
         let (spec, tasks) = self.run(async {
             let spec = sqlx::query(
-                "SELECT circuit, params_digest, steps, shards, z0 FROM origami_jobs WHERE id = $1",
+                "SELECT circuit, verifier_key, steps, shards, z0 FROM origami_jobs WHERE id = $1",
             )
             .bind(&job.0)
             .fetch_optional(&self.pool)
@@ -696,11 +703,11 @@ impl TaskStore for PgStore {
             Ok((spec, tasks))
         })?;
         let spec = spec.ok_or_else(|| StoreError::UnknownJob(job.clone()))?;
-        let digest: Vec<u8> = spec.try_get("params_digest").map_err(db_error)?;
+        let digest: Vec<u8> = spec.try_get("verifier_key").map_err(db_error)?;
         Ok(JobStatus {
             spec: JobSpec {
                 circuit: spec.try_get("circuit").map_err(db_error)?,
-                params_digest: digest.try_into().map_err(|_| {
+                verifier_key: digest.try_into().map_err(|_| {
                     StoreError::Backend("a parameters digest is not 32 bytes".into())
                 })?,
                 steps: spec.try_get::<i64, _>("steps").map_err(db_error)? as u64,

@@ -20,11 +20,11 @@ impl fmt::Display for JobId {
 /// What a job proves: `steps` steps of a circuit from an initial state, split into `shards`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobSpec {
-    /// The circuit as a person names it (e.g. `synthetic (size 16384)`); the parameters digest
-    /// is what binds the proofs to it.
+    /// The circuit as a person names it (e.g. `synthetic (size 16384)`); the verifier key's
+    /// identity is what binds the proofs to it.
     pub circuit: String,
-    /// Digest of the parameters every shard must be proven with.
-    pub params_digest: [u8; 32],
+    /// Identity of the verifier key every shard must be proven for.
+    pub verifier_key: [u8; 32],
     /// Steps of the whole run.
     pub steps: u64,
     /// Shards the run is split into.
@@ -51,8 +51,8 @@ impl JobSpec {
     /// The job's id: a hash of everything that defines the job.
     pub fn id(&self) -> JobId {
         let mut h = Sha256::new();
-        h.update(b"origami-job/v1");
-        h.update(self.params_digest);
+        h.update(b"origami-job/v2");
+        h.update(self.verifier_key);
         h.update(self.steps.to_le_bytes());
         h.update(self.shards.to_le_bytes());
         h.update((self.z0.len() as u64).to_le_bytes());
@@ -85,8 +85,8 @@ pub struct Claim {
     pub attempt: u32,
     /// The worker holding it.
     pub worker: String,
-    /// The parameters the proof must be made with.
-    pub params_digest: [u8; 32],
+    /// Identity of the verifier key the proof must be made for.
+    pub verifier_key: [u8; 32],
     /// The task's input as submitted: the shard and the state it starts from, encoded.
     pub input: Vec<u8>,
 }

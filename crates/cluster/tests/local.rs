@@ -85,7 +85,7 @@ impl ShardProver for Flaky<'_> {
 
 impl Flaky<'_> {
     fn honest_input_of_other_shard(&self, claim: &Claim) -> Vec<u8> {
-        let digest = claim.params_digest;
+        let digest = claim.verifier_key;
         let mut input = ShardInput::<PastaCycle>::from_bytes(&claim.input, &digest).unwrap();
         input.shard.first_step += 1;
         input.to_bytes(digest).unwrap()
@@ -196,7 +196,10 @@ fn local_sharded_runs_verify_and_survive_bad_workers() {
     let err = other
         .prove(&claim, &mut |_| ControlFlow::Continue(()))
         .unwrap_err();
-    assert!(err.contains("this worker's key is for"), "{err}");
+    assert!(
+        err.contains("the task is for verifier key") && err.contains("this worker's key is "),
+        "{err}"
+    );
 }
 
 /// A worker uploads a well-formed proof of the wrong shard first: the submitting side refuses

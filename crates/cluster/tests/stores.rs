@@ -14,7 +14,7 @@ const PARAMS: [u8; 32] = [1; 32];
 fn spec(shards: u32) -> JobSpec {
     JobSpec {
         circuit: "test".into(),
-        params_digest: PARAMS,
+        verifier_key: PARAMS,
         steps: 10,
         shards,
         z0: vec![2],
@@ -63,7 +63,7 @@ fn a_task_goes_from_queued_to_done_and_the_first_valid_proof_wins(store: &dyn Ta
     let first = claim(store, "a", LEASE).unwrap();
     assert_eq!(first.attempt, 1);
     assert_eq!(first.input, vec![0]);
-    assert_eq!(first.params_digest, PARAMS);
+    assert_eq!(first.verifier_key, PARAMS);
     assert_eq!(
         store.status(&job).unwrap().tasks[0],
         TaskState::Running {
@@ -261,7 +261,8 @@ fn a_database_without_the_schema_is_refused_and_init_is_idempotent() {
         other => panic!("expected a missing database, got {other:?}"),
     }
     let (_, first) = PgStore::init(&url).unwrap();
-    assert_eq!(first.len(), 2, "{first:?}");
+    // The database, then each of the two migrations.
+    assert_eq!(first.len(), 3, "{first:?}");
     assert!(first[0].starts_with("created database"));
     let (_, again) = PgStore::init(&url).unwrap();
     assert!(again.is_empty(), "{again:?}");

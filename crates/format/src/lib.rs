@@ -7,7 +7,7 @@
 //! | 0..8 | magic `ORIGAMI\0` |
 //! | 8..10 | format version, little-endian u16 |
 //! | 10..12 | [`FileKind`], little-endian u16 |
-//! | 12..44 | digest of what the file depends on (the circuit's shape digest for keys and proofs) |
+//! | 12..44 | digest of what the file depends on (for keys and compressed, shard and sharded proofs: the verifier key's identity; for a recursive proof: the folding parameters' digest) |
 //! | 44..52 | payload length, little-endian u64 |
 //! | 52..84 | SHA-256 of the payload |
 //!
@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 /// The first eight bytes of every Origami file.
 pub const MAGIC: [u8; 8] = *b"ORIGAMI\0";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 4;
+pub const FORMAT_VERSION: u16 = 5;
 /// Size of the header in bytes.
 pub const HEADER_LEN: usize = 84;
 
@@ -130,7 +130,10 @@ pub enum FormatError {
         found: FileKind,
     },
     /// The file depends on something else than what the caller has (e.g. another circuit).
-    #[error("made for circuit digest {found}, but the expected digest is {expected}")]
+    #[error(
+        "made for {found}, but {expected} was expected (the digest a file depends on: a verifier \
+         key's identity, or the folding parameters' digest for a recursive proof)"
+    )]
     DigestMismatch {
         /// Hex of the digest the caller expects.
         expected: String,

@@ -17,15 +17,17 @@ use ff::PrimeFieldBits;
 use origami_arith::encoding::field_vec;
 use origami_arith::generators::generator_digest;
 use origami_arith::{Commitment, CurveCycle, GeneratorSource, StreamedGenerators};
-use origami_format::{FileKind, FormatError};
+use origami_format::{FileKind, FormatError, hex};
 use origami_r1cs::{R1csInstance, RelaxedR1csInstance};
-use origami_spartan::{SnarkProof, SnarkProverKey, SnarkVerifierKey, Variant};
+use origami_spartan::{SnarkProof, SnarkProverKey, SnarkVerifierKey, SpartanError, Variant};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use sha3::{Digest, Keccak256};
 
 use crate::error::NovaError;
 use crate::ivc::{RecursiveSnark, Statement};
 use crate::nifs::{BlindingFold, NifsProof};
 use crate::params::{PrimaryField, ProvableStep, ProverKey, SecondaryField, digest_to_field};
+use crate::step::StepCircuit;
 
 type Primary<Y> = <Y as CurveCycle>::Primary;
 type Secondary<Y> = <Y as CurveCycle>::Secondary;
@@ -35,9 +37,22 @@ fn snark_error(which: &'static str) -> impl FnOnce(origami_spartan::SpartanError
 }
 
 /// What the verifier needs: small, and never derived from the prover key at verification time.
+///
+/// Its [`identity`](Self::identity) is computed whenever a key is made or decoded, never read.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(
+    bound = "SC: Serialize + DeserializeOwned",
+    from = "VerifierKeyParts<Y, SC>"
+)]
+pub struct CompressedVerifierKey<Y: CurveCycle, SC> {
+    parts: VerifierKeyParts<Y, SC>,
+    identity: [u8; 32],
+}
+
+/// What a verifier key holds (and its file stores).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(bound = "SC: Serialize + DeserializeOwned")]
-pub struct CompressedVerifierKey<Y: CurveCycle, SC> {
+struct VerifierKeyParts<Y: CurveCycle, SC> {
     step: SC,
     params_digest: [u8; 32],
     ck_len_primary: usize,
@@ -47,6 +62,19 @@ pub struct CompressedVerifierKey<Y: CurveCycle, SC> {
     generator_digest_secondary: [u8; 32],
     snark_primary: SnarkVerifierKey<Primary<Y>>,
     snark_secondary: SnarkVerifierKey<Secondary<Y>>,
+}
+
+impl<Y: CurveCycle, SC: Serialize> From<VerifierKeyParts<Y, SC>> for CompressedVerifierKey<Y, SC> {
+    fn from(parts: VerifierKeyParts<Y, SC>) -> Self {
+        let identity = parts.identity();
+        Self { parts, identity }
+    }
+}
+
+impl<Y: CurveCycle, SC: Serialize + DeserializeOwned> Serialize for CompressedVerifierKey<Y, SC> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.parts.serialize(s)
+    }
 }
 
 /// Everything the prover needs to prove steps and compress.
@@ -96,7 +124,7 @@ where
             (snark_primary.verifier_key(), snark_secondary.verifier_key());
         let (generator_digest_primary, generator_digest_secondary) =
             generator_digests(&params, &vk_primary, &vk_secondary)?;
-        let vk = CompressedVerifierKey {
+        let vk = CompressedVerifierKey::from(VerifierKeyParts {
             step: params.step().clone(),
             params_digest: params.digest(),
             ck_len_primary: params.ck_primary().len(),
@@ -105,7 +133,7 @@ where
             generator_digest_secondary,
             snark_primary: vk_primary,
             snark_secondary: vk_secondary,
-        };
+        });
         Ok(Self {
             params,
             snark_primary,
@@ -114,29 +142,36 @@ where
         })
     }
 
-    /// Writes the key to `path`. Returns the bytes written.
+    /// Writes the key to `path`, its header naming the verifier key's
+    /// [`identity`](CompressedVerifierKey::identity). Returns the bytes written.
     pub fn save(&self, path: &Path) -> Result<u64, FormatError> {
-        origami_format::write_file(path, FileKind::ProverKey, self.params.digest(), self)
+        origami_format::write_file(path, FileKind::ProverKey, self.vk.identity, self)
     }
 
-    /// Loads a key written by [`save`](Self::save), checking that its parts fit together.
+    /// Loads a key written by [`save`](Self::save), checking that its parts fit together: the
+    /// folding parameters against their digest and their generators against their labels
+    /// ([`ProverKey::load`]'s checks), the verifier key against the prover's, and the header
+    /// against the verifier key's recomputed identity.
     pub fn load(path: &Path) -> Result<Self, NovaError> {
         let (header, key): (_, Self) = origami_format::read_file(path, FileKind::ProverKey, None)?;
         key.params.check()?;
-        let consistent = header.digest == key.params.digest()
-            && key.vk.params_digest == key.params.digest()
-            && key.vk.step == *key.params.step()
-            && key.vk.snark_primary == key.snark_primary.verifier_key()
-            && key.vk.snark_secondary == key.snark_secondary.verifier_key()
-            && key.vk.ck_len_primary == key.params.ck_primary().len()
-            && key.vk.ck_len_secondary == key.params.ck_secondary().len()
-            && key.params.ck_primary().len() >= key.vk.snark_primary.commitment_key_len()
-            && key.params.ck_secondary().len() >= key.vk.snark_secondary.commitment_key_len()
-            && generator_digests(&key.params, &key.vk.snark_primary, &key.vk.snark_secondary)?
-                == (
-                    key.vk.generator_digest_primary,
-                    key.vk.generator_digest_secondary,
-                );
+        let consistent = header.digest == key.vk.identity
+            && key.vk.parts.params_digest == key.params.digest()
+            && key.vk.parts.step == *key.params.step()
+            && key.vk.parts.snark_primary == key.snark_primary.verifier_key()
+            && key.vk.parts.snark_secondary == key.snark_secondary.verifier_key()
+            && key.vk.parts.ck_len_primary == key.params.ck_primary().len()
+            && key.vk.parts.ck_len_secondary == key.params.ck_secondary().len()
+            && key.params.ck_primary().len() == key.vk.parts.snark_primary.commitment_key_len()
+            && key.params.ck_secondary().len() == key.vk.parts.snark_secondary.commitment_key_len()
+            && generator_digests(
+                &key.params,
+                &key.vk.parts.snark_primary,
+                &key.vk.parts.snark_secondary,
+            )? == (
+                key.vk.parts.generator_digest_primary,
+                key.vk.parts.generator_digest_secondary,
+            );
         if !consistent {
             return Err(NovaError::KeyInconsistent);
         }
@@ -180,6 +215,34 @@ impl<Y: CurveCycle, SC> CompressedProverKey<Y, SC> {
     }
 }
 
+impl<Y: CurveCycle, SC: Serialize> VerifierKeyParts<Y, SC> {
+    /// [`CompressedVerifierKey::identity`] of these parts.
+    fn identity(&self) -> [u8; 32] {
+        // The step's encoding names the circuit and its size; bincode cannot fail on the plain
+        // data a step is (a failure would leave it out, and the identity still covers the
+        // parameters' digest, which the step's shapes determine).
+        let step = bincode::serialize(&self.step).unwrap_or_default();
+        let mut h = Keccak256::new();
+        h.update(b"origami/verifier-key/v1");
+        h.update(Y::NAME.as_bytes());
+        h.update((step.len() as u64).to_le_bytes());
+        h.update(&step);
+        h.update(self.params_digest);
+        h.update((self.ck_len_primary as u64).to_le_bytes());
+        h.update((self.ck_len_secondary as u64).to_le_bytes());
+        h.update(self.generator_digest_primary);
+        h.update(self.generator_digest_secondary);
+        h.update(self.variant().name().as_bytes());
+        h.update(self.snark_primary.digest());
+        h.update(self.snark_secondary.digest());
+        h.finalize().into()
+    }
+
+    fn variant(&self) -> Variant {
+        self.snark_primary.variant()
+    }
+}
+
 impl<Y: CurveCycle, SC: ProvableStep<Y>> CompressedVerifierKey<Y, SC>
 where
     PrimaryField<Y>: PrimeFieldBits,
@@ -187,9 +250,9 @@ where
 {
     /// Checks the key and names the generators its proofs are opened against.
     pub fn prepare(self) -> Result<CompressedVerifier<Y, SC>, NovaError> {
-        if self.snark_primary.commitment_key_len() > self.ck_len_primary
-            || self.snark_secondary.commitment_key_len() > self.ck_len_secondary
-            || self.snark_primary.variant() != self.snark_secondary.variant()
+        if self.parts.snark_primary.commitment_key_len() != self.parts.ck_len_primary
+            || self.parts.snark_secondary.commitment_key_len() != self.parts.ck_len_secondary
+            || self.parts.snark_primary.variant() != self.parts.snark_secondary.variant()
         {
             return Err(NovaError::KeyInconsistent);
         }
@@ -197,13 +260,13 @@ where
         Ok(CompressedVerifier {
             gens_primary: StreamedGenerators::new(
                 l1,
-                self.snark_primary.commitment_key_len(),
-                self.generator_digest_primary,
+                self.parts.snark_primary.commitment_key_len(),
+                self.parts.generator_digest_primary,
             ),
             gens_secondary: StreamedGenerators::new(
                 l2,
-                self.snark_secondary.commitment_key_len(),
-                self.generator_digest_secondary,
+                self.parts.snark_secondary.commitment_key_len(),
+                self.parts.generator_digest_secondary,
             ),
             vk: self,
         })
@@ -212,19 +275,20 @@ where
     /// Re-derives the full folding parameters (setup again) and checks them against the digest:
     /// what checking an uncompressed proof needs when the prover key is not at hand.
     pub fn expand(&self) -> Result<ProverKey<Y, SC>, NovaError> {
-        let pk = ProverKey::setup(self.step.clone())?;
-        if pk.digest() != self.params_digest {
+        let pk = ProverKey::setup(self.parts.step.clone())?;
+        if pk.digest() != self.parts.params_digest {
             return Err(NovaError::KeyInconsistent);
         }
         Ok(pk)
     }
 
-    /// Writes the key to `path`. Returns the bytes written.
+    /// Writes the key to `path`, its header naming the key's identity. Returns the bytes written.
     pub fn save(&self, path: &Path) -> Result<u64, FormatError> {
-        origami_format::write_file(path, FileKind::VerifierKey, self.params_digest, self)
+        origami_format::write_file(path, FileKind::VerifierKey, self.identity, self)
     }
 
-    /// Loads a key written by [`save`](Self::save).
+    /// Loads a key written by [`save`](Self::save): its identity is recomputed from what it
+    /// holds, and a key whose header names another identity (edited after setup) is refused.
     pub fn load(path: &Path) -> Result<Self, NovaError> {
         let (header, key): (_, Self) =
             origami_format::read_file(path, FileKind::VerifierKey, None)?;
@@ -234,44 +298,67 @@ where
     /// The key as the bytes [`save`](Self::save) writes (what a prover process hands to a
     /// verifier process).
     pub fn to_bytes(&self) -> Result<Vec<u8>, FormatError> {
-        origami_format::encode(FileKind::VerifierKey, self.params_digest, self)
+        origami_format::encode(FileKind::VerifierKey, self.identity, self)
     }
 
-    /// Decodes [`to_bytes`](Self::to_bytes)' output (or a key file's contents).
+    /// Decodes [`to_bytes`](Self::to_bytes)' output (or a key file's contents), with
+    /// [`load`](Self::load)'s checks.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, NovaError> {
         let (header, key): (_, Self) = origami_format::decode(bytes, FileKind::VerifierKey, None)?;
         key.check_header(&header)
     }
 
     fn check_header(self, header: &origami_format::Header) -> Result<Self, NovaError> {
-        if header.digest != self.params_digest {
-            return Err(NovaError::KeyInconsistent);
+        if header.digest != self.identity {
+            return Err(NovaError::KeyIdentity {
+                recorded: hex(&header.digest),
+                computed: hex(&self.identity),
+            });
         }
         Ok(self)
     }
 }
 
 impl<Y: CurveCycle, SC> CompressedVerifierKey<Y, SC> {
-    /// The digest of the parameters this key verifies against.
-    pub fn digest(&self) -> [u8; 32] {
-        self.params_digest
+    /// The key's identity: a digest of everything a verifier uses — the step (circuit and size),
+    /// the folding parameters' digest (both augmented shapes, the commitment-key labels), both
+    /// commitment keys' lengths and generator digests, the Spartan variant and both Spartan
+    /// verifier keys' digests. Proof files, sharded proofs, cluster jobs and the service name
+    /// the key they are for by it; two keys with one identity verify the same statements.
+    pub fn identity(&self) -> [u8; 32] {
+        self.identity
+    }
+
+    /// The digest of the folding parameters (bound inside every proof's instance hashes).
+    pub fn params_digest(&self) -> [u8; 32] {
+        self.parts.params_digest
     }
 
     /// The step circuit.
     pub fn step(&self) -> &SC {
-        &self.step
+        &self.parts.step
     }
 
     /// The Spartan variant.
     pub fn variant(&self) -> Variant {
-        self.snark_primary.variant()
+        self.parts.snark_primary.variant()
+    }
+
+    /// Both curves' Spartan verifier keys (primary, secondary).
+    pub fn snark_keys(
+        &self,
+    ) -> (
+        &SnarkVerifierKey<Primary<Y>>,
+        &SnarkVerifierKey<Secondary<Y>>,
+    ) {
+        (&self.parts.snark_primary, &self.parts.snark_secondary)
     }
 
     /// Generators the verifier derives (primary, secondary).
     pub fn commitment_key_lens(&self) -> (usize, usize) {
         (
-            self.snark_primary.commitment_key_len(),
-            self.snark_secondary.commitment_key_len(),
+            self.parts.snark_primary.commitment_key_len(),
+            self.parts.snark_secondary.commitment_key_len(),
         )
     }
 }
@@ -301,6 +388,8 @@ impl<Y: CurveCycle, SC> CompressedVerifier<Y, SC> {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct CompressedProof<Y: CurveCycle> {
+    /// [`CompressedVerifierKey::identity`] of the key the proof was made for.
+    pub verifier_key: [u8; 32],
     /// Digest of the parameters the proof was made with.
     pub params_digest: [u8; 32],
     /// Steps proven.
@@ -398,6 +487,7 @@ where
             },
         );
         Ok(Self {
+            verifier_key: pk.vk.identity,
             params_digest: digest,
             num_steps: snark.num_steps,
             z0: snark.z0.clone(),
@@ -415,14 +505,33 @@ where
     }
 
     /// Checks that the proof shows `z_n = Fⁿ(z0)` for `n = num_steps` and returns `z_n`.
-    pub fn verify<SC>(
+    pub fn verify<SC: StepCircuit<PrimaryField<Y>>>(
         &self,
         verifier: &CompressedVerifier<Y, SC>,
         num_steps: u64,
         z0: &[PrimaryField<Y>],
     ) -> Result<Vec<PrimaryField<Y>>, NovaError> {
         let vk = &verifier.vk;
-        let digest = vk.params_digest;
+        if self.verifier_key != vk.identity {
+            // The most precise reason first: another circuit, another variant, another key.
+            if self.params_digest != vk.parts.params_digest {
+                return Err(NovaError::ParamsMismatch {
+                    expected: hex(&vk.parts.params_digest),
+                    found: hex(&self.params_digest),
+                });
+            }
+            if self.snark_primary.variant() != vk.variant() {
+                return Err(snark_error("primary")(SpartanError::VariantMismatch {
+                    key: vk.variant().name(),
+                    proof: self.snark_primary.variant().name(),
+                }));
+            }
+            return Err(NovaError::KeyMismatch {
+                expected: hex(&vk.identity),
+                found: hex(&self.verifier_key),
+            });
+        }
+        let digest = vk.parts.params_digest;
         Statement::<Y> {
             params_digest: &self.params_digest,
             num_steps: self.num_steps,
@@ -433,7 +542,7 @@ where
             running_secondary: &self.running_secondary,
             last_secondary: &self.last_secondary,
         }
-        .check(&digest, num_steps, z0)?;
+        .check(&digest, vk.parts.step.arity(), num_steps, z0)?;
         if self.running_primary.x.len() != 2 || self.running_secondary.x.len() != 2 {
             return Err(NovaError::PublicInputCount(
                 self.running_primary
@@ -455,7 +564,7 @@ where
         let u_primary =
             self.blind_primary
                 .verify(&g1.blinding_generator(), &digest, &self.running_primary)?;
-        let (vk1, vk2) = (&vk.snark_primary, &vk.snark_secondary);
+        let (vk1, vk2) = (&vk.parts.snark_primary, &vk.parts.snark_secondary);
         let (primary, secondary) = rayon::join(
             || self.snark_primary.verify(g1, vk1, &u_primary),
             || self.snark_secondary.verify(g2, vk2, &u_secondary),
@@ -465,23 +574,36 @@ where
         Ok(self.zi.clone())
     }
 
-    /// Writes the proof to `path`. Returns the bytes written.
+    /// Writes the proof to `path`, its header naming the verifier key's identity. Returns the
+    /// bytes written.
     pub fn save(&self, path: &Path) -> Result<u64, FormatError> {
-        origami_format::write_file(path, FileKind::CompressedProof, self.params_digest, self)
+        origami_format::write_file(path, FileKind::CompressedProof, self.verifier_key, self)
     }
 
-    /// Loads a proof, refusing one made for other parameters than `expected_digest`.
-    pub fn load(path: &Path, expected_digest: &[u8; 32]) -> Result<Self, NovaError> {
+    /// Loads a proof, refusing one made for another verifier key than `expected_key` (an
+    /// [`identity`](CompressedVerifierKey::identity)).
+    pub fn load(path: &Path, expected_key: &[u8; 32]) -> Result<Self, NovaError> {
         let (_, proof): (_, Self) =
-            origami_format::read_file(path, FileKind::CompressedProof, Some(expected_digest))?;
-        Ok(proof)
+            origami_format::read_file(path, FileKind::CompressedProof, Some(expected_key))?;
+        proof.check_key(expected_key)
     }
 
-    /// Decodes a proof file's contents, refusing a proof made for other parameters than
-    /// `expected_digest`.
-    pub fn from_bytes(bytes: &[u8], expected_digest: &[u8; 32]) -> Result<Self, NovaError> {
+    /// Decodes a proof file's contents, refusing a proof made for another verifier key than
+    /// `expected_key`.
+    pub fn from_bytes(bytes: &[u8], expected_key: &[u8; 32]) -> Result<Self, NovaError> {
         let (_, proof): (_, Self) =
-            origami_format::decode(bytes, FileKind::CompressedProof, Some(expected_digest))?;
-        Ok(proof)
+            origami_format::decode(bytes, FileKind::CompressedProof, Some(expected_key))?;
+        proof.check_key(expected_key)
+    }
+
+    /// The header and the proof must name the same key.
+    fn check_key(self, expected_key: &[u8; 32]) -> Result<Self, NovaError> {
+        if self.verifier_key != *expected_key {
+            return Err(NovaError::KeyMismatch {
+                expected: hex(expected_key),
+                found: hex(&self.verifier_key),
+            });
+        }
+        Ok(self)
     }
 }

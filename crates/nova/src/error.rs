@@ -31,6 +31,29 @@ pub enum NovaError {
     /// A key's contents do not match its digest (or it is too small for its own shapes).
     #[error("the key's contents do not match its digest: it was altered or made by another build")]
     KeyInconsistent,
+    /// A verifier key file whose header names another identity than its contents have: the key
+    /// was edited after setup.
+    #[error(
+        "the verifier key's contents have identity {computed}, but its header records {recorded}: \
+         the key was altered after setup"
+    )]
+    KeyIdentity {
+        /// Identity in the file's header.
+        recorded: String,
+        /// Identity of the contents.
+        computed: String,
+    },
+    /// A proof was made for another verifier key than the one given.
+    #[error("the proof was made for verifier key {found}, but the key given is {expected}")]
+    KeyMismatch {
+        /// Identity of the key given.
+        expected: String,
+        /// Identity the proof names.
+        found: String,
+    },
+    /// A commitment key's generators are not the ones derived from its label.
+    #[error("the {0} commitment key's generators are not the ones its label derives")]
+    Generators(&'static str),
     /// A proof was made with other public parameters than the key given.
     #[error("the proof was made for parameters {found}, but the key is for {expected}")]
     ParamsMismatch {

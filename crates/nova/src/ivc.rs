@@ -24,7 +24,7 @@ use crate::convert::cross_field;
 use crate::error::NovaError;
 use crate::nifs::FoldingProver;
 use crate::params::{PrimaryField, ProvableStep, ProverKey, SecondaryField, digest_to_field};
-use crate::step::TrivialCircuit;
+use crate::step::{StepCircuit, TrivialCircuit};
 
 type Primary<Y> = <Y as CurveCycle>::Primary;
 type Secondary<Y> = <Y as CurveCycle>::Secondary;
@@ -346,13 +346,14 @@ where
     /// Checks, in order: the parameters' digest, the step count and `z0`; that the last secondary
     /// instance's public inputs are the hashes of both running instances (binding them to `n`,
     /// `z0` and `z_n`); and that all three instances are satisfied by their witnesses.
-    pub fn verify<SC>(
+    pub fn verify<SC: StepCircuit<PrimaryField<Y>>>(
         &self,
         pk: &ProverKey<Y, SC>,
         num_steps: u64,
         z0: &[PrimaryField<Y>],
     ) -> Result<Vec<PrimaryField<Y>>, NovaError> {
-        self.statement().check(&pk.digest(), num_steps, z0)?;
+        self.statement()
+            .check(&pk.digest(), pk.step().arity(), num_steps, z0)?;
         let (s1, s2): (&R1csShape<_>, &R1csShape<_>) = (pk.shape_primary(), pk.shape_secondary());
         s1.is_sat_relaxed(
             pk.ck_primary(),
@@ -425,9 +426,23 @@ where
     pub(crate) fn check(
         &self,
         expected_digest: &[u8; 32],
+        arity: usize,
         num_steps: u64,
         z0: &[PrimaryField<Y>],
     ) -> Result<(), NovaError> {
+        // Lengths first, against the step itself (not only against each other), before anything
+        // is hashed: the hashes would still separate lengths, but a precise error is owed.
+        let secondary_arity = StepCircuit::<SecondaryField<Y>>::arity(&TrivialCircuit);
+        for (expected, got) in [
+            (arity, z0.len()),
+            (arity, self.z0.len()),
+            (arity, self.zi.len()),
+            (secondary_arity, self.zi_secondary.len()),
+        ] {
+            if got != expected {
+                return Err(NovaError::Arity { expected, got });
+            }
+        }
         if self.params_digest != expected_digest {
             return Err(NovaError::ParamsMismatch {
                 expected: hex(expected_digest),
@@ -445,13 +460,6 @@ where
         }
         if self.z0 != z0 {
             return Err(NovaError::InitialState);
-        }
-        let arity = self.z0.len();
-        if self.zi.len() != arity {
-            return Err(NovaError::Arity {
-                expected: arity,
-                got: self.zi.len(),
-            });
         }
         let x = &self.last_secondary.x;
         if x.len() != 2 {

@@ -138,8 +138,11 @@ where
         Ok(key)
     }
 
-    /// Checks that the digest is the digest of the shapes and that the commitment keys are long
-    /// enough for them (what a loaded key must satisfy).
+    /// Checks what a loaded key must satisfy: the digest is the digest of the shapes, the
+    /// commitment keys are long enough for them, and their generators are the ones derived from
+    /// the labels the digest covers. The digest names labels, not points: without the last
+    /// check, a file could pair the genuine digest with generators whose discrete logarithms
+    /// its maker knows, and commitments under them bind nothing.
     pub(crate) fn check(&self) -> Result<(), NovaError> {
         if params_digest::<Y>(&self.shape_primary, &self.shape_secondary) != self.digest {
             return Err(NovaError::KeyInconsistent);
@@ -149,6 +152,19 @@ where
             || self.ck_secondary.len() < s.num_vars().max(s.num_cons())
         {
             return Err(NovaError::KeyInconsistent);
+        }
+        let (primary, secondary) = rayon::join(
+            || self.ck_primary.label() == CK_PRIMARY && self.ck_primary.is_derived_from_label(),
+            || {
+                self.ck_secondary.label() == CK_SECONDARY
+                    && self.ck_secondary.is_derived_from_label()
+            },
+        );
+        if !primary {
+            return Err(NovaError::Generators("primary"));
+        }
+        if !secondary {
+            return Err(NovaError::Generators("secondary"));
         }
         Ok(())
     }

@@ -47,7 +47,7 @@ fn run(variant: Variant) -> Run {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     let vk = CompressedVerifierKey::<PastaCycle, Fib>::load(&vk_path).unwrap();
     assert_eq!(vk.variant(), variant);
-    let loaded = CompressedProof::load(&proof_path, &vk.digest()).unwrap();
+    let loaded = CompressedProof::load(&proof_path, &vk.identity()).unwrap();
     // The first verification derives the generators and caches them; the many tampered proofs
     // after it read the cache.
     let cache = tempfile::tempdir().unwrap();
@@ -81,6 +81,8 @@ fn tampered(p: &Proof) -> Vec<(&'static str, Proof)> {
         Commitment<origami_arith::Vesta>,
     );
     let edits: Vec<(&'static str, Edit)> = vec![
+        ("verifier key", |p, _, _, _, _| p.verifier_key[0] ^= 1),
+        ("params digest", |p, _, _, _, _| p.params_digest[0] ^= 1),
         ("z_n", |p, one, _, _, _| p.zi[0] += one),
         ("secondary z_n", |p, _, two, _, _| p.zi_secondary[0] += two),
         ("running primary W", |p, _, _, g1, _| {

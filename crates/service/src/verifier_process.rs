@@ -59,13 +59,13 @@ fn prepare(key: &[u8], generator_cache: Option<&Path>) -> Result<Verifier, Strin
 /// Checks one proof: a compressed or sharded proof file for this verifier's key, covering
 /// `steps` steps from `z0`.
 pub fn verify(verifier: &Verifier, request: &VerifyRequest) -> VerifyResponse {
-    let digest = verifier.key().digest();
+    let digest = verifier.key().identity();
     let malformed = |e: &dyn std::fmt::Display| VerifyFailure::Malformed(e.to_string());
     let rejected = |e: &dyn std::fmt::Display| VerifyFailure::Rejected(e.to_string());
     let header = origami_format::read_header(&request.proof).map_err(|e| malformed(&e))?;
     if header.digest != digest {
         return Err(VerifyFailure::Rejected(format!(
-            "the proof was made with parameters {}, this service verifies {} (parameters {})",
+            "the proof was made for verifier key {}, this service verifies {} (verifier key {})",
             origami_format::hex(&header.digest),
             verifier.key().step(),
             origami_format::hex(&digest)

@@ -33,12 +33,13 @@ pub enum ShardError {
         /// What failed.
         source: NovaError,
     },
-    /// The sharded proof was made for other parameters (another circuit, size or build).
-    #[error("the sharded proof was made for parameters {found}, but the key is for {expected}")]
-    ParamsMismatch {
-        /// The key's digest.
+    /// The sharded proof was made for another verifier key (another circuit, size, variant or
+    /// build).
+    #[error("the sharded proof was made for verifier key {found}, but the key given is {expected}")]
+    KeyMismatch {
+        /// The key's identity.
         expected: String,
-        /// The proof's digest.
+        /// The identity the proof names.
         found: String,
     },
     /// The sharded proof holds no shard.
@@ -79,6 +80,12 @@ pub enum ShardError {
     #[error("shard {index} starts from another state than shard {} ended in", index - 1)]
     Boundary {
         /// The shard whose input differs.
+        index: u32,
+    },
+    /// The shards' step counts add up past `u64::MAX`.
+    #[error("shard {index}: the step counts overflow")]
+    StepOverflow {
+        /// The shard whose count overflowed the sum.
         index: u32,
     },
     /// The shards' step counts do not add up to the run's.

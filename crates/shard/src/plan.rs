@@ -19,9 +19,10 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// The step after this shard's last.
-    pub fn end_step(&self) -> u64 {
-        self.first_step + self.steps
+    /// The step after this shard's last (`None` past `u64::MAX`: a shard read from outside may
+    /// claim anything).
+    pub fn end_step(&self) -> Option<u64> {
+        self.first_step.checked_add(self.steps)
     }
 }
 
@@ -121,7 +122,7 @@ mod tests {
                     assert_eq!(s.index as usize, i);
                     assert_eq!(s.first_step, next, "n={n} k={k}: gap or overlap");
                     assert!(s.steps >= 1);
-                    next = s.end_step();
+                    next = s.end_step().unwrap();
                 }
                 assert_eq!(next, n);
                 let sizes = plan.shards().iter().map(|s| s.steps);

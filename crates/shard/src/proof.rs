@@ -9,6 +9,7 @@ use origami_format::{FileKind, hex};
 use origami_nova::params::{PrimaryField, SecondaryField};
 use origami_nova::{
     CompressedProof, CompressedProverKey, CompressedVerifier, ProvableStep, RecursiveSnark,
+    StepCircuit,
 };
 use serde::{Deserialize, Serialize};
 
@@ -76,36 +77,45 @@ where
 
     /// Checks the shard's proof against its own statement: `steps` steps from `z_in` ending in
     /// `z_out`. Says nothing about where the shard sits in a run (see [`ShardedProof::verify`]).
-    pub fn verify<SC>(&self, verifier: &CompressedVerifier<Y, SC>) -> Result<(), ShardError> {
-        let z_out = self
-            .proof
+    pub fn verify<SC: StepCircuit<PrimaryField<Y>>>(
+        &self,
+        verifier: &CompressedVerifier<Y, SC>,
+    ) -> Result<(), ShardError> {
+        // The claimed end state against the proof's before any cryptography (the proof's own
+        // `z_n` is bound by its instance hashes).
+        if self.proof.zi != self.z_out {
+            return Err(ShardError::FinalState { index: self.index });
+        }
+        self.proof
             .verify(verifier, self.steps, &self.z_in)
             .map_err(|source| ShardError::InvalidShard {
                 index: self.index,
                 source,
             })?;
-        if z_out == self.z_out {
-            Ok(())
-        } else {
-            Err(ShardError::FinalState { index: self.index })
-        }
+        Ok(())
     }
 
-    /// The proof as bytes with a header naming the parameters it was made with (what a worker
+    /// The proof as bytes with a header naming the verifier key it was made for (what a worker
     /// uploads).
-    pub fn to_bytes(&self, params_digest: [u8; 32]) -> Result<Vec<u8>, ShardError> {
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ShardError> {
         Ok(origami_format::encode(
             FileKind::ShardProof,
-            params_digest,
+            self.proof.verifier_key,
             self,
         )?)
     }
 
-    /// Decodes [`to_bytes`](Self::to_bytes)' output, refusing a proof made for parameters other
-    /// than `expected_digest` or whose bytes are damaged.
-    pub fn from_bytes(bytes: &[u8], expected_digest: &[u8; 32]) -> Result<Self, ShardError> {
-        let (_, proof) =
-            origami_format::decode(bytes, FileKind::ShardProof, Some(expected_digest))?;
+    /// Decodes [`to_bytes`](Self::to_bytes)' output, refusing a proof made for another verifier
+    /// key than `expected_key` or whose bytes are damaged.
+    pub fn from_bytes(bytes: &[u8], expected_key: &[u8; 32]) -> Result<Self, ShardError> {
+        let (_, proof): (_, Self) =
+            origami_format::decode(bytes, FileKind::ShardProof, Some(expected_key))?;
+        if proof.proof.verifier_key != *expected_key {
+            return Err(ShardError::KeyMismatch {
+                expected: hex(expected_key),
+                found: hex(&proof.proof.verifier_key),
+            });
+        }
         Ok(proof)
     }
 
@@ -119,13 +129,14 @@ where
     }
 }
 
-/// The proofs of every shard of a run, in order, and the digest of the parameters they were
-/// made with. Verifies as the single statement `z_N = F^N(z0)`.
+/// The proofs of every shard of a run, in order, and the identity of the verifier key they were
+/// made for. Verifies as the single statement `z_N = F^N(z0)`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct ShardedProof<Y: CurveCycle> {
-    /// Digest of the parameters (circuit, size, keys) every shard was proven with.
-    pub params_digest: [u8; 32],
+    /// [`identity`](origami_nova::CompressedVerifierKey::identity) of the verifier key (circuit,
+    /// size, variant, keys) every shard was proven for.
+    pub verifier_key: [u8; 32],
     /// The shard proofs, shard 0 first.
     pub shards: Vec<ShardProof<Y>>,
 }
@@ -141,13 +152,13 @@ where
     /// shard's proof is checked against its own statement with the one verifier key.
     ///
     /// [`check_chain`]: Self::check_chain
-    pub fn verify<SC>(
+    pub fn verify<SC: StepCircuit<PrimaryField<Y>>>(
         &self,
         verifier: &CompressedVerifier<Y, SC>,
         num_steps: u64,
         z0: &[PrimaryField<Y>],
     ) -> Result<Vec<PrimaryField<Y>>, ShardError> {
-        let end = self.check_chain(&verifier.key().digest(), num_steps, z0)?;
+        let end = self.check_chain(&verifier.key().identity(), num_steps, z0)?;
         for shard in &self.shards {
             shard.verify(verifier)?;
         }
@@ -155,19 +166,20 @@ where
     }
 
     /// The cheap half of [`verify`](Self::verify), for shards whose proofs were each checked
-    /// already: the proof is for parameters `expected`, shard `i` is at position `i`, starts at
-    /// the step where shard `i − 1` ended and from the state it ended in, shard 0 starts at step
-    /// 0 from `z0`, and the step counts add up to `num_steps`. Returns the final state.
+    /// already: the proof is for the verifier key `expected`, shard `i` is at position `i`, starts at
+    /// the step where shard `i − 1` ended and from the state it ended in, ends where its own
+    /// proof does, shard 0 starts at step 0 from `z0`, and the step counts add up to
+    /// `num_steps`. Returns the final state.
     pub fn check_chain(
         &self,
         expected: &[u8; 32],
         num_steps: u64,
         z0: &[PrimaryField<Y>],
     ) -> Result<Vec<PrimaryField<Y>>, ShardError> {
-        if self.params_digest != *expected {
-            return Err(ShardError::ParamsMismatch {
+        if self.verifier_key != *expected {
+            return Err(ShardError::KeyMismatch {
                 expected: hex(expected),
-                found: hex(&self.params_digest),
+                found: hex(&self.verifier_key),
             });
         }
         let last = self.shards.last().ok_or(ShardError::NoShards)?;
@@ -195,7 +207,14 @@ where
                     ShardError::Boundary { index }
                 });
             }
-            next_step = next_step.saturating_add(shard.steps);
+            // The shard's claims against its proof's statement, so that every shard's fields
+            // are checked before any shard's cryptography (the proof checks its own statement).
+            if shard.proof.zi != shard.z_out {
+                return Err(ShardError::FinalState { index });
+            }
+            next_step = next_step
+                .checked_add(shard.steps)
+                .ok_or(ShardError::StepOverflow { index })?;
             state = &shard.z_out;
         }
         if next_step != num_steps {
@@ -207,11 +226,11 @@ where
         Ok(last.z_out.clone())
     }
 
-    /// Steps the shards claim to cover.
-    pub fn total_steps(&self) -> u64 {
+    /// Steps the shards claim to cover (`None` if the claims add up past `u64::MAX`).
+    pub fn total_steps(&self) -> Option<u64> {
         self.shards
             .iter()
-            .fold(0u64, |n, s| n.saturating_add(s.steps))
+            .try_fold(0u64, |n, s| n.checked_add(s.steps))
     }
 
     /// Writes the proof to `path`. Returns the bytes written.
@@ -219,16 +238,16 @@ where
         Ok(origami_format::write_file(
             path,
             FileKind::ShardedProof,
-            self.params_digest,
+            self.verifier_key,
             self,
         )?)
     }
 
-    /// Loads a proof, refusing one made for other parameters than `expected_digest` (when
+    /// Loads a proof, refusing one made for another verifier key than `expected_key` (when
     /// given) or whose header and contents disagree.
-    pub fn load(path: &Path, expected_digest: Option<&[u8; 32]>) -> Result<Self, ShardError> {
+    pub fn load(path: &Path, expected_key: Option<&[u8; 32]>) -> Result<Self, ShardError> {
         let (header, proof): (_, Self) =
-            origami_format::read_file(path, FileKind::ShardedProof, expected_digest)?;
+            origami_format::read_file(path, FileKind::ShardedProof, expected_key)?;
         proof.check_header(&header)
     }
 
@@ -236,26 +255,23 @@ where
     pub fn to_bytes(&self) -> Result<Vec<u8>, ShardError> {
         Ok(origami_format::encode(
             FileKind::ShardedProof,
-            self.params_digest,
+            self.verifier_key,
             self,
         )?)
     }
 
     /// Decodes a sharded proof file's contents, with the checks of [`load`](Self::load).
-    pub fn from_bytes(
-        bytes: &[u8],
-        expected_digest: Option<&[u8; 32]>,
-    ) -> Result<Self, ShardError> {
+    pub fn from_bytes(bytes: &[u8], expected_key: Option<&[u8; 32]>) -> Result<Self, ShardError> {
         let (header, proof): (_, Self) =
-            origami_format::decode(bytes, FileKind::ShardedProof, expected_digest)?;
+            origami_format::decode(bytes, FileKind::ShardedProof, expected_key)?;
         proof.check_header(&header)
     }
 
     fn check_header(self, header: &origami_format::Header) -> Result<Self, ShardError> {
-        if header.digest != self.params_digest {
-            return Err(ShardError::ParamsMismatch {
+        if header.digest != self.verifier_key {
+            return Err(ShardError::KeyMismatch {
                 expected: hex(&header.digest),
-                found: hex(&self.params_digest),
+                found: hex(&self.verifier_key),
             });
         }
         Ok(self)

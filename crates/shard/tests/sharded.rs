@@ -56,7 +56,7 @@ fn prove_sharded((pk, _): &Keys, num_shards: u32) -> ShardedProof<PastaCycle> {
         })
         .collect();
     ShardedProof {
-        params_digest: pk.verifier_key().digest(),
+        verifier_key: pk.verifier_key().identity(),
         shards,
     }
 }
@@ -253,6 +253,16 @@ fn altered_step_counts_are_rejected() {
         verify(&p),
         Err(ShardError::EmptyShard { index: 2 })
     ));
+    // Step counts that add up past u64::MAX are an error, not a wrapped or saturated total.
+    let mut p = three_shards().clone();
+    let before_last = p.shards[2].first_step;
+    p.shards[2].steps = u64::MAX - before_last + 1;
+    assert!(matches!(
+        p.verify(&keys().1, u64::MAX, &z0()),
+        Err(ShardError::StepOverflow { index: 2 })
+    ));
+    assert_eq!(p.total_steps(), None);
+    assert_eq!(p.shards[2].shard().end_step(), None);
 }
 
 #[test]
@@ -262,10 +272,10 @@ fn shards_of_another_circuit_are_rejected() {
     // The whole proof, against this circuit's key.
     assert!(matches!(
         verify(&other),
-        Err(ShardError::ParamsMismatch { .. })
+        Err(ShardError::KeyMismatch { .. })
     ));
-    // One shard of it spliced into this circuit's proof (same steps and states would not even
-    // be needed: its parameters differ).
+    // One shard of it spliced into this circuit's proof, claiming this run's states: its own
+    // proof ends elsewhere, which the chain check sees before any cryptography.
     let mut p = three_shards().clone();
     let mut foreign = other.shards[0].clone();
     foreign.index = 0;
@@ -274,6 +284,11 @@ fn shards_of_another_circuit_are_rejected() {
     p.shards[0] = foreign;
     assert!(matches!(
         verify(&p),
+        Err(ShardError::FinalState { index: 0 })
+    ));
+    // On its own, consistent with its proof, it is refused by the key check.
+    assert!(matches!(
+        other.shards[0].verify(&keys().1),
         Err(ShardError::InvalidShard { index: 0, .. })
     ));
 }
@@ -284,7 +299,7 @@ fn sharded_proofs_survive_a_file_and_malformed_files_are_refused() {
     let path = dir.path().join("run.proof");
     let bytes = three_shards().save(&path).unwrap();
     assert!(bytes > 0);
-    let digest = keys().0.verifier_key().digest();
+    let digest = keys().0.verifier_key().identity();
     let loaded = ShardedProof::<PastaCycle>::load(&path, Some(&digest)).unwrap();
     assert_eq!(verify(&loaded).unwrap(), verify(three_shards()).unwrap());
     assert!(ShardedProof::<PastaCycle>::load(&path, Some(&[7; 32])).is_err());
@@ -294,4 +309,51 @@ fn sharded_proofs_survive_a_file_and_malformed_files_are_refused() {
     std::fs::write(&path, &raw).unwrap();
     let err = ShardedProof::<PastaCycle>::load(&path, None).unwrap_err();
     assert!(matches!(err, ShardError::Format(_)), "{err}");
+}
+
+/// Transcript binding of a sharded proof's own fields: none has a challenge of its own, so each
+/// must be refused by the chain checks or by its shard's statement (steps and `z_in` are what
+/// the shard's compressed proof is checked against) before the first challenge of any shard's
+/// verification is drawn (docs/soundness.md §11).
+#[test]
+fn every_shard_field_is_checked_before_any_challenge() {
+    use ff::Field;
+    use origami_arith::transcript_log::{Before, check_bound, record};
+    let proof = three_shards();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let run = |p: &ShardedProof<PastaCycle>| pool.install(|| record(|| verify(p)));
+    let (ok, honest) = run(proof);
+    ok.unwrap();
+    type Edit = fn(&mut ShardedProof<PastaCycle>);
+    let edits: [(&str, Edit); 10] = [
+        ("verifier key", |p| p.verifier_key[3] ^= 1),
+        ("index", |p| p.shards[1].index = 2),
+        ("first step", |p| p.shards[1].first_step += 1),
+        ("steps", |p| p.shards[0].steps += 1),
+        ("z_in of shard 0", |p| p.shards[0].z_in[0] += F::ONE),
+        ("z_in of shard 2", |p| p.shards[2].z_in[0] += F::ONE),
+        ("z_out of shard 0", |p| p.shards[0].z_out[0] += F::ONE),
+        ("z_out of the last shard", |p| {
+            p.shards[2].z_out[0] += F::ONE
+        }),
+        ("a dropped shard", |p| drop(p.shards.pop())),
+        ("swapped shards", |p| p.shards.swap(0, 1)),
+    ];
+    for (name, edit) in edits {
+        let mut bad = proof.clone();
+        edit(&mut bad);
+        let (result, tampered) = run(&bad);
+        assert!(result.is_err(), "{name}: accepted");
+        let before = Before {
+            transcript: 0,
+            label: b"r",
+            ordinal: 0,
+        };
+        if let Err(why) = check_bound(&honest, &tampered, before) {
+            panic!("{name}: {why}");
+        }
+    }
 }

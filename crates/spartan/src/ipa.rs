@@ -202,6 +202,9 @@ pub fn prove<C: CycleCurve>(
         ls.push(l);
         rs.push(r);
     }
+    // The last message: absorbed before any later challenge (the batching `ρ` of
+    // `check_claims` above all), so it cannot be chosen after that challenge is known.
+    transcript.absorb_scalar(b"ipa a", &a[0]);
     Ok(IpaProof {
         l: ls,
         r: rs,
@@ -226,6 +229,11 @@ impl<C: CycleCurve> IpaClaim<C> {
     /// Generators the claim ranges over.
     pub fn len(&self) -> usize {
         1 << self.challenges.len()
+    }
+
+    /// The round challenges `x_j` the claim was reduced with, first round first.
+    pub fn round_challenges(&self) -> &[ScalarOf<C>] {
+        &self.challenges
     }
 
     /// True for the claim of an empty vector (never: a claim covers at least one generator).
@@ -256,7 +264,11 @@ impl<C: CycleCurve> IpaClaim<C> {
 
 /// Checks opening claims with one pass over the generators: a random combination (powers of a
 /// transcript challenge drawn after every claim is fixed) holds only if each claim does, except
-/// with probability `claims/|F|`.
+/// with probability `(claims − 1)/|F|`.
+///
+/// Sound only because [`reduce`] absorbed every message a claim depends on, the final scalar `a`
+/// included, into `transcript` before this challenge is drawn: a claim still open to the prover
+/// when `ρ` is known can be made to cancel another (see `docs/soundness.md`).
 pub fn check_claims<C: CycleCurve>(
     gens: &dyn GeneratorSource<C>,
     claims: &[IpaClaim<C>],
@@ -339,6 +351,7 @@ pub fn reduce<C: CycleCurve>(
         transcript.absorb_point(b"ipa R", &r.to_affine());
         xs.push(round_challenge::<ScalarOf<C>>(transcript, b"ipa x").x);
     }
+    transcript.absorb_scalar(b"ipa a", &proof.a);
     let x_invs: Vec<ScalarOf<C>> = xs
         .iter()
         .map(|x| x.invert().unwrap_or(ScalarOf::<C>::ZERO))

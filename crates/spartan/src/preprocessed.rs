@@ -160,14 +160,70 @@ impl<C: CycleCurve> PreprocessedVerifierKey<C> {
         self.dims
     }
 
-    /// A proof's transcript: the shape digest, the instance, then the sparse form's commitments.
-    fn transcript(&self, instance: &RelaxedR1csInstance<C>) -> Transcript {
-        let mut t = transcript_for(&self.digest, instance);
-        t.absorb_bytes(b"entries", &(self.num_entries as u64).to_le_bytes());
-        for c in &self.comms {
-            t.absorb_point(b"matrix commitment", &c.to_affine());
+    /// The commitments to the sparse form (`row, col, val_A, val_B, val_C, m_row, m_col`).
+    pub fn matrix_commitments(&self) -> &[Commitment<C>] {
+        &self.comms
+    }
+
+    /// The digest of everything this key holds: the dimensions, the entry count, the padded
+    /// shape's digest and the sparse form's commitments. A proof's transcript starts with it.
+    pub fn digest(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"origami/spartan-vk/preprocessing/v1");
+        let Dimensions {
+            num_cons,
+            num_vars,
+            num_io,
+        } = self.dims;
+        for n in [num_cons, num_vars, num_io, self.num_entries] {
+            h.update((n as u64).to_le_bytes());
         }
-        t
+        h.update(self.digest);
+        h.update((self.comms.len() as u64).to_le_bytes());
+        for c in &self.comms {
+            h.update(point_bytes(c));
+        }
+        h.finalize().into()
+    }
+
+    /// Refuses a key whose parts cannot belong together: the wrong number of commitments, or
+    /// fewer entries than the tables the lookups read (`num_cons` rows, `2·num_vars` columns).
+    fn check(&self) -> Result<(), SpartanError> {
+        self.dims.check()?;
+        let tables = self
+            .dims
+            .num_vars
+            .checked_mul(2)
+            .map(|cols| cols.max(self.dims.num_cons));
+        let fits = tables.is_some_and(|t| t <= self.num_entries);
+        if self.comms.len() != SETUP_POLYS
+            || !self.num_entries.is_power_of_two()
+            || !fits
+            || self.num_entries > u32::MAX as usize
+        {
+            return Err(SpartanError::MalformedKey);
+        }
+        Ok(())
+    }
+
+    /// A proof's transcript: the key's digest, then the instance.
+    fn transcript(&self, instance: &RelaxedR1csInstance<C>) -> Transcript {
+        transcript_for(&self.digest(), instance)
+    }
+}
+
+/// A commitment's canonical encoding (`0 ‖ x ‖ y`, or `1` for the identity), for digests.
+fn point_bytes<C: CycleCurve>(c: &Commitment<C>) -> Vec<u8> {
+    use ff::PrimeField;
+    match c.coordinates() {
+        (_, _, true) => vec![1],
+        (x, y, false) => {
+            let mut out = vec![0];
+            out.extend_from_slice(x.to_repr().as_ref());
+            out.extend_from_slice(y.to_repr().as_ref());
+            out
+        }
     }
 }
 
@@ -305,7 +361,10 @@ fn table_evals<F: PrimeField>(r: &[F], ell: usize) -> Vec<F> {
 
 /// The multilinear extension of [`table_evals`] at `p`: the high variables must be zero.
 fn table_at<F: PrimeField>(r: &[F], p: &[F]) -> Result<F, SpartanError> {
-    let high = p.len() - r.len();
+    let high = p
+        .len()
+        .checked_sub(r.len())
+        .ok_or(SpartanError::MalformedKey)?;
     let zero_high: F = p[..high].iter().map(|x| F::ONE - x).product();
     Ok(zero_high * EqPolynomial::new(r.to_vec()).evaluate(&p[high..])?)
 }
@@ -395,9 +454,7 @@ impl<C: CycleCurve> PreprocessedProof<C> {
         vk: &PreprocessedVerifierKey<C>,
         instance: &RelaxedR1csInstance<C>,
     ) -> Result<(), SpartanError> {
-        if vk.comms.len() != SETUP_POLYS || !vk.num_entries.is_power_of_two() {
-            return Err(SpartanError::MalformedKey);
-        }
+        vk.check()?;
         let mut transcript = vk.transcript(instance);
         let reduced = verify_reduction(&self.reduction, &vk.dims, instance, &mut transcript)?;
         let [v_a, v_b, v_c] = self.matrix_evals[..] else {

@@ -24,11 +24,40 @@ use crate::ipa::{self, IpaClaim, IpaProof, Opening};
 use crate::sumcheck::SumcheckProof;
 
 /// What both sides of the direct variant need: the padded shape and its digest.
+///
+/// Only the shape is stored: decoding a key recomputes the digest and refuses a shape that is not
+/// padded, so a key file cannot declare a digest its shape does not have.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(bound = "")]
+#[serde(bound = "", try_from = "DirectKeyRepr<C>", into = "DirectKeyRepr<C>")]
 pub struct DirectKey<C: CycleCurve> {
     shape: R1csShape<ScalarOf<C>>,
     digest: [u8; 32],
+}
+
+/// A [`DirectKey`] as stored: the padded shape alone.
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "")]
+struct DirectKeyRepr<C: CycleCurve> {
+    shape: R1csShape<ScalarOf<C>>,
+}
+
+impl<C: CycleCurve> From<DirectKey<C>> for DirectKeyRepr<C> {
+    fn from(key: DirectKey<C>) -> Self {
+        Self { shape: key.shape }
+    }
+}
+
+impl<C: CycleCurve> TryFrom<DirectKeyRepr<C>> for DirectKey<C> {
+    type Error = SpartanError;
+
+    fn try_from(repr: DirectKeyRepr<C>) -> Result<Self, SpartanError> {
+        Dimensions::of(&repr.shape).check()?;
+        let digest = repr.shape.digest();
+        Ok(Self {
+            shape: repr.shape,
+            digest,
+        })
+    }
 }
 
 impl<C: CycleCurve> DirectKey<C> {
@@ -119,7 +148,7 @@ impl Dimensions {
         }
     }
 
-    fn check(&self) -> Result<(), SpartanError> {
+    pub(crate) fn check(&self) -> Result<(), SpartanError> {
         if !self.num_cons.is_power_of_two()
             || !self.num_vars.is_power_of_two()
             || self.num_vars < self.num_io + 1
@@ -135,7 +164,7 @@ fn absorb_instance<C: CycleCurve>(
     digest: &[u8; 32],
     instance: &RelaxedR1csInstance<C>,
 ) {
-    transcript.absorb_bytes(b"shape digest", digest);
+    transcript.absorb_bytes(b"key digest", digest);
     transcript.absorb_point(b"comm W", &instance.comm_w.to_affine());
     transcript.absorb_point(b"comm E", &instance.comm_e.to_affine());
     transcript.absorb_scalar(b"u", &instance.u);
@@ -381,7 +410,7 @@ impl<C: CycleCurve> WitnessOpenings<C> {
     }
 }
 
-/// A transcript bound to a shape digest and an instance.
+/// A transcript bound to a key digest (the padded shape's, or a preprocessed key's) and an instance.
 pub(crate) fn transcript_for<C: CycleCurve>(
     digest: &[u8; 32],
     instance: &RelaxedR1csInstance<C>,

@@ -142,6 +142,22 @@ impl<C: CycleCurve> SnarkVerifierKey<C> {
         }
     }
 
+    /// The digest of everything the verifier uses from this key (the variant, and the padded
+    /// shape's digest or the preprocessed key's dimensions, entry count, shape digest and matrix
+    /// commitments). Proof transcripts start with the variant's own key digest; a whole verifier
+    /// key's identity covers this.
+    pub fn digest(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"origami/spartan-vk/v1");
+        h.update(self.variant().name().as_bytes());
+        match self {
+            Self::Direct(k) => h.update(k.digest()),
+            Self::Preprocessing(k) => h.update(k.digest()),
+        }
+        h.finalize().into()
+    }
+
     /// Generators the verifier's commitment key needs.
     pub fn commitment_key_len(&self) -> usize {
         match self {

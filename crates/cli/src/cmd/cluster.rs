@@ -174,12 +174,12 @@ fn finish(
     wait: bool,
 ) -> anyhow::Result<(ShardedProof<DefaultCycle>, Vec<PrimaryField<DefaultCycle>>)> {
     let status = store.status(job)?;
-    let vk_digest = verifier.key().digest();
+    let vk_identity = verifier.key().identity();
     anyhow::ensure!(
-        status.spec.params_digest == vk_digest,
-        "job {job} was submitted for parameters {}, but the verifier key is for {}",
-        hex(&status.spec.params_digest),
-        hex(&vk_digest)
+        status.spec.verifier_key == vk_identity,
+        "job {job} was submitted for verifier key {}, but the key given is {}",
+        hex(&status.spec.verifier_key),
+        hex(&vk_identity)
     );
     let inputs = store.inputs(job)?;
     let bar = report::progress_bar(status.tasks.len() as u64, "shards", "proving");
@@ -280,7 +280,7 @@ fn summary(status: &JobStatus) -> String {
 fn print_job(status: &JobStatus) {
     println!("job:           {}", status.spec.id());
     println!("circuit:       {}", status.spec.circuit);
-    println!("parameters:    {}", hex(&status.spec.params_digest));
+    println!("verifier key:  {}", hex(&status.spec.verifier_key));
     println!("status:        {}", summary(status));
     for (shard, task) in status.tasks.iter().enumerate() {
         let line = match task {

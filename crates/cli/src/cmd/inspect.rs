@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Args;
 use origami_arith::DefaultCycle;
 use origami_cluster::ShardInput;
-use origami_format::FileKind;
+use origami_format::{FileKind, hex};
 use origami_nova::{CompressedProof, RecursiveProof};
 use origami_shard::{ShardProof, ShardedProof};
 
@@ -29,7 +29,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
     println!("file:          {}", path.display());
     println!("kind:          {}", header.kind);
     println!("version:       {}", header.version);
-    println!("digest:        {}", origami_format::hex(&header.digest));
+    println!("digest:        {}", hex(&header.digest));
     println!(
         "size:          {} B ({}), payload {} B",
         file_bytes,
@@ -41,6 +41,8 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
         FileKind::ProverKey => {
             let pk = Pk::load(path).with_context(context)?;
             let params = pk.params();
+            println!("key identity:  {}", hex(&pk.verifier_key().identity()));
+            println!("params digest: {}", hex(&params.digest()));
             println!("circuit:       {}", params.step());
             println!("compression:   {} variant", pk.variant());
             for (name, (cons, vars)) in [
@@ -68,6 +70,8 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
         FileKind::VerifierKey => {
             let vk = Vk::load(path).with_context(context)?;
             let (g1, g2) = vk.commitment_key_lens();
+            println!("key identity:  {}", hex(&vk.identity()));
+            println!("params digest: {}", hex(&vk.params_digest()));
             println!("circuit:       {}", vk.step());
             println!("compression:   {} variant", vk.variant());
             println!("generators:    {g1} primary, {g2} secondary (derived when verifying)");
@@ -94,7 +98,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
                 "shard:         {} (steps {}..{}, {} steps)",
                 shard.index,
                 shard.first_step,
-                shard.end_step(),
+                end_step(shard.end_step()),
                 shard.steps
             );
             println!("state arity:   {}", proof.z_in.len());
@@ -107,7 +111,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
                 "shard:         {} (steps {}..{}, {} steps)",
                 input.shard.index,
                 input.shard.first_step,
-                input.shard.end_step(),
+                end_step(input.shard.end_step()),
                 input.shard.steps
             );
             println!("state arity:   {}", input.z_in.len());
@@ -119,18 +123,23 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
                 println!("variant:       {}", first.proof.snark_primary.variant());
                 println!("state arity:   {}", first.z_in.len());
             }
-            println!("steps:         {}", proof.total_steps());
+            println!("steps:         {}", end_step(proof.total_steps()));
             println!("shards:        {}", proof.shards.len());
             for s in &proof.shards {
                 println!(
                     "  shard {:<6} steps {}..{} ({} steps)",
                     s.index,
                     s.first_step,
-                    s.first_step.saturating_add(s.steps),
+                    end_step(s.shard().end_step()),
                     s.steps
                 );
             }
         }
     }
     Ok(())
+}
+
+/// A step count read from a file, which may claim more than `u64` holds.
+fn end_step(step: Option<u64>) -> String {
+    step.map_or_else(|| "(overflows u64)".to_string(), |s| s.to_string())
 }

@@ -45,7 +45,11 @@ pub fn run(args: SetupArgs) -> anyhow::Result<()> {
         .save(&vk_path)
         .with_context(|| format!("writing {}", vk_path.display()))?;
     println!(
-        "digest:        {}",
+        "key identity:  {}",
+        origami_format::hex(&pk.verifier_key().identity())
+    );
+    println!(
+        "params digest: {}",
         origami_format::hex(&pk.params().digest())
     );
     println!("compression:   Spartan, {} variant", pk.variant());

@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use origami_arith::DefaultCycle;
 use origami_circuits::Builtin;
-use origami_format::FileKind;
+use origami_format::{FileKind, hex};
 use origami_nova::{CompressedProof, CompressedVerifier, RecursiveProof};
 use origami_shard::ShardedProof;
 
@@ -45,10 +45,13 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
         FileKind::CompressedProof => {
             let vk = load_verifier_key(&args.keys)?;
             let loaded = start.elapsed();
-            let proof = CompressedProof::<DefaultCycle>::load(&args.proof, &vk.digest())
+            // Read under the key it names; `verify` then says precisely why another key's proof
+            // (another circuit, another variant) is refused.
+            let proof = CompressedProof::<DefaultCycle>::load(&args.proof, &header.digest)
                 .with_context(|| format!("loading {}", args.proof.display()))?;
             let circuit = vk.step().to_string();
             println!("proof:         compressed ({} variant)", vk.variant());
+            println!("key identity:  {}", hex(&vk.identity()));
             let steps = args.steps.unwrap_or(proof.num_steps);
             let zn = with_verifier(vk, &args.generator_cache, loaded, |verifier| {
                 proof
@@ -60,7 +63,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
         FileKind::ShardedProof => {
             let vk = load_verifier_key(&args.keys)?;
             let loaded = start.elapsed();
-            let proof = ShardedProof::<DefaultCycle>::load(&args.proof, Some(&vk.digest()))
+            let proof = ShardedProof::<DefaultCycle>::load(&args.proof, Some(&vk.identity()))
                 .with_context(|| format!("loading {}", args.proof.display()))?;
             let circuit = vk.step().to_string();
             println!(
@@ -68,12 +71,18 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
                 proof.shards.len(),
                 vk.variant()
             );
+            println!("key identity:  {}", hex(&vk.identity()));
             let z0 = proof
                 .shards
                 .first()
                 .map(|s| s.z_in.clone())
                 .context("the sharded proof holds no shard")?;
-            let steps = args.steps.unwrap_or(proof.total_steps());
+            let steps = match args.steps {
+                Some(steps) => steps,
+                None => proof
+                    .total_steps()
+                    .context("the shards' step counts add up past 2^64")?,
+            };
             let zn = with_verifier(vk, &args.generator_cache, loaded, |verifier| {
                 proof
                     .verify(verifier, steps, &z0)
@@ -82,13 +91,30 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
             (steps, z0, zn, circuit)
         }
         FileKind::RecursiveProof => {
-            let params = if prover_key_path(&args.keys).exists() {
-                load_prover_key(&args.keys, None)?.params().clone()
+            // A prover.key's generators are checked against their labels when it is loaded; when
+            // verifier.key is there too, the two must be one key pair.
+            let vk = verifier_key_path(&args.keys)
+                .exists()
+                .then(|| load_verifier_key(&args.keys))
+                .transpose()?;
+            let (params, identity) = if prover_key_path(&args.keys).exists() {
+                let pk = load_prover_key(&args.keys, None)?;
+                let identity = pk.verifier_key().identity();
+                if let Some(vk) = &vk {
+                    anyhow::ensure!(
+                        vk.identity() == identity,
+                        "prover.key belongs to verifier key {}, but verifier.key is {}",
+                        hex(&identity),
+                        hex(&vk.identity())
+                    );
+                }
+                (pk.params().clone(), identity)
             } else {
-                let vk = load_verifier_key(&args.keys)?;
+                let vk = vk.context("the key directory has neither prover.key nor verifier.key")?;
                 eprintln!("no prover.key beside verifier.key: re-deriving the parameters");
-                vk.expand()?
+                (vk.expand()?, vk.identity())
             };
+            println!("key identity:  {}", hex(&identity));
             let proof = RecursiveProof::<DefaultCycle>::load(&args.proof, &params.digest())
                 .with_context(|| format!("loading {}", args.proof.display()))?;
             println!("proof:         recursive");

@@ -76,10 +76,10 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("{}-{}", host_name(), std::process::id()));
     let prover = KeyProver::new(&pk);
     println!(
-        "worker {name} on {}: {} (parameters {}), {parallel} shard{} at once",
+        "worker {name} on {}: {} (verifier key {}), {parallel} shard{} at once",
         store.place(),
         pk.params().step(),
-        origami_format::hex(&pk.verifier_key().digest()),
+        origami_format::hex(&pk.verifier_key().identity()),
         if parallel == 1 { "" } else { "s" }
     );
     let lease = Duration::from_secs(args.lease);
