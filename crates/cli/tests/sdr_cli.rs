@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
+
+mod fault_support;
 use sha2::{Digest, Sha256};
 
 fn origami(args: &[&str]) -> Output {
@@ -69,6 +71,24 @@ fn replica_id_matches_filecoin() {
     assert_eq!(stdout(&by_proof).trim(), s(&case["replica_id"]));
 }
 
+/// The parent-cache files (not their digest records) in `dir`.
+fn cache_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("cache dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cache"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Where Origami records a cache's digest (`<cache>.sha256`).
+fn origami_sdr_record(cache: &Path) -> PathBuf {
+    let mut name = cache.as_os_str().to_owned();
+    name.push(".sha256");
+    PathBuf::from(name)
+}
+
 fn label_2kib(threads: &str, out: &Path, cache_dir: &Path) -> Output {
     let case = pc1_case("2KiB-zero");
     origami(&[
@@ -109,14 +129,13 @@ fn label_writes_filecoin_layer_files() {
             assert_eq!(sha256_file(&file), s(&layer["sha256"]), "threads {threads}");
         }
     }
-    // The cache was generated once, under Filecoin's name, then reused.
-    let cache: Vec<PathBuf> = std::fs::read_dir(&cache_dir)
-        .expect("cache dir")
-        .map(|e| e.expect("entry").path())
-        .collect();
+    // The cache was generated once, under Filecoin's name, then reused; its digest is
+    // recorded beside it.
+    let cache = cache_files(&cache_dir);
     assert_eq!(cache.len(), 1);
     let entry = &case["parent_cache"][0];
     assert!(cache[0].ends_with(s(&entry["file"])));
+    assert!(origami_sdr_record(&cache[0]).exists());
 }
 
 #[test]
@@ -200,12 +219,7 @@ fn truncated_parent_cache_is_a_clear_error() {
             .status
             .success()
     );
-    let path = std::fs::read_dir(&cache_dir)
-        .expect("dir")
-        .next()
-        .expect("cache file")
-        .expect("entry")
-        .path();
+    let path = cache_files(&cache_dir).remove(0);
     let bytes = std::fs::read(&path).expect("read");
     std::fs::write(&path, &bytes[..100]).expect("truncate");
     let run = label_2kib("2", &tmp.path().join("b"), &cache_dir);
@@ -310,5 +324,127 @@ fn bad_arguments_are_clear_errors() {
         let err = stderr(&run);
         assert!(err.contains(expected), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+/// A 1 MiB sector: two layers of 1 MiB and a 1.75 MiB parent cache.
+const LABEL_1MIB: &str = "\"$ORIGAMI\" sdr label --sector-size 1MiB --porep-id \
+    0000000000000000000000000000000000000000000000000000000000000000 --replica-id \
+    0000000000000000000000000000000000000000000000000000000000000001 --threads 1";
+
+#[test]
+fn full_disk_is_reported_before_labeling_and_a_rerun_proceeds() {
+    if fault_support::skipped() {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mnt = tmp.path().join("mnt");
+    std::fs::create_dir(&mnt).expect("mkdir");
+    // The cache lives outside the tiny filesystem; the layers (2 MiB) do not fit in 16 KiB.
+    let script = format!(
+        "{LABEL_1MIB} --parent-cache-dir {cache} --out \"$MNT/out\" 2>&1 && exit 90 || echo \"FIRST=$?\"
+         ls -A \"$MNT\" | sed 's/^/LEFT /'
+         mount -o remount,size=4m \"$MNT\"
+         {LABEL_1MIB} --parent-cache-dir {cache} --out \"$MNT/out\" 2>&1; echo \"SECOND=$?\"
+         ls -A \"$MNT/out\" | sed 's/^/DONE /'",
+        cache = tmp.path().join("parents").display()
+    );
+    let run = fault_support::in_tiny_tmpfs(&mnt, "16k", &script);
+    let text = stdout(&run);
+    assert!(
+        text.contains("FIRST=1"),
+        "a clear error, not a signal: {text}"
+    );
+    assert!(
+        text.contains("not enough disk space for 2 layer files"),
+        "{text}"
+    );
+    assert!(text.contains("2097152 bytes (2.0 MiB) needed"), "{text}");
+    assert!(!text.contains("LEFT "), "nothing left behind: {text}");
+    assert!(text.contains("SECOND=0"), "the rerun proceeds: {text}");
+    for layer in ["sc-02-data-layer-1.dat", "sc-02-data-layer-2.dat"] {
+        assert!(text.contains(&format!("DONE {layer}\n")), "{text}");
+    }
+    assert!(!text.contains(".dat.tmp"), "{text}");
+}
+
+#[test]
+fn full_disk_for_the_parent_cache_is_reported() {
+    if fault_support::skipped() {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mnt = tmp.path().join("mnt");
+    std::fs::create_dir(&mnt).expect("mkdir");
+    // Layers elsewhere; the cache (1.75 MiB) does not fit in 1 MiB.
+    let script = format!(
+        "{LABEL_1MIB} --parent-cache-dir \"$MNT/parents\" --out {out} 2>&1; echo \"LABEL=$?\"
+         \"$ORIGAMI\" sdr parent-cache --sector-size 1MiB --porep-id \
+            0000000000000000000000000000000000000000000000000000000000000000 \
+            --dir \"$MNT/parents\" 2>&1; echo \"CACHE=$?\"
+         ls -A \"$MNT/parents\" 2>/dev/null | sed 's/^/LEFT /'",
+        out = tmp.path().join("out").display()
+    );
+    let run = fault_support::in_tiny_tmpfs(&mnt, "1m", &script);
+    let text = stdout(&run);
+    assert!(
+        text.contains("LABEL=1") && text.contains("CACHE=1"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("not enough disk space for the parent cache")
+            .count(),
+        2,
+        "{text}"
+    );
+    assert!(text.contains("1835008 bytes (1.8 MiB) needed"), "{text}");
+    assert!(!text.contains("LEFT "), "{text}");
+    assert!(!tmp.path().join("out").exists(), "no work started: {text}");
+}
+
+#[test]
+fn numeric_flags_beyond_what_the_labeler_allows_are_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cases: [(&str, &str, &str); 3] = [
+        ("--threads", "3000", "takes 2 to 17 threads"),
+        ("--threads", "100000", "takes 2 to 17 threads"),
+        ("--layers", "1099511627776", "at most 256 are allowed"),
+    ];
+    for (flag, value, expected) in cases {
+        let out = tmp.path().join(format!("out{value}"));
+        let case = pc1_case("2KiB-zero");
+        let run = origami(&[
+            "sdr",
+            "label",
+            "--sector-size",
+            "2KiB",
+            "--proof",
+            "v1.1",
+            "--replica-id",
+            s(&case["replica_id"]),
+            "--out",
+            out.to_str().expect("utf-8 path"),
+            "--parent-cache-dir",
+            tmp.path().join("parents").to_str().expect("utf-8 path"),
+            flag,
+            value,
+        ]);
+        assert_eq!(
+            run.status.code(),
+            Some(1),
+            "{flag} {value}: {}",
+            stderr(&run)
+        );
+        assert!(
+            stderr(&run).contains(expected),
+            "{flag} {value}: {}",
+            stderr(&run)
+        );
+        assert!(!stderr(&run).contains("panicked"), "{}", stderr(&run));
+        assert!(!out.exists(), "{flag} {value}: nothing written");
+        assert!(
+            !tmp.path().join("parents").exists(),
+            "{flag} {value}: no cache made"
+        );
     }
 }

@@ -51,7 +51,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sector: SectorSize = std::env::var("SDR_BENCH_SECTOR")
         .unwrap_or_else(|_| "512MiB".into())
         .parse()?;
-    let threads: usize = env_or("SDR_BENCH_THREADS", cores)?;
+    let threads: usize = env_or(
+        "SDR_BENCH_THREADS",
+        cores.clamp(2, origami_sdr::MAX_PIPELINED_THREADS),
+    )?;
     let reps: usize = env_or("SDR_BENCH_REPS", 3usize)?.max(1);
     let which: String = env_or("SDR_BENCH_LABELERS", "both".to_string())?;
     let cache_dir: PathBuf = env_or(

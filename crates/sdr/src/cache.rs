@@ -2,6 +2,7 @@
 //! file named as Filecoin names it so that caches made by either implementation are shared.
 
 use std::fs::{self, File, OpenOptions};
+use std::io::Read;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Result, SdrError};
 use crate::graph::{BASE_DEGREE, DEGREE, EXP_DEGREE, Graph};
+use crate::space;
 
 /// Bytes of one cache entry.
 pub const ENTRY_BYTES: usize = DEGREE * 4;
@@ -129,6 +131,15 @@ pub struct ParentCache {
     path: Option<PathBuf>,
 }
 
+impl std::fmt::Debug for ParentCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParentCache")
+            .field("nodes", &self.nodes)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
 impl ParentCache {
     /// Computes the cache in memory (for tests and small graphs); uses the current rayon pool.
     pub fn in_memory(graph: &Graph) -> Self {
@@ -154,7 +165,9 @@ impl ParentCache {
 
     /// Generates the cache file of `graph` in `dir` with `threads` threads. The file is written
     /// under a temporary name and linked into place, so an existing cache is never overwritten;
-    /// a production cache is checked against Filecoin's digest before it is published.
+    /// a production cache is checked against Filecoin's digest before it is published, and the
+    /// digest of every cache is recorded beside it (see [`record_path`]) for later opens. The
+    /// file's blocks are reserved before it is written, so a full disk is an error naming it.
     pub fn generate(graph: &Graph, dir: &Path, threads: usize) -> Result<Self> {
         fs::create_dir_all(dir).map_err(SdrError::io("creating directory", dir))?;
         let name = cache_file_name(graph);
@@ -168,33 +181,65 @@ impl ParentCache {
                 .create_new(true)
                 .open(&tmp)
                 .map_err(SdrError::io("creating", &tmp))?;
-            file.set_len(len).map_err(SdrError::io("sizing", &tmp))?;
-            // SAFETY: the file was just created by this process under a unique name.
+            space::reserve(&file, len, &tmp)?;
+            // SAFETY: the file was just created by this process under a unique name, and its
+            // blocks are allocated, so stores through the map cannot fault for lack of space.
             let mut map =
                 unsafe { MmapMut::map_mut(&file) }.map_err(SdrError::io("mapping", &tmp))?;
             with_threads(threads, || fill_entries(graph, &mut map))?;
             map.flush().map_err(SdrError::io("flushing", &tmp))?;
-            check_published_digest(&path, &map)?;
+            let digest = hex::encode(Sha256::digest(&map));
+            check_published_digest(&path, &digest)?;
             drop(map);
-            fs::hard_link(&tmp, &path).map_err(SdrError::io("publishing", &path))
+            fs::hard_link(&tmp, &path).map_err(SdrError::io("publishing", &path))?;
+            Ok(digest)
         })();
         // The temporary name is removed whether or not publication succeeded.
         let _ = fs::remove_file(&tmp);
-        result?;
+        let digest = result?;
+        write_record(&path, &digest)?;
         Self::map_checked_length(graph, &path)
     }
 
-    /// Opens an existing cache file: checks its length, checks a production cache against
-    /// Filecoin's published digest, and recomputes the parents of a sample of nodes.
+    /// Opens an existing cache file and checks it before it is used: its length; a production
+    /// cache against Filecoin's published digest; a sample of nodes against the graph; then any
+    /// other cache against the digest recorded beside it. A cache without a record (made
+    /// elsewhere) is compared with the graph node by node, and its digest recorded once it
+    /// matches. A cache that fails any check is refused, never used.
     pub fn open(graph: &Graph, path: &Path) -> Result<Self> {
         let cache = Self::map_checked_length(graph, path)?;
-        check_published_digest(path, &cache.storage)?;
+        let digest = published_digest(&file_stem(path)).map(|_| cache.sha256_hex());
+        if let Some(digest) = &digest {
+            check_published_digest(path, digest)?;
+        }
         cache.spot_check(graph)?;
+        if digest.is_none() {
+            match read_record(path)? {
+                Some(recorded) => {
+                    let actual = cache.sha256_hex();
+                    if actual != recorded {
+                        return Err(SdrError::CacheRecordMismatch {
+                            path: path.to_path_buf(),
+                            record: record_path(path),
+                            recorded,
+                            actual,
+                        });
+                    }
+                }
+                None => {
+                    cache.check_every_node(graph)?;
+                    // Recording is an optimisation for the next open: a read-only cache
+                    // directory only means the full check runs again.
+                    let _ = write_record(path, &cache.sha256_hex());
+                }
+            }
+        }
         Ok(cache)
     }
 
     /// Re-checks an existing cache completely: against Filecoin's published digest when there
-    /// is one, otherwise against a freshly computed cache. Returns the file's SHA-256 in hex.
+    /// is one, otherwise against a freshly computed cache (and then records its digest beside
+    /// it, replacing a stale record). Returns the file's SHA-256 in hex.
     pub fn verify(graph: &Graph, path: &Path, threads: usize) -> Result<String> {
         if !path.exists() {
             return Err(SdrError::CacheMissing(path.to_path_buf()));
@@ -217,7 +262,13 @@ impl ParentCache {
                         node: node as u64,
                         detail: "differs from the parents the graph defines".into(),
                     }),
-                    None => Ok(digest),
+                    None => {
+                        // Checked in full: a missing or stale record is (re)written.
+                        if read_record(path).ok().flatten().as_deref() != Some(digest.as_str()) {
+                            let _ = write_record(path, &digest);
+                        }
+                        Ok(digest)
+                    }
                 }
             }
         }
@@ -225,10 +276,13 @@ impl ParentCache {
 
     fn map_checked_length(graph: &Graph, path: &Path) -> Result<Self> {
         let file = File::open(path).map_err(SdrError::io("opening", path))?;
-        let actual = file
+        let metadata = file
             .metadata()
-            .map_err(SdrError::io("reading metadata of", path))?
-            .len();
+            .map_err(SdrError::io("reading metadata of", path))?;
+        if !metadata.is_file() {
+            return Err(SdrError::NotAFile(path.to_path_buf()));
+        }
+        let actual = metadata.len();
         let expected = (graph.nodes() * ENTRY_BYTES) as u64;
         if actual != expected {
             return Err(SdrError::CacheWrongLength {
@@ -314,6 +368,21 @@ impl ParentCache {
         }
     }
 
+    /// Compares every node's entry with the parents the graph defines.
+    fn check_every_node(&self, graph: &Graph) -> Result<()> {
+        match (0..self.nodes)
+            .into_par_iter()
+            .find_first(|&node| self.parents(node) != graph.parents(node as u32))
+        {
+            Some(node) => Err(SdrError::CacheCorrupted {
+                path: self.path.clone().unwrap_or_default(),
+                node: node as u64,
+                detail: "differs from the parents the graph defines".into(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     fn first_difference(&self, other: &ParentCache) -> Option<usize> {
         self.storage
             .par_chunks(ENTRY_BYTES)
@@ -328,19 +397,82 @@ fn file_stem(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Fails if `path` names a production cache and `data` does not hash to its published digest.
-fn check_published_digest(path: &Path, data: &[u8]) -> Result<()> {
-    if let Some(expected) = published_digest(&file_stem(path)) {
-        let actual = hex::encode(Sha256::digest(data));
-        if actual != expected {
-            return Err(SdrError::CacheDigestMismatch {
-                path: path.to_path_buf(),
-                expected: expected.to_string(),
-                actual,
-            });
-        }
+/// Fails if `path` names a production cache whose published digest is not `actual`.
+fn check_published_digest(path: &Path, actual: &str) -> Result<()> {
+    if let Some(expected) = published_digest(&file_stem(path))
+        && actual != expected
+    {
+        return Err(SdrError::CacheDigestMismatch {
+            path: path.to_path_buf(),
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+        });
     }
     Ok(())
+}
+
+/// Where the SHA-256 of the cache at `path` is recorded: `<cache file>.sha256`, in the format
+/// `sha256sum` prints and `sha256sum -c` checks.
+pub fn record_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".sha256");
+    PathBuf::from(name)
+}
+
+/// A record is one line: 64 hex digits, two spaces, the file name.
+const RECORD_MAX_BYTES: u64 = 1024;
+
+/// The digest recorded beside the cache at `path`, if there is a record.
+fn read_record(path: &Path) -> Result<Option<String>> {
+    let record = record_path(path);
+    let file = match File::open(&record) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(SdrError::io("opening", &record)(e)),
+    };
+    let bad = |detail: &str| SdrError::BadCacheRecord {
+        path: record.clone(),
+        detail: detail.to_string(),
+    };
+    let len = file
+        .metadata()
+        .map_err(SdrError::io("reading metadata of", &record))?
+        .len();
+    if len > RECORD_MAX_BYTES {
+        return Err(bad("longer than a digest record"));
+    }
+    let mut text = String::new();
+    file.take(RECORD_MAX_BYTES)
+        .read_to_string(&mut text)
+        .map_err(SdrError::io("reading", &record))?;
+    let digest = text.split_whitespace().next().unwrap_or_default();
+    if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad("does not start with a SHA-256 digest in hex"));
+    }
+    Ok(Some(digest.to_ascii_lowercase()))
+}
+
+/// Records `digest` beside the cache at `path` (written under a temporary name, then renamed,
+/// so a record is never half-written).
+fn write_record(path: &Path, digest: &str) -> Result<()> {
+    let record = record_path(path);
+    let mut tmp = record.as_os_str().to_owned();
+    tmp.push(format!(".tmp-{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let line = format!("{digest}  {}\n", file_name(path));
+    let result = fs::write(&tmp, line)
+        .map_err(SdrError::io("writing", &tmp))
+        .and_then(|()| fs::rename(&tmp, &record).map_err(SdrError::io("writing", &record)));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// Writes every node's entry, in parallel over the current rayon pool.

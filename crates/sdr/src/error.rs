@@ -51,6 +51,28 @@ pub enum SdrError {
         detail: String,
     },
 
+    /// A parent cache whose SHA-256 differs from the digest recorded beside it when it was
+    /// written or first checked.
+    #[error(
+        "parent cache {path} is corrupted: SHA-256 {actual}, but {record} records {recorded}; delete both files to regenerate the cache"
+    )]
+    CacheRecordMismatch {
+        path: PathBuf,
+        record: PathBuf,
+        recorded: String,
+        actual: String,
+    },
+
+    /// A parent cache's digest record that cannot be read as one.
+    #[error(
+        "parent cache digest record {path} is damaged: {detail}; delete it to re-check the cache"
+    )]
+    BadCacheRecord { path: PathBuf, detail: String },
+
+    /// A path that should name a regular file names a directory or device.
+    #[error("{0} is not a regular file")]
+    NotAFile(PathBuf),
+
     /// A parent cache that should exist (for `--verify`) but does not.
     #[error("parent cache {0} does not exist")]
     CacheMissing(PathBuf),
@@ -58,6 +80,17 @@ pub enum SdrError {
     /// A layer count of zero.
     #[error("the number of layers must be at least 1")]
     NoLayers,
+
+    /// More layers than any run may label.
+    #[error("{given} layers requested; at most {max} are allowed (Filecoin's proofs use 2 or 11)")]
+    TooManyLayers { given: usize, max: usize },
+
+    /// A thread count the pipelined labeler cannot use.
+    #[error(
+        "the pipelined labeler takes 2 to {max} threads (one hasher, up to {} producers), not {given}; 1 thread runs the reference labeler",
+        max - 1
+    )]
+    ThreadCount { given: usize, max: usize },
 
     /// A layer buffer or previous layer of the wrong size for the graph.
     #[error("{what} holds {actual} bytes, the graph needs {expected}")]
@@ -72,6 +105,20 @@ pub enum SdrError {
         "output directory {dir} is not empty (it holds {example}); choose an empty or new directory"
     )]
     OutputNotEmpty { dir: PathBuf, example: String },
+
+    /// Not enough free space for what a run will write (checked before work starts, and when
+    /// a file's blocks are reserved).
+    #[error(
+        "not enough disk space for {what} at {path}: {needed} bytes ({}) needed, {available} bytes ({}) available",
+        human_bytes(*needed),
+        human_bytes(*available)
+    )]
+    NoSpace {
+        path: PathBuf,
+        what: String,
+        needed: u64,
+        available: u64,
+    },
 
     /// An I/O error with the file it happened on.
     #[error("{action} {path}: {source}")]
@@ -103,6 +150,22 @@ impl SdrError {
             path,
             source,
         }
+    }
+}
+
+/// `bytes` in the largest binary unit that keeps it at least 1 (e.g. "1.5 MiB").
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
     }
 }
 

@@ -15,17 +15,20 @@ mod graph;
 mod label;
 mod porep;
 mod replica;
+mod space;
 
 pub mod bench;
 
-pub use cache::{ENTRY_BYTES, ParentCache, cache_file_name, published_digest};
+pub use cache::{ENTRY_BYTES, ParentCache, cache_file_name, published_digest, record_path};
 pub use error::{Result, SdrError};
 pub use graph::{BASE_DEGREE, DEGREE, EXP_DEGREE, Graph};
 pub use label::{
-    COMPRESSIONS_PER_LABEL, Labeler, LayerReport, NoProgress, Progress, check_output_dir,
-    label_layer, label_layers_in_memory, label_layers_to_dir, layer_file_name,
+    COMPRESSIONS_PER_LABEL, Labeler, LayerReport, MAX_LAYERS, MAX_PIPELINED_THREADS, NoProgress,
+    Progress, check_layer_count, check_output_dir, label_layer, label_layers_in_memory,
+    label_layers_to_dir, layer_file_name, layers_need,
 };
 pub use porep::{
     ApiVersion, NODE_SIZE, PorepId, SectorSize, parse_hex, registered_porep_id, registered_proof_id,
 };
 pub use replica::{fr32_truncate, replica_id};
+pub use space::{SpaceNeed, available_bytes, check_free_space};

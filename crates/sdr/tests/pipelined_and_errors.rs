@@ -6,7 +6,7 @@ use std::fs;
 use origami_sdr::{
     ApiVersion, ENTRY_BYTES, Graph, Labeler, NoProgress, ParentCache, SdrError, SectorSize,
     cache_file_name, label_layers_in_memory, label_layers_to_dir, layer_file_name, parse_hex,
-    registered_porep_id,
+    record_path, registered_porep_id,
 };
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -167,8 +167,17 @@ fn existing_cache_is_never_overwritten() {
     ));
     let (_, generated) = ParentCache::open_or_generate(&graph, dir.path(), 1).expect("reuse");
     assert!(!generated);
-    // No temporary file is left behind.
-    assert_eq!(fs::read_dir(dir.path()).expect("dir").count(), 1);
+    // No temporary file is left behind: only the cache and its digest record.
+    let mut names: Vec<_> = fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    names.sort();
+    let cache = dir.path().join(cache_file_name(&graph));
+    assert_eq!(
+        names,
+        [cache.file_name(), record_path(&cache).file_name()].map(|n| n.expect("name").to_owned())
+    );
 }
 
 #[test]
@@ -206,4 +215,91 @@ fn cache_of_another_graph_is_rejected() {
         ParentCache::open(&c, &path),
         Err(SdrError::CacheCorrupted { .. })
     ));
+}
+
+/// A graph larger than the open-time sample (4,096 nodes), with no published digest: 1 MiB,
+/// 32,768 nodes, so most nodes are never sampled.
+fn unsampled_graph() -> Graph {
+    Graph::new(size("1MiB"), &[0x5a; 32], ApiVersion::V1_1)
+}
+
+/// A node the spot check does not sample (it samples i * nodes / 4096 and the last node).
+const UNSAMPLED_NODE: usize = 8 * 1000 + 3;
+
+fn flip_expander_parent(path: &std::path::Path, node: usize) {
+    let mut bytes = fs::read(path).expect("read");
+    // Another in-range node: only a digest or a full comparison can tell.
+    bytes[node * ENTRY_BYTES + 8 * 4] ^= 1;
+    fs::write(path, &bytes).expect("corrupt");
+}
+
+#[test]
+fn corrupted_unsampled_node_is_caught_by_the_recorded_digest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let graph = unsampled_graph();
+    let path = dir.path().join(cache_file_name(&graph));
+    ParentCache::generate(&graph, dir.path(), 2).expect("generate");
+    assert!(record_path(&path).exists(), "generation records the digest");
+    ParentCache::open(&graph, &path).expect("an intact cache opens");
+    flip_expander_parent(&path, UNSAMPLED_NODE);
+    let err = ParentCache::open(&graph, &path).expect_err("corrupted");
+    assert!(matches!(err, SdrError::CacheRecordMismatch { .. }), "{err}");
+    assert!(err.to_string().contains(".sha256"), "{err}");
+    // `open_or_generate` refuses it too rather than using it.
+    assert!(matches!(
+        ParentCache::open_or_generate(&graph, dir.path(), 2),
+        Err(SdrError::CacheRecordMismatch { .. })
+    ));
+}
+
+#[test]
+fn cache_without_a_record_is_checked_in_full_then_recorded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let graph = unsampled_graph();
+    let path = dir.path().join(cache_file_name(&graph));
+    ParentCache::generate(&graph, dir.path(), 2).expect("generate");
+    // As if made by another implementation: no record beside it.
+    fs::remove_file(record_path(&path)).expect("remove record");
+    flip_expander_parent(&path, UNSAMPLED_NODE);
+    let err = ParentCache::open(&graph, &path).expect_err("corrupted");
+    assert!(
+        matches!(err, SdrError::CacheCorrupted { node, .. } if node == UNSAMPLED_NODE as u64),
+        "{err}"
+    );
+    assert!(
+        !record_path(&path).exists(),
+        "a failed check records nothing"
+    );
+    flip_expander_parent(&path, UNSAMPLED_NODE);
+    ParentCache::open(&graph, &path).expect("intact again");
+    assert!(
+        record_path(&path).exists(),
+        "a full check records the digest"
+    );
+}
+
+#[test]
+fn damaged_record_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let graph = Graph::new(size("2KiB"), &[4; 32], ApiVersion::V1_1);
+    let path = dir.path().join(cache_file_name(&graph));
+    ParentCache::generate(&graph, dir.path(), 1).expect("generate");
+    fs::write(record_path(&path), "not a digest\n").expect("damage");
+    let err = ParentCache::open(&graph, &path).expect_err("damaged record");
+    assert!(matches!(err, SdrError::BadCacheRecord { .. }), "{err}");
+    // A record is read only up to its size limit: a huge one is refused, not read.
+    fs::write(record_path(&path), vec![b'a'; 4096]).expect("oversize");
+    assert!(matches!(
+        ParentCache::open(&graph, &path),
+        Err(SdrError::BadCacheRecord { .. })
+    ));
+}
+
+#[test]
+fn directory_given_as_a_cache_is_named_as_such() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let graph = Graph::new(size("2KiB"), &[4; 32], ApiVersion::V1_1);
+    let err = ParentCache::open(&graph, dir.path()).expect_err("a directory");
+    assert!(matches!(err, SdrError::NotAFile(_)), "{err}");
+    assert!(err.to_string().contains("not a regular file"), "{err}");
 }

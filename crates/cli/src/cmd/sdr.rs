@@ -8,8 +8,9 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use origami_sdr::{
-    ApiVersion, Graph, Labeler, ParentCache, PorepId, Progress, SdrError, SectorSize,
-    check_output_dir, label_layers_to_dir, parse_hex, registered_porep_id,
+    ApiVersion, Graph, Labeler, MAX_PIPELINED_THREADS, ParentCache, PorepId, Progress, SdrError,
+    SectorSize, SpaceNeed, check_free_space, check_layer_count, check_output_dir,
+    label_layers_to_dir, layers_need, parse_hex, registered_porep_id,
 };
 
 #[derive(Args)]
@@ -105,8 +106,8 @@ struct LabelArgs {
     /// Layers to label [default: Filecoin's count for the size: 2 up to 1 GiB, else 11].
     #[arg(long)]
     layers: Option<usize>,
-    /// Threads of the pipelined labeler (one hashes, the others prefetch parents); 1 runs the
-    /// single-threaded reference labeler [default: all cores].
+    /// Threads of the pipelined labeler (one hashes, the others prefetch parents; 2 to 17);
+    /// 1 runs the single-threaded reference labeler [default: all cores, at most 17].
     #[arg(long)]
     threads: Option<usize>,
     /// Where parent caches live [default: $FIL_PROOFS_PARENT_CACHE or /var/tmp/filecoin-parents].
@@ -197,6 +198,20 @@ impl Progress for LayerBars {
     }
 }
 
+/// The space generating `graph`'s parent cache in `dir` would take (none if it exists).
+fn cache_need(graph: &Graph, dir: &Path) -> SpaceNeed {
+    let exists = dir.join(origami_sdr::cache_file_name(graph)).exists();
+    SpaceNeed {
+        dir: dir.to_path_buf(),
+        bytes: if exists {
+            0
+        } else {
+            (graph.nodes() * origami_sdr::ENTRY_BYTES) as u64
+        },
+        what: "the parent cache".into(),
+    }
+}
+
 fn open_cache(graph: &Graph, dir: &Path, threads: usize) -> anyhow::Result<ParentCache> {
     let start = Instant::now();
     let (cache, generated) = ParentCache::open_or_generate(graph, dir, threads)?;
@@ -221,10 +236,10 @@ fn label(args: LabelArgs) -> anyhow::Result<()> {
     let layers = args
         .layers
         .unwrap_or_else(|| args.sector_size.default_layers());
-    if layers == 0 {
-        bail!("--layers must be at least 1");
-    }
-    let threads = args.threads.unwrap_or_else(all_cores);
+    check_layer_count(layers).context("--layers")?;
+    let threads = args
+        .threads
+        .unwrap_or_else(|| all_cores().min(MAX_PIPELINED_THREADS));
     if threads == 0 {
         bail!("--threads must be at least 1");
     }
@@ -233,12 +248,19 @@ fn label(args: LabelArgs) -> anyhow::Result<()> {
     } else {
         Labeler::Pipelined { threads }
     };
+    labeler.check().context("--threads")?;
     let cache_dir = args
         .parent_cache_dir
         .unwrap_or_else(default_parent_cache_dir);
-    // Refuse a non-empty output directory before spending time on the parent cache.
+    // Refuse a non-empty output directory, or too little space for the layers and a cache
+    // still to be generated, before spending time on the parent cache.
     check_output_dir(&args.out)?;
     let graph = Graph::new(args.sector_size, &porep_id, version);
+    let layer_bytes = args.sector_size.bytes();
+    check_free_space(&[
+        cache_need(&graph, &cache_dir),
+        layers_need(&args.out, layers, layer_bytes),
+    ])?;
     eprintln!(
         "labeling a {} sector ({} nodes, graph {version}, porep id {}) with {layers} layers, {}",
         args.sector_size,
@@ -313,6 +335,7 @@ fn parent_cache(args: ParentCacheArgs) -> anyhow::Result<()> {
         );
         digest
     } else {
+        check_free_space(&[cache_need(&graph, &args.dir)])?;
         let cache = open_cache(&graph, &args.dir, all_cores())?;
         cache.sha256_hex()
     };

@@ -13,7 +13,7 @@
 mod pipelined;
 mod reference;
 
-use std::fs::{self, OpenOptions};
+use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -23,6 +23,7 @@ use crate::cache::ParentCache;
 use crate::error::{Result, SdrError};
 use crate::graph::{BASE_DEGREE, DEGREE};
 use crate::porep::NODE_SIZE;
+use crate::space::{self, SpaceNeed, check_free_space};
 
 /// Parent labels hashed per node (a node's 6 or 14 parents, repeated).
 pub(crate) const PARENT_SLOTS: usize = 37;
@@ -69,6 +70,43 @@ pub enum Labeler {
     Pipelined { threads: usize },
 }
 
+/// The most threads the pipelined labeler can use: one hasher and one producer per ring chunk
+/// (producers never run more than the ring ahead of the hasher, so more would only wait).
+pub const MAX_PIPELINED_THREADS: usize = pipelined::RING_CHUNKS + 1;
+
+/// The most layers a run may label. Filecoin's registered proofs use 2 or 11; the bound keeps
+/// a mistyped count from sizing files and buffers by it.
+pub const MAX_LAYERS: usize = 256;
+
+impl Labeler {
+    /// Checks the labeler's thread count: [`Labeler::Pipelined`] takes 2 to
+    /// [`MAX_PIPELINED_THREADS`] threads.
+    pub fn check(self) -> Result<()> {
+        match self {
+            Labeler::Reference => Ok(()),
+            Labeler::Pipelined { threads } if (2..=MAX_PIPELINED_THREADS).contains(&threads) => {
+                Ok(())
+            }
+            Labeler::Pipelined { threads } => Err(SdrError::ThreadCount {
+                given: threads,
+                max: MAX_PIPELINED_THREADS,
+            }),
+        }
+    }
+}
+
+/// Checks a layer count: 1 to [`MAX_LAYERS`].
+pub fn check_layer_count(layers: usize) -> Result<()> {
+    match layers {
+        0 => Err(SdrError::NoLayers),
+        n if n > MAX_LAYERS => Err(SdrError::TooManyLayers {
+            given: n,
+            max: MAX_LAYERS,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Receives progress while layers are labeled; every method has a no-op default.
 pub trait Progress: Sync {
     /// Layer `layer` (1-based) of `nodes` nodes starts.
@@ -108,6 +146,7 @@ pub fn label_layer(
     if layer == 0 {
         return Err(SdrError::NoLayers);
     }
+    labeler.check()?;
     let previous = if layer > 1 {
         let prev = previous.ok_or(SdrError::WrongBufferSize {
             what: "previous layer",
@@ -136,7 +175,7 @@ pub fn label_layer(
             layer_u32,
             previous,
             out,
-            threads.max(2) - 1,
+            threads - 1,
             progress,
         ),
     }
@@ -149,9 +188,8 @@ pub fn label_layers_in_memory(
     replica_id: &[u8; 32],
     layers: usize,
 ) -> Result<Vec<Vec<u8>>> {
-    if layers == 0 {
-        return Err(SdrError::NoLayers);
-    }
+    check_layer_count(layers)?;
+    labeler.check()?;
     let mut out: Vec<Vec<u8>> = Vec::with_capacity(layers);
     for layer in 1..=layers {
         let mut labels = vec![0u8; cache.nodes() * NODE_SIZE];
@@ -183,9 +221,12 @@ pub struct LayerReport {
 
 /// Labels `layers` layers and writes them to `out_dir` as `sc-02-data-layer-N.dat`.
 ///
-/// `out_dir` must be empty or absent: nothing is ever overwritten. Each layer is labeled into a
-/// memory-mapped temporary file and linked to its final name once complete, so an interrupted
-/// run never leaves a partial layer under a final name.
+/// `out_dir` must be empty or absent: nothing is ever overwritten. The free space for every
+/// layer is checked, and each layer file's blocks reserved, before the first label is computed,
+/// so a full disk is reported at the start (naming the file and the space needed) and never
+/// faults a memory-mapped write. Each layer is labeled into a memory-mapped temporary file and
+/// linked to its final name once complete, so an interrupted run never leaves a partial layer
+/// under a final name; on an error every temporary is removed.
 pub fn label_layers_to_dir(
     labeler: Labeler,
     cache: &ParentCache,
@@ -194,19 +235,19 @@ pub fn label_layers_to_dir(
     out_dir: &Path,
     progress: &dyn Progress,
 ) -> Result<Vec<LayerReport>> {
-    if layers == 0 {
-        return Err(SdrError::NoLayers);
-    }
-    ensure_empty_dir(out_dir)?;
+    check_layer_count(layers)?;
+    labeler.check()?;
     let layer_bytes = (cache.nodes() * NODE_SIZE) as u64;
+    check_free_space(&[layers_need(out_dir, layers, layer_bytes)])?;
+    ensure_empty_dir(out_dir)?;
+    let mut reserved = ReservedLayers::new(out_dir, layers, layer_bytes)?;
     let mut reports = Vec::with_capacity(layers);
     let mut previous: Option<Mmap> = None;
     for layer in 1..=layers {
         let start = Instant::now();
         progress.layer_started(layer, cache.nodes());
         let path = out_dir.join(layer_file_name(layer));
-        let tmp = out_dir.join(format!("{}.tmp", layer_file_name(layer)));
-        let map = write_layer_file(&tmp, &path, layer_bytes, |out| {
+        let map = reserved.fill_and_publish(layer, &path, |out| {
             label_layer(
                 labeler,
                 cache,
@@ -229,44 +270,81 @@ pub fn label_layers_to_dir(
     Ok(reports)
 }
 
-/// Creates `tmp`, lets `fill` write its `len` bytes through a memory map, then links it to
-/// `path` (failing rather than replacing an existing file). `tmp` is removed in every case.
-/// Returns the finished layer, mapped read-only.
-fn write_layer_file(
-    tmp: &Path,
-    path: &Path,
+/// The space [`label_layers_to_dir`] will write into `out_dir`, for callers that check it
+/// together with other needs (a parent cache to generate) before any work.
+pub fn layers_need(out_dir: &Path, layers: usize, layer_bytes: u64) -> SpaceNeed {
+    SpaceNeed {
+        dir: out_dir.to_path_buf(),
+        bytes: layer_bytes.saturating_mul(layers as u64),
+        what: format!("{layers} layer file{}", if layers == 1 { "" } else { "s" }),
+    }
+}
+
+/// Every layer's temporary file, created and given its blocks up front. Dropping it removes
+/// the temporaries that were not published (a published layer keeps its final name).
+struct ReservedLayers {
+    files: Vec<(PathBuf, Option<File>)>,
     len: u64,
-    fill: impl FnOnce(&mut [u8]) -> Result<()>,
-) -> Result<Mmap> {
-    let result = (|| {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(tmp)
-            .map_err(SdrError::io("creating", tmp))?;
-        file.set_len(len).map_err(SdrError::io("sizing", tmp))?;
-        // SAFETY: the file was just created (create_new) by this process and nobody else
-        // writes it while it is mapped.
-        let mut map = unsafe { MmapMut::map_mut(&file) }.map_err(SdrError::io("mapping", tmp))?;
+}
+
+impl ReservedLayers {
+    fn new(out_dir: &Path, layers: usize, len: u64) -> Result<Self> {
+        let mut reserved = ReservedLayers {
+            files: Vec::with_capacity(layers),
+            len,
+        };
+        for layer in 1..=layers {
+            let tmp = out_dir.join(format!("{}.tmp", layer_file_name(layer)));
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+                .map_err(SdrError::io("creating", &tmp))?;
+            // Listed before reserving, so that a failed reservation is removed too.
+            reserved.files.push((tmp.clone(), None));
+            space::reserve(&file, len, &tmp)?;
+            if let Some(last) = reserved.files.last_mut() {
+                last.1 = Some(file);
+            }
+        }
+        Ok(reserved)
+    }
+
+    /// Lets `fill` write layer `layer` through a memory map of its reserved file, then links it
+    /// to `path` (failing rather than replacing an existing file). Returns the finished layer,
+    /// mapped read-only.
+    fn fill_and_publish(
+        &mut self,
+        layer: usize,
+        path: &Path,
+        fill: impl FnOnce(&mut [u8]) -> Result<()>,
+    ) -> Result<Mmap> {
+        let (tmp, file) = &mut self.files[layer - 1];
+        let file = file.take().ok_or_else(|| SdrError::Io {
+            action: "mapping",
+            path: tmp.clone(),
+            source: std::io::Error::other("layer file used twice"),
+        })?;
+        debug_assert_eq!(file.metadata().map(|m| m.len()).ok(), Some(self.len));
+        // SAFETY: the file was created (create_new) by this process, nobody else writes it
+        // while it is mapped, and its blocks are allocated, so stores cannot fault for space.
+        let mut map = unsafe { MmapMut::map_mut(&file) }.map_err(SdrError::io("mapping", &*tmp))?;
         fill(&mut map)?;
-        map.flush().map_err(SdrError::io("flushing", tmp))?;
-        fs::hard_link(tmp, path).map_err(SdrError::io("publishing", path))?;
+        map.flush().map_err(SdrError::io("flushing", &*tmp))?;
+        fs::hard_link(&*tmp, path).map_err(SdrError::io("publishing", path))?;
+        let _ = fs::remove_file(&*tmp);
         map.make_read_only()
             .map_err(SdrError::io("remapping", path))
-    })();
-    // Only a temporary this call created may be removed: if creating it failed (it existed),
-    // it belongs to someone else.
-    if !matches!(
-        &result,
-        Err(SdrError::Io {
-            action: "creating",
-            ..
-        })
-    ) {
-        let _ = fs::remove_file(tmp);
     }
-    result
+}
+
+impl Drop for ReservedLayers {
+    fn drop(&mut self) {
+        for (tmp, _) in &self.files {
+            let _ = fs::remove_file(tmp);
+        }
+    }
 }
 
 /// Checks that `dir` can receive layer files: it is absent, or an empty directory. Callers

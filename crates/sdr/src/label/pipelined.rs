@@ -44,7 +44,7 @@ use crate::porep::NODE_SIZE;
 /// Nodes per ring chunk (the unit producers claim and publish).
 const CHUNK_NODES: usize = 64;
 /// Chunks in the ring: how far producers may run ahead of the hasher (1024 nodes, 1.3 MB).
-const RING_CHUNKS: usize = 16;
+pub(super) const RING_CHUNKS: usize = 16;
 /// How many nodes ahead a producer prefetches parent labels.
 const PREFETCH_AHEAD: usize = 4;
 /// Bytes of a padded message.
@@ -550,14 +550,27 @@ pub(super) fn label_layer(
         failed: AtomicBool::new(false),
         error: Mutex::new(None),
     };
+    // More producers than chunks would have nothing to prepare.
+    let producers = producers.clamp(1, pipeline.chunks().max(1));
     let panicked = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..producers)
-            .map(|i| {
-                let pipeline = &pipeline;
-                scope.spawn(move || pipeline.produce(i, producers))
-            })
-            .collect();
-        pipeline.hash(replica_id, progress);
+        let mut handles = Vec::with_capacity(producers);
+        for i in 0..producers {
+            let pipeline = &pipeline;
+            match std::thread::Builder::new()
+                .name(format!("sdr-producer-{i}"))
+                .spawn_scoped(scope, move || pipeline.produce(i, producers))
+            {
+                Ok(handle) => handles.push(handle),
+                Err(e) => {
+                    // The producers already started see the failure and stop.
+                    pipeline.fail(SdrError::Threads(e.to_string()));
+                    break;
+                }
+            }
+        }
+        if !pipeline.failed.load(Ordering::Acquire) {
+            pipeline.hash(replica_id, progress);
+        }
         handles
             .into_iter()
             .map(|h| h.join())
