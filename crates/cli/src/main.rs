@@ -1,5 +1,7 @@
 //! The `origami` binary: a thin command-line layer over the Origami crates.
 
+#[macro_use]
+mod output;
 mod cmd;
 mod report;
 
@@ -42,8 +44,26 @@ enum Command {
 #[global_allocator]
 static ALLOCATOR: dhat::Alloc = dhat::Alloc;
 
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            let output = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<output::OutputError>());
+            if output.is_some_and(|o| o.is_closed_pipe()) {
+                // Whoever read our output stopped reading (`| head`): exit quietly, with the
+                // status a shell gives a process that SIGPIPE ended, never success (the
+                // command's own outcome may not have been printed).
+                return std::process::ExitCode::from(128 + 13);
+            }
+            eprintln!("Error: {e:?}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Info(args) => cmd::info::run(args),
         Command::Setup(args) => cmd::setup::run(args),

@@ -80,6 +80,26 @@ impl fmt::Display for FileKind {
     }
 }
 
+impl FileKind {
+    /// The largest payload a file of this kind may declare. Sizes grow with the step circuit,
+    /// so these are generous, but they keep a damaged or hostile header from sizing a read:
+    /// compressed and shard proofs are logarithmic in the circuit (tens of KiB), a sharded
+    /// proof holds one per shard, a shard task holds a state and a shard, a direct-variant
+    /// verifier key holds the padded matrices, and prover keys and recursive proofs hold
+    /// vectors as long as the circuit.
+    pub const fn max_payload(self) -> u64 {
+        const MIB: u64 = 1 << 20;
+        const GIB: u64 = 1 << 30;
+        match self {
+            Self::ProverKey => 256 * GIB,
+            Self::VerifierKey => 16 * GIB,
+            Self::RecursiveProof => 64 * GIB,
+            Self::CompressedProof | Self::ShardProof | Self::ShardTask => 64 * MIB,
+            Self::ShardedProof => 4 * GIB,
+        }
+    }
+}
+
 /// The decoded header of a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Header {
@@ -150,6 +170,21 @@ pub enum FormatError {
         /// Length present.
         actual: u64,
     },
+    /// The header declares a payload larger than any file of its kind may hold.
+    #[error(
+        "the header declares a {declared}-byte payload, more than any {kind} may hold ({max} bytes)"
+    )]
+    TooLarge {
+        /// The kind in the header.
+        kind: FileKind,
+        /// Length in the header.
+        declared: u64,
+        /// [`FileKind::max_payload`] of the kind.
+        max: u64,
+    },
+    /// The path names a directory, device or pipe, not a regular file.
+    #[error("{0} is not a regular file")]
+    NotAFile(PathBuf),
     /// The payload does not match its checksum.
     #[error("payload checksum mismatch: the file is corrupted")]
     Corrupted,
@@ -252,20 +287,7 @@ pub fn decode<T: DeserializeOwned>(
     expected_digest: Option<&[u8; 32]>,
 ) -> Result<(Header, T), FormatError> {
     let header = read_header(bytes)?;
-    if header.kind != expected_kind {
-        return Err(FormatError::WrongKind {
-            expected: expected_kind,
-            found: header.kind,
-        });
-    }
-    if let Some(d) = expected_digest
-        && *d != header.digest
-    {
-        return Err(FormatError::DigestMismatch {
-            expected: hex(d),
-            found: hex(&header.digest),
-        });
-    }
+    check_header(&header, expected_kind, expected_digest)?;
     let payload = &bytes[HEADER_LEN..];
     if payload.len() as u64 != header.payload_len {
         return Err(FormatError::LengthMismatch {
@@ -306,25 +328,124 @@ pub fn write_file<T: Serialize>(
         .unwrap_or_default();
     tmp_name.push(format!(".tmp{}", std::process::id()));
     let tmp = path.with_file_name(tmp_name);
-    let mut f = fs::File::create(&tmp).map_err(io)?;
-    f.write_all(&bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(io)?;
-    fs::rename(&tmp, path).map_err(io)?;
+    let written = fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    });
+    if let Err(source) = written {
+        // A full disk or a failed rename leaves nothing behind under either name.
+        let _ = fs::remove_file(&tmp);
+        return Err(io(source));
+    }
     Ok(bytes.len() as u64)
 }
 
-/// Reads a file written by [`write_file`]; see [`decode`].
+/// Checks that a file can be written at `path` now, before hours of work whose result would be
+/// lost: the directory exists, is writable, and has room for at least one block. A small file
+/// beside `path` is created, written, synced and removed; `path` itself is not touched. The
+/// write at the end can still fail (the disk may fill meanwhile); [`write_file`] reports that.
+pub fn check_writable(path: &Path) -> Result<(), FormatError> {
+    let mut probe_name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    probe_name.push(format!(".probe{}", std::process::id()));
+    let probe = path.with_file_name(probe_name);
+    let written = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|mut f| {
+            // One block, so a full disk shows now (creating an empty file needs no data block).
+            f.write_all(&[0u8; 4096])?;
+            f.sync_all()
+        });
+    let _ = fs::remove_file(&probe);
+    written.map_err(|source| FormatError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Reads a file written by [`write_file`]; see [`decode`]. The header is read and checked
+/// first (see [`read_file_bytes`]), so nothing is read beyond what the header declares.
 pub fn read_file<T: DeserializeOwned>(
     path: &Path,
     expected_kind: FileKind,
     expected_digest: Option<&[u8; 32]>,
 ) -> Result<(Header, T), FormatError> {
-    let bytes = fs::read(path).map_err(|source| FormatError::Io {
+    let bytes = read_file_bytes(path, expected_kind, expected_digest)?;
+    decode(&bytes, expected_kind, expected_digest)
+}
+
+/// Reads the whole file at `path` (header and payload) after checking, before the payload is
+/// read: that it is a regular file, its header (kind and, if given, digest), the declared
+/// payload length against the kind's [`FileKind::max_payload`], and the file's length against
+/// the header. The payload is then read exactly; its checksum is checked by [`decode`].
+pub fn read_file_bytes(
+    path: &Path,
+    expected_kind: FileKind,
+    expected_digest: Option<&[u8; 32]>,
+) -> Result<Vec<u8>, FormatError> {
+    use std::io::Read;
+    let io = |source| FormatError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    decode(&bytes, expected_kind, expected_digest)
+    };
+    let file = fs::File::open(path).map_err(io)?;
+    let metadata = file.metadata().map_err(io)?;
+    if !metadata.is_file() {
+        return Err(FormatError::NotAFile(path.to_path_buf()));
+    }
+    let mut bytes = Vec::with_capacity(HEADER_LEN);
+    let mut reader = file.take(HEADER_LEN as u64);
+    reader.read_to_end(&mut bytes).map_err(io)?;
+    let header = read_header(&bytes)?;
+    check_header(&header, expected_kind, expected_digest)?;
+    let declared = HEADER_LEN as u64 + header.payload_len;
+    if metadata.len() != declared {
+        return Err(FormatError::LengthMismatch {
+            declared: header.payload_len,
+            actual: metadata.len().saturating_sub(HEADER_LEN as u64),
+        });
+    }
+    // Checked against the kind's maximum above, so the length is plausible and the file has it.
+    bytes.reserve_exact(header.payload_len as usize);
+    let mut reader = reader.into_inner().take(header.payload_len + 1);
+    reader.read_to_end(&mut bytes).map_err(io)?;
+    Ok(bytes)
+}
+
+/// The header checks every reader makes before the payload: kind, digest, declared length.
+fn check_header(
+    header: &Header,
+    expected_kind: FileKind,
+    expected_digest: Option<&[u8; 32]>,
+) -> Result<(), FormatError> {
+    if header.kind != expected_kind {
+        return Err(FormatError::WrongKind {
+            expected: expected_kind,
+            found: header.kind,
+        });
+    }
+    if let Some(d) = expected_digest
+        && *d != header.digest
+    {
+        return Err(FormatError::DigestMismatch {
+            expected: hex(d),
+            found: hex(&header.digest),
+        });
+    }
+    let max = header.kind.max_payload();
+    if header.payload_len > max {
+        return Err(FormatError::TooLarge {
+            kind: header.kind,
+            declared: header.payload_len,
+            max,
+        });
+    }
+    Ok(())
 }
 
 /// Reads only the header of the file at `path` (to tell what a file is before decoding it).
@@ -334,10 +455,12 @@ pub fn read_file_header(path: &Path) -> Result<Header, FormatError> {
         path: path.to_path_buf(),
         source,
     };
+    let file = fs::File::open(path).map_err(io)?;
+    if !file.metadata().map_err(io)?.is_file() {
+        return Err(FormatError::NotAFile(path.to_path_buf()));
+    }
     let mut bytes = Vec::with_capacity(HEADER_LEN);
-    fs::File::open(path)
-        .map_err(io)?
-        .take(HEADER_LEN as u64)
+    file.take(HEADER_LEN as u64)
         .read_to_end(&mut bytes)
         .map_err(io)?;
     read_header(&bytes)
@@ -452,5 +575,90 @@ mod tests {
         let err = read_file::<Thing>(Path::new("/nonexistent/x.key"), FileKind::ProverKey, None)
             .unwrap_err();
         assert!(err.to_string().starts_with("/nonexistent/x.key:"), "{err}");
+    }
+
+    #[test]
+    fn a_device_is_refused_before_it_is_read() {
+        // A key that links to /dev/zero would otherwise be read until memory runs out.
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("verifier.key");
+        std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+        let err = read_file::<Thing>(&link, FileKind::VerifierKey, None).unwrap_err();
+        assert!(matches!(err, FormatError::NotAFile(_)), "{err}");
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        assert!(matches!(
+            read_file_header(&link),
+            Err(FormatError::NotAFile(_))
+        ));
+        assert!(matches!(
+            read_file::<Thing>(dir.path(), FileKind::VerifierKey, None),
+            Err(FormatError::NotAFile(_))
+        ));
+    }
+
+    #[test]
+    fn a_file_longer_than_its_header_says_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.proof");
+        let good = encode(FileKind::CompressedProof, [3; 32], &thing()).unwrap();
+        std::fs::write(&path, &good).unwrap();
+        // Sparse: 3 GiB on paper, nothing on disk. Reading it whole would take seconds and
+        // gigabytes; the header and the file's length disagree, so nothing past the header is
+        // read and the allocation is never made.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(3 << 30)
+            .unwrap();
+        match read_file::<Thing>(&path, FileKind::CompressedProof, None) {
+            Err(FormatError::LengthMismatch { declared, actual }) => {
+                assert_eq!(declared, (good.len() - HEADER_LEN) as u64);
+                assert_eq!(actual, (3 << 30) - HEADER_LEN as u64);
+            }
+            other => panic!("expected LengthMismatch, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_declared_length_beyond_the_kind_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.proof");
+        let mut bytes = encode(FileKind::CompressedProof, [3; 32], &thing()).unwrap();
+        let declared = FileKind::CompressedProof.max_payload() + 1;
+        bytes[44..52].copy_from_slice(&declared.to_le_bytes());
+        std::fs::write(&path, &bytes).unwrap();
+        let err = read_file::<Thing>(&path, FileKind::CompressedProof, None).unwrap_err();
+        assert!(
+            matches!(err, FormatError::TooLarge { declared: d, .. } if d == declared),
+            "{err}"
+        );
+        // decode refuses it the same way.
+        assert!(matches!(
+            decode::<Thing>(&bytes, FileKind::CompressedProof, None),
+            Err(FormatError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn kind_and_digest_are_checked_before_the_payload_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.key");
+        write_file(&path, FileKind::ProverKey, [7; 32], &thing()).unwrap();
+        // Truncated payload: the kind and digest errors come first, from the header alone.
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..HEADER_LEN + 1]).unwrap();
+        assert!(matches!(
+            read_file_bytes(&path, FileKind::VerifierKey, None),
+            Err(FormatError::WrongKind { .. })
+        ));
+        assert!(matches!(
+            read_file_bytes(&path, FileKind::ProverKey, Some(&[8; 32])),
+            Err(FormatError::DigestMismatch { .. })
+        ));
+        assert!(matches!(
+            read_file_bytes(&path, FileKind::ProverKey, Some(&[7; 32])),
+            Err(FormatError::LengthMismatch { .. })
+        ));
     }
 }

@@ -176,8 +176,9 @@ impl Service {
         let this: Arc<OnceLock<Weak<Service>>> = Arc::default();
         let prover = if config.verify_only {
             let path = config.keys.join("verifier.key");
-            let bytes = std::fs::read(&path)
-                .map_err(|e| start_error(format!("reading {}: {e}", path.display())))?;
+            let bytes =
+                origami_format::read_file_bytes(&path, origami_format::FileKind::VerifierKey, None)
+                    .map_err(|e| start_error(format!("reading {}: {e}", path.display())))?;
             *locked(&handed_over) = Some(bytes);
             None
         } else {

@@ -84,24 +84,24 @@ pub fn run(args: ClusterArgs) -> anyhow::Result<()> {
         ClusterCommand::Init { db } => {
             let (store, done) = PgStore::init(&db)?;
             if done.is_empty() {
-                println!("{}: schema up to date", store.place());
+                outln!("{}: schema up to date", store.place())?;
             }
             for step in done {
-                println!("{}: {step}", store.place());
+                outln!("{}: {step}", store.place())?;
             }
             Ok(())
         }
         ClusterCommand::Status { db, job } => {
             let store = PgStore::connect(&db)?;
             match job {
-                Some(job) => print_job(&store.status(&JobId(job))?),
+                Some(job) => print_job(&store.status(&JobId(job))?)?,
                 None => {
                     let jobs = store.jobs()?;
                     if jobs.is_empty() {
-                        println!("no jobs in {}", store.place());
+                        outln!("no jobs in {}", store.place())?;
                     }
                     for job in jobs {
-                        println!("{job}  {}", summary(&store.status(&job)?));
+                        outln!("{job}  {}", summary(&store.status(&job)?))?;
                     }
                 }
             }
@@ -115,6 +115,9 @@ pub fn run(args: ClusterArgs) -> anyhow::Result<()> {
             wait,
             generator_cache,
         } => {
+            // `--wait` may wait hours; a proof that cannot be written then is lost.
+            origami_format::check_writable(&out)
+                .with_context(|| format!("the proof could not be written to {}", out.display()))?;
             let store = PgStore::connect(&db)?;
             let vk = load_verifier_key(&keys)?;
             let verifier = verifier(&vk, &generator_cache)?;
@@ -123,12 +126,12 @@ pub fn run(args: ClusterArgs) -> anyhow::Result<()> {
             let bytes = proof
                 .save(&out)
                 .with_context(|| format!("writing {}", out.display()))?;
-            println!(
+            outln!(
                 "proof:         {} ({bytes} B, {}; sharded, {} shards)",
                 out.display(),
                 report::bytes(bytes),
                 proof.shards.len()
-            );
+            )?;
             Ok(())
         }
     }
@@ -148,17 +151,17 @@ pub fn submit(
     let store = PgStore::connect(url)?;
     let job = ShardJob::new(pk, plan, z0)?;
     let id = store.submit(&job.spec, &job.inputs)?;
-    println!(
+    outln!(
         "job:           {id} on {} ({} shards of {}..{} steps)",
         store.place(),
         plan.len(),
         plan.shards().iter().map(|s| s.steps).min().unwrap_or(0),
         plan.shards().iter().map(|s| s.steps).max().unwrap_or(0),
-    );
+    )?;
     if detach {
-        println!(
+        outln!(
             "detached: `origami cluster status --db URL {id}` shows its progress, `origami cluster fetch --db URL {id} --keys DIR --out FILE` writes its proof"
-        );
+        )?;
         return Ok(None);
     }
     Ok(Some(finish(&store, &id, verifier, true)?.0))
@@ -184,7 +187,10 @@ fn finish(
     let inputs = store.inputs(job)?;
     let bar = report::progress_bar(status.tasks.len() as u64, "shards", "proving");
     bar.set_position(status.done() as u64);
-    let say = |line: String| bar.suspend(|| println!("{line}"));
+    // Progress lines that cannot be printed are dropped; the result lines report the failure.
+    let say = |line: String| {
+        let _ = bar.suspend(|| outln!("{line}"));
+    };
     let checker = KeyChecker::new(verifier);
     // Shards whose proofs the checker accepts here need no second verification when assembled.
     let checked = Mutex::new(Vec::new());
@@ -277,11 +283,11 @@ fn summary(status: &JobStatus) -> String {
     )
 }
 
-fn print_job(status: &JobStatus) {
-    println!("job:           {}", status.spec.id());
-    println!("circuit:       {}", status.spec.circuit);
-    println!("verifier key:  {}", hex(&status.spec.verifier_key));
-    println!("status:        {}", summary(status));
+fn print_job(status: &JobStatus) -> Result<(), crate::output::OutputError> {
+    outln!("job:           {}", status.spec.id())?;
+    outln!("circuit:       {}", status.spec.circuit)?;
+    outln!("verifier key:  {}", hex(&status.spec.verifier_key))?;
+    outln!("status:        {}", summary(status))?;
     for (shard, task) in status.tasks.iter().enumerate() {
         let line = match task {
             TaskState::Queued { attempts: 0 } => "queued".to_string(),
@@ -295,6 +301,7 @@ fn print_job(status: &JobStatus) {
             TaskState::Done { worker } => format!("done (proven by {worker})"),
             TaskState::Failed { reason } => format!("given up: {reason}"),
         };
-        println!("shard {shard:>4}:    {line}");
+        outln!("shard {shard:>4}:    {line}")?;
     }
+    Ok(())
 }

@@ -23,50 +23,50 @@ fn cpu_features() -> Vec<(&'static str, bool)> {
 }
 
 pub fn run(_args: InfoArgs) -> anyhow::Result<()> {
-    println!("origami {}", env!("CARGO_PKG_VERSION"));
-    println!(
+    outln!("origami {}", env!("CARGO_PKG_VERSION"))?;
+    outln!(
         "curve cycle:   {}",
         <origami_arith::DefaultCycle as origami_arith::CurveCycle>::NAME
-    );
-    println!("field backend: {}", origami_arith::FIELD_BACKEND);
-    println!(
+    )?;
+    outln!("field backend: {}", origami_arith::FIELD_BACKEND)?;
+    outln!(
         "build:         {}",
         if cfg!(debug_assertions) {
             "debug"
         } else {
             "release"
         }
-    );
+    )?;
     // Cargo features of this build that change behaviour.
     let features: Vec<&str> = [("heap-profile", cfg!(feature = "heap-profile"))]
         .into_iter()
         .filter_map(|(name, on)| on.then_some(name))
         .collect();
-    println!(
+    outln!(
         "features:      {}",
         if features.is_empty() {
             "(none)".to_string()
         } else {
             features.join(", ")
         }
-    );
+    )?;
     let cpu: Vec<String> = cpu_features()
         .into_iter()
         .map(|(name, on)| format!("{name}={}", if on { "yes" } else { "no" }))
         .collect();
-    println!(
+    outln!(
         "cpu features:  {}",
         if cpu.is_empty() {
             "(not x86-64)".to_string()
         } else {
             cpu.join(" ")
         }
-    );
-    println!(
+    )?;
+    outln!(
         "cores:         {}",
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
-    );
+    )?;
     Ok(())
 }

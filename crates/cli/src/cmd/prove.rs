@@ -46,6 +46,9 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
     if args.steps == 0 {
         anyhow::bail!("--steps must be at least 1");
     }
+    // A proof that cannot be written is lost: find out before proving, not after.
+    origami_format::check_writable(&args.out)
+        .with_context(|| format!("the proof could not be written to {}", args.out.display()))?;
     let start = Instant::now();
     let asked = args.circuit.circuit()?;
     let pk: Pk = match &args.keys {
@@ -110,17 +113,17 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
     let proof_bytes = proof_bytes.with_context(|| format!("writing {}", args.out.display()))?;
     let compress_time = compressing.elapsed();
     let times = snark.phase_times();
-    println!("circuit:       {}", params.step());
-    println!(
+    outln!("circuit:       {}", params.step())?;
+    outln!(
         "steps:         {} in {} ({:.2} steps/s)",
         args.steps,
         report::duration(prove_time),
         args.steps as f64 / prove_time.as_secs_f64()
-    );
-    println!("  synthesis:   {}", report::duration(times.synthesis));
-    println!("  commitments: {}", report::duration(times.commit));
-    println!("  folding:     {}", report::duration(times.fold));
-    println!(
+    )?;
+    outln!("  synthesis:   {}", report::duration(times.synthesis))?;
+    outln!("  commitments: {}", report::duration(times.commit))?;
+    outln!("  folding:     {}", report::duration(times.fold))?;
+    outln!(
         "keys:          {} ({})",
         report::duration(key_time),
         if args.keys.is_some() {
@@ -128,29 +131,29 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
         } else {
             "setup"
         }
-    );
+    )?;
     if !args.recursive {
-        println!("compression:   {}", report::duration(compress_time));
+        outln!("compression:   {}", report::duration(compress_time))?;
     }
-    println!(
+    outln!(
         "proof:         {} ({} B, {}; {})",
         args.out.display(),
         proof_bytes,
         report::bytes(proof_bytes),
         kind
-    );
+    )?;
     print_closing(&pk, start)
 }
 
 /// The last lines of every `prove` report: verifier-key size, wall time, peak memory.
 pub(super) fn print_closing(pk: &Pk, start: Instant) -> anyhow::Result<()> {
     let vk_bytes = verifier_key_bytes(pk.verifier_key())?;
-    println!(
+    outln!(
         "verifier key:  {} B ({})",
         vk_bytes,
         report::bytes(vk_bytes)
-    );
-    println!("wall time:     {}", report::duration(start.elapsed()));
-    println!("{}", report::peak_memory_line());
+    )?;
+    outln!("wall time:     {}", report::duration(start.elapsed()))?;
+    outln!("{}", report::peak_memory_line())?;
     Ok(())
 }

@@ -283,21 +283,21 @@ fn label(args: LabelArgs) -> anyhow::Result<()> {
     let total = start.elapsed();
 
     for r in &reports {
-        println!(
+        outln!(
             "layer {:>2}: {:>8.2} s  {:>12.0} labels/s  {}",
             r.layer,
             r.elapsed.as_secs_f64(),
             graph.nodes() as f64 / r.elapsed.as_secs_f64(),
             r.path.display()
-        );
+        )?;
     }
-    println!(
+    outln!(
         "total:    {:>8.2} s  {:>12.0} labels/s  ({} labels)",
         total.as_secs_f64(),
         (graph.nodes() * layers) as f64 / total.as_secs_f64(),
         graph.nodes() * layers
-    );
-    println!("{}", crate::report::peak_memory_line());
+    )?;
+    outln!("{}", crate::report::peak_memory_line())?;
     Ok(())
 }
 
@@ -310,7 +310,7 @@ fn replica_id(args: ReplicaIdArgs) -> anyhow::Result<()> {
         &args.comm_d,
         &porep_id,
     );
-    println!("{}", hex::encode(id));
+    outln!("{}", hex::encode(id))?;
     Ok(())
 }
 
@@ -339,8 +339,8 @@ fn parent_cache(args: ParentCacheArgs) -> anyhow::Result<()> {
         let cache = open_cache(&graph, &args.dir, all_cores())?;
         cache.sha256_hex()
     };
-    println!("path:    {}", path.display());
-    println!("sha256:  {digest}");
-    println!("{}", crate::report::peak_memory_line());
+    outln!("path:    {}", path.display())?;
+    outln!("sha256:  {digest}")?;
+    outln!("{}", crate::report::peak_memory_line())?;
     Ok(())
 }

@@ -126,20 +126,46 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         },
     };
     origami_service::serve(config, |addr, what| {
-        println!("serving:       http://{addr} ({what})");
-        println!(
-            "endpoints:     POST /v1/jobs, GET /v1/jobs/{{id}}, GET /v1/jobs/{{id}}/proof, POST /v1/verify, GET /healthz, GET /metrics"
-        );
+        // A service keeps serving whether or not anyone reads its banner.
+        let _ = outln!("serving:       http://{addr} ({what})").and_then(|()| {
+            outln!(
+                "endpoints:     POST /v1/jobs, GET /v1/jobs/{{id}}, GET /v1/jobs/{{id}}/proof, POST /v1/verify, GET /healthz, GET /metrics"
+            )
+        });
     })?;
-    println!("stopped");
+    outln!("stopped")?;
     Ok(())
+}
+
+/// A token is a line of text; a token file larger than this is a mistake (a wrong path).
+const TOKEN_FILE_MAX_BYTES: u64 = 4096;
+
+/// Reads a token file, refusing anything but a small regular file before reading it.
+fn read_token_file(path: &std::path::Path) -> anyhow::Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        anyhow::bail!("not a regular file");
+    }
+    if metadata.len() > TOKEN_FILE_MAX_BYTES {
+        anyhow::bail!(
+            "{} bytes; a token file holds one line (at most {TOKEN_FILE_MAX_BYTES} bytes)",
+            metadata.len()
+        );
+    }
+    let mut text = String::new();
+    file.take(TOKEN_FILE_MAX_BYTES)
+        .read_to_string(&mut text)
+        .context("the token must be UTF-8 text")?;
+    Ok(text)
 }
 
 /// The bearer token: from `--token-file`, else the environment; none for a verify-only service.
 fn token(args: &ServeArgs) -> anyhow::Result<Option<String>> {
     let token = match &args.token_file {
         Some(path) => Some(
-            std::fs::read_to_string(path)
+            read_token_file(path)
                 .with_context(|| format!("reading the token file {}", path.display()))?,
         ),
         None => std::env::var(TOKEN_VAR).ok(),

@@ -30,53 +30,69 @@ pub fn run(args: SetupArgs) -> anyhow::Result<()> {
     let circuit = args.circuit.require()?;
     std::fs::create_dir_all(&args.out_dir)
         .with_context(|| format!("creating {}", args.out_dir.display()))?;
+    let pk_path = prover_key_path(&args.out_dir);
+    let vk_path = verifier_key_path(&args.out_dir);
+    origami_format::check_writable(&pk_path).with_context(|| {
+        format!(
+            "the keys could not be written to {}",
+            args.out_dir.display()
+        )
+    })?;
     let start = Instant::now();
     eprintln!("setting up {circuit} ({} compression) ...", args.variant);
     let pk = Pk::setup(circuit, args.variant)?;
     let setup_time = start.elapsed();
     print_shapes(&pk)?;
-    let pk_path = prover_key_path(&args.out_dir);
     let pk_bytes = pk
         .save(&pk_path)
         .with_context(|| format!("writing {}", pk_path.display()))?;
-    let vk_path = verifier_key_path(&args.out_dir);
-    let vk_bytes = pk
-        .verifier_key()
-        .save(&vk_path)
-        .with_context(|| format!("writing {}", vk_path.display()))?;
-    println!(
+    let vk_bytes = match pk.verifier_key().save(&vk_path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            // A prover key without its verifier key is half a key directory: take it back.
+            let _ = std::fs::remove_file(&pk_path);
+            return Err(e).with_context(|| {
+                format!(
+                    "writing {} ({} was removed again)",
+                    vk_path.display(),
+                    pk_path.display()
+                )
+            });
+        }
+    };
+    outln!(
         "key identity:  {}",
         origami_format::hex(&pk.verifier_key().identity())
-    );
-    println!(
+    )?;
+    outln!(
         "params digest: {}",
         origami_format::hex(&pk.params().digest())
-    );
-    println!("compression:   Spartan, {} variant", pk.variant());
-    println!(
+    )?;
+    outln!("compression:   Spartan, {} variant", pk.variant())?;
+    outln!(
         "prover key:    {} ({})",
         pk_path.display(),
         report::bytes(pk_bytes)
-    );
-    println!(
+    )?;
+    outln!(
         "verifier key:  {} ({})",
         vk_path.display(),
         report::bytes(vk_bytes)
-    );
+    )?;
     if let Some(dir) = args.generator_cache.dir() {
         // Verifiers on this machine then read the generators instead of deriving them; failing
         // to write the cache only makes them slower.
         match pk.store_generators(&dir) {
-            Ok(()) => println!("generators:    cached in {}", dir.display()),
+            Ok(()) => outln!("generators:    cached in {}", dir.display())?,
             Err(e) => eprintln!(
                 "warning: generator cache not written to {}: {e}",
                 dir.display()
             ),
         }
     }
-    println!("setup time:    {}", report::duration(setup_time));
-    println!("wall time:     {}", report::duration(start.elapsed()));
-    println!("{}", report::peak_memory_line());
+    outln!("setup time:    {}", report::duration(setup_time))?;
+    outln!("wall time:     {}", report::duration(start.elapsed()))?;
+    outln!("{}", report::peak_memory_line())?;
     Ok(())
 }
 
@@ -85,18 +101,18 @@ pub fn print_shapes(pk: &Pk) -> anyhow::Result<()> {
     let pk = pk.params();
     let (p, s) = (pk.shape_primary(), pk.shape_secondary());
     let step_cons = step_constraints(pk)?;
-    println!(
+    outln!(
         "primary:       {} constraints, {} variables ({} in the step, {} verifying the fold)",
         p.num_cons(),
         p.num_vars(),
         step_cons,
         p.num_cons() - step_cons
-    );
-    println!(
+    )?;
+    outln!(
         "secondary:     {} constraints, {} variables",
         s.num_cons(),
         s.num_vars()
-    );
+    )?;
     Ok(())
 }
 

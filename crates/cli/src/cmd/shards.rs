@@ -123,20 +123,20 @@ pub fn prove(
     let proof_bytes = proof
         .save(out)
         .with_context(|| format!("writing {}", out.display()))?;
-    println!("circuit:       {}", pk.params().step());
-    println!(
+    outln!("circuit:       {}", pk.params().step())?;
+    outln!(
         "steps:         {steps} in {} ({:.2} steps/s, shards checked as they arrived)",
         report::duration(prove_time),
         steps as f64 / prove_time.as_secs_f64()
-    );
-    println!(
+    )?;
+    outln!(
         "proof:         {} ({} B, {}; sharded, {} shards, {} variant)",
         out.display(),
         proof_bytes,
         report::bytes(proof_bytes),
         proof.shards.len(),
         pk.variant()
-    );
+    )?;
     super::prove::print_closing(pk, start)
 }
 
@@ -151,17 +151,20 @@ fn prove_here(
     args: &ShardArgs,
 ) -> anyhow::Result<ShardedProof<DefaultCycle>> {
     let workers = shards_at_once(pk, keys, args.workers, args.max_memory, plan.len())?;
-    println!(
+    outln!(
         "shards:        {} of {}..{} steps, {workers} worker thread{}",
         plan.len(),
         plan.shards().iter().map(|s| s.steps).min().unwrap_or(0),
         plan.shards().iter().map(|s| s.steps).max().unwrap_or(0),
         if workers == 1 { "" } else { "s" },
-    );
+    )?;
     let bar = report::progress_bar(plan.total_steps(), "steps", "proving");
     let shard_steps = |i: u32| plan.shards().get(i as usize).map_or(0, |s| s.steps);
     // `println` on a bar prints nothing when the output is not a terminal; `suspend` always does.
-    let say = |line: String| bar.suspend(|| println!("{line}"));
+    // Progress lines that cannot be printed are dropped; the result lines report the failure.
+    let say = |line: String| {
+        let _ = bar.suspend(|| outln!("{line}"));
+    };
     let proof = prove_local(pk, verifier, plan, z0, workers, &|event| match event {
         LocalEvent::Worker(WorkerEvent::Step { .. }) => bar.inc(1),
         LocalEvent::Worker(WorkerEvent::Failed { claim, reason }) => {
@@ -217,11 +220,11 @@ pub fn shards_at_once(
         Some(b) => memory.concurrency(b, wanted)?,
         None => wanted,
     };
-    println!(
+    outln!(
         "memory:        estimated {} per shard{}",
         report::bytes(memory.per_shard),
         budget.map_or(String::new(), |b| format!(", budget {}", report::bytes(b)))
-    );
+    )?;
     Ok(at_once)
 }
 

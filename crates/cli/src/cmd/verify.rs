@@ -50,8 +50,8 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
             let proof = CompressedProof::<DefaultCycle>::load(&args.proof, &header.digest)
                 .with_context(|| format!("loading {}", args.proof.display()))?;
             let circuit = vk.step().to_string();
-            println!("proof:         compressed ({} variant)", vk.variant());
-            println!("key identity:  {}", hex(&vk.identity()));
+            outln!("proof:         compressed ({} variant)", vk.variant())?;
+            outln!("key identity:  {}", hex(&vk.identity()))?;
             let steps = args.steps.unwrap_or(proof.num_steps);
             let zn = with_verifier(vk, &args.generator_cache, loaded, |verifier| {
                 proof
@@ -66,12 +66,12 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
             let proof = ShardedProof::<DefaultCycle>::load(&args.proof, Some(&vk.identity()))
                 .with_context(|| format!("loading {}", args.proof.display()))?;
             let circuit = vk.step().to_string();
-            println!(
+            outln!(
                 "proof:         sharded ({} shards, {} variant)",
                 proof.shards.len(),
                 vk.variant()
-            );
-            println!("key identity:  {}", hex(&vk.identity()));
+            )?;
+            outln!("key identity:  {}", hex(&vk.identity()))?;
             let z0 = proof
                 .shards
                 .first()
@@ -114,10 +114,10 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
                 eprintln!("no prover.key beside verifier.key: re-deriving the parameters");
                 (vk.expand()?, vk.identity())
             };
-            println!("key identity:  {}", hex(&identity));
+            outln!("key identity:  {}", hex(&identity))?;
             let proof = RecursiveProof::<DefaultCycle>::load(&args.proof, &params.digest())
                 .with_context(|| format!("loading {}", args.proof.display()))?;
-            println!("proof:         recursive");
+            outln!("proof:         recursive")?;
             let steps = args.steps.unwrap_or(proof.num_steps);
             let zn = proof
                 .verify(&params, steps, &proof.z0)
@@ -132,23 +132,23 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    println!("verified:      {steps} steps of {circuit}");
-    println!("z0:            [{}]", show(&z0));
-    println!("{:<15}[{}]", format!("z{steps}:"), show(&zn));
-    println!(
+    outln!("verified:      {steps} steps of {circuit}")?;
+    outln!("z0:            [{}]", show(&z0))?;
+    outln!("{:<15}[{}]", format!("z{steps}:"), show(&zn))?;
+    outln!(
         "proof size:    {} B ({})",
         proof_bytes,
         report::bytes(proof_bytes)
-    );
+    )?;
     if let Ok(meta) = std::fs::metadata(verifier_key_path(&args.keys)) {
-        println!(
+        outln!(
             "verifier key:  {} B ({})",
             meta.len(),
             report::bytes(meta.len())
-        );
+        )?;
     }
-    println!("wall time:     {}", report::duration(start.elapsed()));
-    println!("{}", report::peak_memory_line());
+    outln!("wall time:     {}", report::duration(start.elapsed()))?;
+    outln!("{}", report::peak_memory_line())?;
     Ok(())
 }
 
@@ -168,7 +168,7 @@ fn with_verifier<T>(
     let cached = verifier.generators_cached();
     let verifying = Instant::now();
     let result = check(&verifier)?;
-    println!("key:           loaded in {}", report::duration(key_load));
+    outln!("key:           loaded in {}", report::duration(key_load))?;
     let generators = match (&cache, cached) {
         (Some(dir), true) => format!("read from the cache in {}", dir.display()),
         (Some(dir), false) if verifier.generators_cached() => {
@@ -176,7 +176,7 @@ fn with_verifier<T>(
         }
         _ => "derived (no cache)".to_string(),
     };
-    println!("generators:    {generators}");
-    println!("verify time:   {}", report::duration(verifying.elapsed()));
+    outln!("generators:    {generators}")?;
+    outln!("verify time:   {}", report::duration(verifying.elapsed()))?;
     Ok(result)
 }

@@ -75,54 +75,71 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<()> {
         .name
         .unwrap_or_else(|| format!("{}-{}", host_name(), std::process::id()));
     let prover = KeyProver::new(&pk);
-    println!(
+    outln!(
         "worker {name} on {}: {} (verifier key {}), {parallel} shard{} at once",
         store.place(),
         pk.params().step(),
         origami_format::hex(&pk.verifier_key().identity()),
         if parallel == 1 { "" } else { "s" }
-    );
+    )?;
     let lease = Duration::from_secs(args.lease);
     let uploaded = AtomicUsize::new(0);
     let started = std::sync::Mutex::new(None::<Instant>);
-    let on_event = |event: WorkerEvent<'_>| match event {
-        WorkerEvent::Claimed(c) => {
-            if let Ok(mut s) = started.lock() {
-                *s = Some(Instant::now());
+    // A worker keeps proving whether or not anyone reads its log lines.
+    let on_event = |event: WorkerEvent<'_>| {
+        let _ = match event {
+            WorkerEvent::Claimed(c) => {
+                if let Ok(mut s) = started.lock() {
+                    *s = Some(Instant::now());
+                }
+                outln!(
+                    "{}: claimed shard {} of job {} (attempt {})",
+                    c.worker,
+                    c.task.shard,
+                    c.task.job,
+                    c.attempt
+                )
             }
-            println!(
-                "{}: claimed shard {} of job {} (attempt {})",
-                c.worker, c.task.shard, c.task.job, c.attempt
-            );
-        }
-        WorkerEvent::Uploaded(c) => {
-            uploaded.fetch_add(1, Ordering::SeqCst);
-            let took = started
-                .lock()
-                .ok()
-                .and_then(|s| *s)
-                .map_or(String::new(), |t| {
-                    format!(" in {}", report::duration(t.elapsed()))
-                });
-            println!(
-                "{}: proved shard {} of job {}{took}, uploaded",
-                c.worker, c.task.shard, c.task.job
-            );
-        }
-        WorkerEvent::Failed { claim, reason } => println!(
-            "{}: shard {} of job {} failed: {reason}",
-            claim.worker, claim.task.shard, claim.task.job
-        ),
-        WorkerEvent::Released(c) => println!(
-            "{}: released shard {} of job {} (not counted as an attempt)",
-            c.worker, c.task.shard, c.task.job
-        ),
-        WorkerEvent::LeaseLost(c) => println!(
-            "{}: lost the lease of shard {} of job {}; its proof still counts if it is first",
-            c.worker, c.task.shard, c.task.job
-        ),
-        WorkerEvent::StoreUnreachable(e) => eprintln!("{e}; retrying"),
-        WorkerEvent::Step { .. } => {}
+            WorkerEvent::Uploaded(c) => {
+                uploaded.fetch_add(1, Ordering::SeqCst);
+                let took = started
+                    .lock()
+                    .ok()
+                    .and_then(|s| *s)
+                    .map_or(String::new(), |t| {
+                        format!(" in {}", report::duration(t.elapsed()))
+                    });
+                outln!(
+                    "{}: proved shard {} of job {}{took}, uploaded",
+                    c.worker,
+                    c.task.shard,
+                    c.task.job
+                )
+            }
+            WorkerEvent::Failed { claim, reason } => outln!(
+                "{}: shard {} of job {} failed: {reason}",
+                claim.worker,
+                claim.task.shard,
+                claim.task.job
+            ),
+            WorkerEvent::Released(c) => outln!(
+                "{}: released shard {} of job {} (not counted as an attempt)",
+                c.worker,
+                c.task.shard,
+                c.task.job
+            ),
+            WorkerEvent::LeaseLost(c) => outln!(
+                "{}: lost the lease of shard {} of job {}; its proof still counts if it is first",
+                c.worker,
+                c.task.shard,
+                c.task.job
+            ),
+            WorkerEvent::StoreUnreachable(e) => {
+                eprintln!("{e}; retrying");
+                Ok(())
+            }
+            WorkerEvent::Step { .. } => Ok(()),
+        };
     };
     let results: Vec<_> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..parallel)
@@ -153,10 +170,10 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<()> {
         result?;
     }
     let uploaded = uploaded.load(Ordering::SeqCst);
-    println!(
+    outln!(
         "worker {name} stopped after uploading {uploaded} shard proof{}",
         if uploaded == 1 { "" } else { "s" }
-    );
-    println!("{}", report::peak_memory_line());
+    )?;
+    outln!("{}", report::peak_memory_line())?;
     Ok(())
 }

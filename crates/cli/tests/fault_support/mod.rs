@@ -16,7 +16,7 @@ pub fn skipped() -> bool {
     false
 }
 
-/// Runs `script` under `sh -e` in a private mount namespace where `$MNT` (the empty directory
+/// Runs `script` under `sh` in a private mount namespace where `$MNT` (the empty directory
 /// `mount_point`) is a fresh tmpfs of `size` (e.g. `16k`) and `$ORIGAMI` is the binary under
 /// test. The script may `mount -o remount,size=… "$MNT"` to free space mid-test.
 pub fn in_tiny_tmpfs(mount_point: &Path, size: &str, script: &str) -> Output {
