@@ -211,6 +211,73 @@ pub struct StreamedGenerators<C: CycleCurve> {
     blinding: AffineOf<C>,
     chunk: usize,
     cache_dir: Option<PathBuf>,
+    last_origin: OriginCell,
+}
+
+/// Where a [`StreamedGenerators`] took its generators from the last time it was used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GeneratorOrigin {
+    /// Read from the cache file, which matched the digest.
+    Cache,
+    /// Derived from the label.
+    Derived {
+        /// A cache file was there but did not hold these generators (damaged, or another key's);
+        /// it was not used.
+        cache_was_bad: bool,
+        /// The cache file was written (or rewritten) on the way.
+        cache_written: bool,
+    },
+}
+
+impl GeneratorOrigin {
+    /// The origin of two sources used together (a verifier's two curves): from the cache only
+    /// if both were.
+    pub fn and(self, other: Self) -> Self {
+        match (self, other) {
+            (Self::Cache, Self::Cache) => Self::Cache,
+            (a, b) => {
+                let flags = |o| match o {
+                    Self::Cache => (false, true),
+                    Self::Derived {
+                        cache_was_bad,
+                        cache_written,
+                    } => (cache_was_bad, cache_written),
+                };
+                let ((bad_a, written_a), (bad_b, written_b)) = (flags(a), flags(b));
+                Self::Derived {
+                    cache_was_bad: bad_a || bad_b,
+                    cache_written: written_a && written_b,
+                }
+            }
+        }
+    }
+}
+
+/// The last [`GeneratorOrigin`], set through `&self` (sources are used behind shared
+/// references); a clone starts with the original's value and goes its own way.
+#[derive(Debug, Default)]
+struct OriginCell(std::sync::Mutex<Option<GeneratorOrigin>>);
+
+impl OriginCell {
+    fn get(&self) -> Option<GeneratorOrigin> {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn set(&self, origin: GeneratorOrigin) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(origin);
+    }
+}
+
+impl Clone for OriginCell {
+    fn clone(&self) -> Self {
+        Self(std::sync::Mutex::new(self.get()))
+    }
 }
 
 impl<C: CycleCurve> StreamedGenerators<C> {
@@ -230,6 +297,7 @@ impl<C: CycleCurve> StreamedGenerators<C> {
             blinding: blinding_generator::<C>(label),
             chunk: Self::DEFAULT_CHUNK,
             cache_dir: None,
+            last_origin: OriginCell::default(),
         }
     }
 
@@ -250,6 +318,13 @@ impl<C: CycleCurve> StreamedGenerators<C> {
         self.cache_dir
             .as_deref()
             .map(|d| cache_path::<C>(d, &self.label))
+    }
+
+    /// Where the generators came from the last time they were used (`None` before the first
+    /// use): [`is_cached`](Self::is_cached) looks at the file's header only, this says whether
+    /// its contents were right.
+    pub fn last_origin(&self) -> Option<GeneratorOrigin> {
+        self.last_origin.get()
     }
 
     /// True when the cache file exists and holds enough generators (its contents are checked when
@@ -318,7 +393,7 @@ impl<C: CycleCurve> StreamedGenerators<C> {
         &self,
         n: usize,
         scalars: &ScalarFill<'_, C>,
-    ) -> Result<PointOf<C>, GeneratorError> {
+    ) -> Result<(PointOf<C>, bool), GeneratorError> {
         let path = self.cache_path();
         // The cache is an optimisation: failing to write it costs the next verification time,
         // never this one its result.
@@ -346,11 +421,9 @@ impl<C: CycleCurve> StreamedGenerators<C> {
         if h.finish() != self.digest {
             return Err(GeneratorError::DigestMismatch);
         }
-        if let Some(w) = writer {
-            // Best effort, as above.
-            let _ = w.commit();
-        }
-        Ok(sum.finish())
+        // Best effort, as above.
+        let written = writer.is_some_and(|w| w.commit().is_ok());
+        Ok((sum.finish(), written))
     }
 }
 
@@ -428,14 +501,20 @@ impl<C: CycleCurve> GeneratorSource<C> for StreamedGenerators<C> {
         scalars: &ScalarFill<'_, C>,
     ) -> Result<PointOf<C>, GeneratorError> {
         check_len(n, self.len)?;
-        let cached = self
+        let file = self
             .cache_path()
-            .and_then(|p| open_cache(&p, &self.label, self.len))
-            .and_then(|file| self.msm_from_cache(file, n, scalars));
-        match cached {
-            Some(p) => Ok(p),
-            None => self.msm_deriving(n, scalars),
+            .and_then(|p| open_cache(&p, &self.label, self.len));
+        let had_file = file.is_some();
+        if let Some(p) = file.and_then(|file| self.msm_from_cache(file, n, scalars)) {
+            self.last_origin.set(GeneratorOrigin::Cache);
+            return Ok(p);
         }
+        let (p, cache_written) = self.msm_deriving(n, scalars)?;
+        self.last_origin.set(GeneratorOrigin::Derived {
+            cache_was_bad: had_file,
+            cache_written,
+        });
+        Ok(p)
     }
 }
 

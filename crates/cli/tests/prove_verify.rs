@@ -147,6 +147,23 @@ fn setup_prove_verify_and_every_way_to_get_it_wrong() {
     };
     assert!(with(&fresh_cache).contains("generators:    derived and cached in"));
     assert!(with(&fresh_cache).contains("generators:    read from the cache"));
+    // A damaged cache file is noticed (its digest), not used, and rewritten: reported as such,
+    // never as "read from the cache" (before, the header check alone decided the line).
+    let damaged = std::fs::read_dir(&fresh_cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .unwrap();
+    let mut bytes = std::fs::read(&damaged).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    std::fs::write(&damaged, &bytes).unwrap();
+    let out = with(&fresh_cache);
+    assert!(
+        out.contains("did not hold them and was rewritten") && out.contains("verified:"),
+        "{out}"
+    );
+    assert!(with(&fresh_cache).contains("generators:    read from the cache"));
     for (file, kind) in [
         (proof.clone(), "compressed proof"),
         (keys.join("prover.key"), "prover key"),

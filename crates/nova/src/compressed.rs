@@ -15,7 +15,7 @@ use std::path::Path;
 
 use ff::PrimeFieldBits;
 use origami_arith::encoding::field_vec;
-use origami_arith::generators::generator_digest;
+use origami_arith::generators::{GeneratorOrigin, generator_digest};
 use origami_arith::{Commitment, CurveCycle, GeneratorSource, StreamedGenerators};
 use origami_format::{FileKind, FormatError, hex};
 use origami_r1cs::{R1csInstance, RelaxedR1csInstance};
@@ -376,6 +376,17 @@ impl<Y: CurveCycle, SC> CompressedVerifier<Y, SC> {
     /// [`with_generator_cache`](Self::with_generator_cache)).
     pub fn generators_cached(&self) -> bool {
         self.gens_primary.is_cached() && self.gens_secondary.is_cached()
+    }
+
+    /// Where the last verification took its generators from, both curves together (`None`
+    /// before the first): unlike [`generators_cached`](Self::generators_cached), this knows
+    /// whether a cache file's contents were right.
+    pub fn generators_origin(&self) -> Option<GeneratorOrigin> {
+        Some(
+            self.gens_primary
+                .last_origin()?
+                .and(self.gens_secondary.last_origin()?),
+        )
     }
 
     /// The verifier key.

@@ -77,8 +77,10 @@ pub enum NovaError {
     #[error("the proof starts from another initial state z0")]
     InitialState,
     /// A state has the wrong number of elements for the circuit.
-    #[error("state has {got} elements but the circuit's arity is {expected}")]
+    #[error("{state} has {got} elements but the circuit's arity is {expected}")]
     Arity {
+        /// Which state: "the given z0", "the proof's z0", "the proof's final state", ...
+        state: &'static str,
         /// The circuit's arity.
         expected: usize,
         /// Length given.

@@ -107,6 +107,7 @@ where
         let arity = pk.step().arity();
         if z0.len() != arity {
             return Err(NovaError::Arity {
+                state: "z0",
                 expected: arity,
                 got: z0.len(),
             });
@@ -433,14 +434,22 @@ where
         // Lengths first, against the step itself (not only against each other), before anything
         // is hashed: the hashes would still separate lengths, but a precise error is owed.
         let secondary_arity = StepCircuit::<SecondaryField<Y>>::arity(&TrivialCircuit);
-        for (expected, got) in [
-            (arity, z0.len()),
-            (arity, self.z0.len()),
-            (arity, self.zi.len()),
-            (secondary_arity, self.zi_secondary.len()),
+        for (state, expected, got) in [
+            ("the expected z0", arity, z0.len()),
+            ("the proof's z0", arity, self.z0.len()),
+            ("the proof's final state", arity, self.zi.len()),
+            (
+                "the proof's secondary state",
+                secondary_arity,
+                self.zi_secondary.len(),
+            ),
         ] {
             if got != expected {
-                return Err(NovaError::Arity { expected, got });
+                return Err(NovaError::Arity {
+                    state,
+                    expected,
+                    got,
+                });
             }
         }
         if self.params_digest != expected_digest {

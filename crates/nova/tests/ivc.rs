@@ -149,6 +149,35 @@ mod tampering {
             proof.verify(&pk, 3, &[F::from(3), F::from(6)]),
             Err(NovaError::InitialState)
         ));
+        // A length error names the state that has it: the caller's z0 or the proof's own.
+        let too_long = |z: &[F]| [z, &[F::ONE]].concat();
+        let err = proof.verify(&pk, 3, &too_long(&z0)).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("the expected z0 has 3 elements"),
+            "{err}"
+        );
+        let mut bad = proof.clone();
+        bad.z0 = too_long(&bad.z0);
+        let err = bad.verify(&pk, 3, &z0).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                NovaError::Arity {
+                    state: "the proof's z0",
+                    expected: 2,
+                    got: 3
+                }
+            ),
+            "{err}"
+        );
+        let mut bad = proof.clone();
+        bad.zi = too_long(&bad.zi);
+        let err = bad.verify(&pk, 3, &z0).unwrap_err();
+        assert!(
+            err.to_string().starts_with("the proof's final state has 3"),
+            "{err}"
+        );
     }
 
     #[test]

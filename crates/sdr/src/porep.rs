@@ -166,25 +166,48 @@ pub fn parse_hex<const N: usize>(what: &'static str, s: &str) -> Result<[u8; N]>
         .strip_prefix("0x")
         .or_else(|| t.strip_prefix("0X"))
         .unwrap_or(t);
-    if t.len() != 2 * N {
-        return Err(SdrError::BadHex {
-            what,
-            expected: N,
-            detail: format!("got {} hex digits", t.len()),
-        });
-    }
-    let mut out = [0u8; N];
-    hex::decode_to_slice(t, &mut out).map_err(|e| SdrError::BadHex {
+    let bad = |detail| SdrError::BadHex {
         what,
         expected: N,
-        detail: format!("not valid hex ({e})"),
-    })?;
+        detail,
+    };
+    // Characters, not bytes: a non-ASCII character is named as typed, not as its UTF-8 bytes.
+    if let Some((at, c)) = t.chars().enumerate().find(|(_, c)| !c.is_ascii_hexdigit()) {
+        return Err(bad(format!(
+            "character {} ({c:?}) is not a hex digit",
+            at + 1
+        )));
+    }
+    if t.len() != 2 * N {
+        return Err(bad(format!("got {} hex digits", t.len())));
+    }
+    let mut out = [0u8; N];
+    hex::decode_to_slice(t, &mut out).map_err(|e| bad(format!("not valid hex ({e})")))?;
     Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_non_hex_character_is_named_as_typed() {
+        let text = format!("{}é{}", "0".repeat(10), "0".repeat(53));
+        let err = parse_hex::<32>("--replica-id", &text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("character 11 ('é') is not a hex digit"),
+            "{err}"
+        );
+        let err = parse_hex::<32>("--replica-id", "0x12zz")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("character 3 ('z')"), "{err}");
+        let err = parse_hex::<2>("--x", "abc").unwrap_err().to_string();
+        assert!(err.contains("got 3 hex digits"), "{err}");
+        assert_eq!(parse_hex::<2>("--x", "0xABcd").unwrap(), [0xab, 0xcd]);
+    }
 
     #[test]
     fn parses_sector_sizes() {

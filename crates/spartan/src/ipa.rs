@@ -310,12 +310,8 @@ pub fn check_claims<C: CycleCurve>(
             }
         }
     };
-    let combined = gens
-        .msm_prefix(n, &fill)
-        .map_err(|_| SpartanError::KeyTooShort {
-            len: n,
-            key: gens.len(),
-        })?;
+    // The source's own error says what went wrong (a digest mismatch is not a short key).
+    let combined = gens.msm_prefix(n, &fill)?;
     if combined == target {
         Ok(())
     } else {
@@ -522,7 +518,10 @@ mod tests {
 
     #[test]
     fn claims_of_different_sizes_are_checked_in_one_pass_held_or_streamed() {
-        use origami_arith::{StreamedGenerators, generators::generator_digest};
+        use origami_arith::{
+            StreamedGenerators,
+            generators::{GeneratorError, generator_digest},
+        };
         // Sizes around the low table's width, so both the table and the high factors are used.
         let sizes = [3usize, TABLE_LOG, TABLE_LOG + 2];
         let ck = CommitmentKey::<Pallas>::setup(b"ipa-test", 1 << (TABLE_LOG + 2));
@@ -583,5 +582,16 @@ mod tests {
             replay(&statements, &short),
             Err(SpartanError::KeyTooShort { .. })
         ));
+        // Generators that are not the verifier key's are named as such, not as a short key.
+        let foreign = StreamedGenerators::<Pallas>::new(b"ipa-test", n, [0x5a; 32]);
+        let err = replay(&statements, &foreign).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                SpartanError::Generators(GeneratorError::DigestMismatch)
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("generator digest"), "{err}");
     }
 }

@@ -10,6 +10,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use clap::Args;
 use origami_arith::DefaultCycle;
+use origami_arith::generators::GeneratorOrigin;
 use origami_circuits::Builtin;
 use origami_format::{FileKind, hex};
 use origami_nova::{CompressedProof, CompressedVerifier, RecursiveProof};
@@ -165,15 +166,27 @@ fn with_verifier<T>(
     if let Some(dir) = &cache {
         verifier = verifier.with_generator_cache(dir);
     }
-    let cached = verifier.generators_cached();
     let verifying = Instant::now();
     let result = check(&verifier)?;
     outln!("key:           loaded in {}", report::duration(key_load))?;
-    let generators = match (&cache, cached) {
-        (Some(dir), true) => format!("read from the cache in {}", dir.display()),
-        (Some(dir), false) if verifier.generators_cached() => {
-            format!("derived and cached in {}", dir.display())
+    let generators = match (&cache, verifier.generators_origin()) {
+        (Some(dir), Some(GeneratorOrigin::Cache)) => {
+            format!("read from the cache in {}", dir.display())
         }
+        (
+            Some(dir),
+            Some(GeneratorOrigin::Derived {
+                cache_was_bad,
+                cache_written,
+            }),
+        ) => match (cache_was_bad, cache_written) {
+            (false, true) => format!("derived and cached in {}", dir.display()),
+            (true, true) => format!(
+                "derived; the cache in {} did not hold them and was rewritten",
+                dir.display()
+            ),
+            (_, false) => format!("derived; could not write the cache in {}", dir.display()),
+        },
         _ => "derived (no cache)".to_string(),
     };
     outln!("generators:    {generators}")?;
