@@ -47,39 +47,43 @@ fn made() -> &'static Made {
         let dir = tempfile::tempdir().expect("tempdir");
         let keys = dir.path().join("keys");
         let proof = dir.path().join("run.proof");
-        for args in [
-            &[
-                "setup",
-                "--circuit",
-                "synthetic",
-                "--size",
-                "16",
-                "--out-dir",
-                s(&keys),
-            ][..],
-            &[
-                "prove",
-                "--circuit",
-                "synthetic",
-                "--size",
-                "16",
-                "--steps",
-                "2",
-                "--keys",
-                s(&keys),
-                "--out",
-                s(&proof),
-            ][..],
-        ] {
+        let run = |args: &[&str]| {
             let o = origami().args(args).output().expect("run origami");
             assert!(o.status.success(), "origami {args:?}: {}", text(&o));
-        }
+        };
+        run(&[
+            "setup",
+            "--circuit",
+            "synthetic",
+            "--size",
+            "16",
+            "--out-dir",
+            s(&keys),
+        ]);
+        run(&prove_args("2", &keys, &proof));
         Made {
             _dir: dir,
             keys,
             proof,
         }
     })
+}
+
+/// `origami prove` of `steps` steps of the fixture's circuit with the keys in `keys`.
+fn prove_args<'a>(steps: &'a str, keys: &'a Path, out: &'a Path) -> Vec<&'a str> {
+    vec![
+        "prove",
+        "--circuit",
+        "synthetic",
+        "--size",
+        "16",
+        "--steps",
+        steps,
+        "--keys",
+        s(keys),
+        "--out",
+        s(out),
+    ]
 }
 
 /// Runs origami and asserts that it failed with status 1, said `expect`, and did not panic.
@@ -120,22 +124,8 @@ fn a_key_that_is_a_device_is_refused_unread() {
     );
     let pk = keys_with_device("prover.key");
     let out = tempfile::tempdir().expect("tempdir");
-    fails_with(
-        &[
-            "prove",
-            "--circuit",
-            "synthetic",
-            "--size",
-            "16",
-            "--steps",
-            "1",
-            "--keys",
-            s(pk.path()),
-            "--out",
-            s(&out.path().join("p.proof")),
-        ],
-        "is not a regular file",
-    );
+    let proof = out.path().join("p.proof");
+    fails_with(&prove_args("1", pk.path(), &proof), "is not a regular file");
     fails_with(&["inspect", "/dev/zero"], "is not a regular file");
 }
 
@@ -223,9 +213,7 @@ fn setup_into_a_full_disk_is_reported_and_leaves_nothing() {
     if fault_support::skipped() {
         return;
     }
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let mnt = tmp.path().join("mnt");
-    std::fs::create_dir(&mnt).expect("mkdir");
+    let (_tmp, mnt) = fault_support::mount_point();
     // 64 KiB holds the probe but not the prover key (~1 MiB at size 16): the key write fails.
     let script = format!(
         "export ORIGAMI_GENERATOR_CACHE={cache}
@@ -267,9 +255,7 @@ fn prove_finds_a_full_or_read_only_output_before_proving() {
         return;
     }
     let m = made();
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let mnt = tmp.path().join("mnt");
-    std::fs::create_dir(&mnt).expect("mkdir");
+    let (_tmp, mnt) = fault_support::mount_point();
     let prove = format!(
         "\"$ORIGAMI\" prove --circuit synthetic --size 16 --steps 2 --keys {} --out \"$MNT/run.proof\" 2>&1",
         s(&m.keys)

@@ -337,9 +337,7 @@ fn full_disk_is_reported_before_labeling_and_a_rerun_proceeds() {
     if fault_support::skipped() {
         return;
     }
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let mnt = tmp.path().join("mnt");
-    std::fs::create_dir(&mnt).expect("mkdir");
+    let (tmp, mnt) = fault_support::mount_point();
     // The cache lives outside the tiny filesystem; the layers (2 MiB) do not fit in 16 KiB.
     let script = format!(
         "{LABEL_1MIB} --parent-cache-dir {cache} --out \"$MNT/out\" 2>&1 && exit 90 || echo \"FIRST=$?\"
@@ -373,9 +371,7 @@ fn full_disk_for_the_parent_cache_is_reported() {
     if fault_support::skipped() {
         return;
     }
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let mnt = tmp.path().join("mnt");
-    std::fs::create_dir(&mnt).expect("mkdir");
+    let (tmp, mnt) = fault_support::mount_point();
     // Layers elsewhere; the cache (1.75 MiB) does not fit in 1 MiB.
     let script = format!(
         "{LABEL_1MIB} --parent-cache-dir \"$MNT/parents\" --out {out} 2>&1; echo \"LABEL=$?\"
@@ -447,4 +443,71 @@ fn numeric_flags_beyond_what_the_labeler_allows_are_refused() {
             "{flag} {value}: no cache made"
         );
     }
+}
+
+#[test]
+fn a_cache_generation_killed_mid_write_leaves_nothing_taken_as_complete() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("parents");
+    // 32 MiB: a 56 MiB cache, written for long enough to be killed in the middle.
+    let porep_id = "ff".repeat(32);
+    let args = [
+        "sdr",
+        "parent-cache",
+        "--sector-size",
+        "32MiB",
+        "--porep-id",
+        &porep_id,
+        "--dir",
+        dir.to_str().expect("utf-8"),
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_origami"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start origami");
+    let temporary = |dir: &Path| {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().contains(".cache.tmp-"))
+    };
+    let started = std::time::Instant::now();
+    while !temporary(&dir) {
+        assert!(
+            child.try_wait().expect("poll").is_none(),
+            "finished before it could be killed"
+        );
+        assert!(started.elapsed().as_secs() < 60, "no temporary appeared");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().expect("kill -9");
+    child.wait().expect("reap");
+    // The half-written cache is under its temporary name only: nothing takes it as a cache.
+    let names = sorted_names(&dir);
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names[0].contains(".cache.tmp-"), "{names:?}");
+    // The rerun removes the dead process's temporary and publishes a complete cache.
+    let o = origami(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let names = sorted_names(&dir);
+    assert_eq!(names.len(), 2, "only the cache and its record: {names:?}");
+    assert!(
+        names[0].ends_with(".cache") && names[1].ends_with(".cache.sha256"),
+        "{names:?}"
+    );
+    let o = origami(&[&args[..], &["--verify"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// Every file name in `dir`, sorted.
+fn sorted_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("list dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }

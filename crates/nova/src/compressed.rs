@@ -153,7 +153,16 @@ where
     /// ([`ProverKey::load`]'s checks), the verifier key against the prover's, and the header
     /// against the verifier key's recomputed identity.
     pub fn load(path: &Path) -> Result<Self, NovaError> {
-        let (header, key): (_, Self) = origami_format::read_file(path, FileKind::ProverKey, None)?;
+        Self::from_bytes(&origami_format::read_file_bytes(
+            path,
+            FileKind::ProverKey,
+            None,
+        )?)
+    }
+
+    /// Decodes a key file's contents, with [`load`](Self::load)'s checks.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, NovaError> {
+        let (header, key): (_, Self) = origami_format::decode(bytes, FileKind::ProverKey, None)?;
         key.params.check()?;
         let consistent = header.digest == key.vk.identity
             && key.vk.parts.params_digest == key.params.digest()

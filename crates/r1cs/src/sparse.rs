@@ -199,7 +199,9 @@ impl<F: PrimeField> From<SparseMatrix<F>> for SparseMatrixRepr<F> {
 /// Row pointers of `rows` rows into an array of `len` entries: starts at 0, never decreases,
 /// ends at `len`.
 fn check_ptr(name: &str, ptr: &[u32], rows: usize, len: usize) -> Result<(), String> {
-    if ptr.len() != rows + 1 || ptr[0] != 0 || ptr[rows] as usize != len {
+    // `rows + 1` is checked: a row count of usize::MAX (from a crafted file) wraps to 0, and an
+    // empty pointer array would then be indexed (found by the verifier-key fuzzer).
+    if rows.checked_add(1) != Some(ptr.len()) || ptr[0] != 0 || ptr[rows] as usize != len {
         return Err(format!("{name}: row pointers do not span the entries"));
     }
     if ptr.windows(2).any(|w| w[0] > w[1]) {
@@ -294,5 +296,14 @@ mod tests {
         let mut b = good.clone();
         b[16 + 8 + 4] = 9; // unit_ptr[1] beyond the entries
         assert!(load(&b).is_err());
+        // u64::MAX rows and empty row pointers: `rows + 1` wrapped to 0 and the empty array was
+        // indexed (a panic the verifier-key fuzzer found).
+        let empty = SparseMatrix::<Fp>::new(4);
+        let mut b = bincode::serialize(&empty).unwrap();
+        b[..8].copy_from_slice(&u64::MAX.to_le_bytes());
+        // Drop unit_ptr's single entry: its length prefix becomes 0.
+        b[16..24].copy_from_slice(&0u64.to_le_bytes());
+        b.drain(24..28);
+        assert!(load(&b).unwrap_err().to_string().contains("row pointers"));
     }
 }

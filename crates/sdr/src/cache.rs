@@ -172,6 +172,7 @@ impl ParentCache {
         fs::create_dir_all(dir).map_err(SdrError::io("creating directory", dir))?;
         let name = cache_file_name(graph);
         let path = dir.join(&name);
+        remove_abandoned_temporaries(dir, &name);
         let tmp = dir.join(format!("{name}.tmp-{}", std::process::id()));
         let len = (graph.nodes() * ENTRY_BYTES) as u64;
         let result = (|| {
@@ -411,6 +412,29 @@ fn check_published_digest(path: &Path, actual: &str) -> Result<()> {
     Ok(())
 }
 
+/// Removes the temporaries of cache `name` in `dir` that a process which no longer runs left
+/// behind (killed while generating: a temporary is as large as the cache, and nothing else
+/// would ever remove it). A temporary of a live process, this one included, is kept.
+fn remove_abandoned_temporaries(dir: &Path, name: &str) {
+    let prefix = format!("{name}.tmp-");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Where the SHA-256 of the cache at `path` is recorded: `<cache file>.sha256`, in the format
 /// `sha256sum` prints and `sha256sum -c` checks.
 pub fn record_path(path: &Path) -> PathBuf {
@@ -445,11 +469,17 @@ fn read_record(path: &Path) -> Result<Option<String>> {
     file.take(RECORD_MAX_BYTES)
         .read_to_string(&mut text)
         .map_err(SdrError::io("reading", &record))?;
-    let digest = text.split_whitespace().next().unwrap_or_default();
-    if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(bad("does not start with a SHA-256 digest in hex"));
-    }
-    Ok(Some(digest.to_ascii_lowercase()))
+    parse_record(&text)
+        .map(Some)
+        .ok_or_else(|| bad("does not start with a SHA-256 digest in hex"))
+}
+
+/// The digest (lowercase hex) a digest record's text starts with, as `sha256sum` writes it;
+/// `None` when it does not start with one.
+pub fn parse_record(text: &str) -> Option<String> {
+    let digest = text.split_whitespace().next()?;
+    (digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| digest.to_ascii_lowercase())
 }
 
 /// Records `digest` beside the cache at `path` (written under a temporary name, then renamed,

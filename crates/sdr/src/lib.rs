@@ -19,7 +19,9 @@ mod space;
 
 pub mod bench;
 
-pub use cache::{ENTRY_BYTES, ParentCache, cache_file_name, published_digest, record_path};
+pub use cache::{
+    ENTRY_BYTES, ParentCache, cache_file_name, parse_record, published_digest, record_path,
+};
 pub use error::{Result, SdrError};
 pub use graph::{BASE_DEGREE, DEGREE, EXP_DEGREE, Graph};
 pub use label::{

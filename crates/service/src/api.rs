@@ -12,22 +12,21 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, extract::Json as JsonBody};
-use base64::Engine;
 use origami_arith::DefaultCycle;
 use origami_circuits::{Builtin, CircuitKind};
 use origami_cluster::job_spec;
 use origami_nova::{CompressedVerifierKey, StepCircuit};
 use origami_shard::ShardPlan;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::fields::{format_field, parse_field};
+use crate::fields::format_field;
 use crate::locked;
 use crate::metrics::{Histogram, ProcessSample, Snapshot};
 use crate::protocol::{
     JobProgress, Outcome, ProverHello, ProverRequest, ProverResponse, ShardProgress, State,
     VerifierReady, VerifierStart, VerifyFailure, VerifyRequest, VerifyResponse,
 };
+use crate::requests::{BadRequest, FieldValue, JobBody, VerifyBody};
 use crate::supervisor::{ChildError, Supervised};
 use crate::{ServiceConfig, ServiceError};
 
@@ -169,6 +168,12 @@ impl JobRecord {
 }
 
 impl Service {
+    /// A state from a request, checked against this service's circuit.
+    fn parse_state(&self, what: &'static str, values: &[FieldValue]) -> Result<State, BadRequest> {
+        let arity = StepCircuit::<crate::protocol::Field>::arity(&self.circuit);
+        crate::requests::parse_state(&self.circuit, arity, what, values)
+    }
+
     fn start(config: &ServiceConfig) -> Result<Arc<Self>, ServiceError> {
         let start_error = |e: String| ServiceError::Start(e);
         // The verifier key: from the prover process, or (verify-only) from the key directory.
@@ -441,6 +446,12 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+impl From<BadRequest> for ApiError {
+    fn from(e: BadRequest) -> Self {
+        Self::bad(e.to_string())
+    }
+}
+
 impl From<ChildError> for ApiError {
     fn from(e: ChildError) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
@@ -459,37 +470,6 @@ async fn blocking<T: Send + 'static>(
     })?
 }
 
-/// A field element in a request: a JSON number, or a string (`0x…` hex or decimal).
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum FieldValue {
-    Number(u64),
-    Text(String),
-}
-
-/// A state from a request, checked against the circuit's arity.
-fn parse_state(service: &Service, what: &str, values: &[FieldValue]) -> Result<State, ApiError> {
-    let arity = StepCircuit::<crate::protocol::Field>::arity(&service.circuit);
-    if values.len() != arity {
-        return Err(ApiError::bad(format!(
-            "{what} has {} elements, but {} has a state of {arity}",
-            values.len(),
-            service.circuit
-        )));
-    }
-    values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| match v {
-            FieldValue::Number(n) => Ok((*n).into()),
-            FieldValue::Text(t) => {
-                parse_field(t).map_err(|e| ApiError::bad(format!("{what}[{i}]: {e}")))
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(State)
-}
-
 fn state_json(state: &State) -> Value {
     Value::Array(
         state
@@ -498,25 +478,6 @@ fn state_json(state: &State) -> Value {
             .map(|x| Value::String(format_field(x)))
             .collect(),
     )
-}
-
-/// `POST /v1/jobs`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct JobBody {
-    /// `synthetic`, `poseidon-chain`, `sha256-chain` or `minroot`.
-    circuit: String,
-    /// The step size; the keys' size when left out.
-    size: Option<usize>,
-    steps: u64,
-    #[serde(default = "one")]
-    shards: u32,
-    /// The initial state; the circuit's default when left out.
-    z0: Option<Vec<FieldValue>>,
-}
-
-fn one() -> u32 {
-    1
 }
 
 async fn submit_job(
@@ -558,7 +519,7 @@ async fn submit_job(
     let plan = ShardPlan::new(body.steps, body.shards)
         .map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let z0 = match &body.z0 {
-        Some(values) => parse_state(&service, "z0", values)?,
+        Some(values) => service.parse_state("z0", values)?,
         None => State(service.circuit.default_z0()),
     };
     let id = job_spec(&service.vk, &plan, &z0.0).id().0;
@@ -692,27 +653,13 @@ async fn job_proof(
         .into_response())
 }
 
-/// `POST /v1/verify`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VerifyBody {
-    /// The proof file, base64.
-    proof: String,
-    /// The state the run starts from.
-    z0: Vec<FieldValue>,
-    /// The steps the proof must cover.
-    steps: u64,
-}
-
 async fn verify_proof(
     HttpState(service): HttpState<Arc<Service>>,
     body: Result<JsonBody<VerifyBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let JsonBody(body) = body?;
-    let proof = base64::engine::general_purpose::STANDARD
-        .decode(body.proof.trim())
-        .map_err(|e| ApiError::bad(format!("proof is not base64: {e}")))?;
-    let z0 = parse_state(&service, "z0", &body.z0)?;
+    let proof = body.proof_bytes()?;
+    let z0 = service.parse_state("z0", &body.z0)?;
     let request = VerifyRequest {
         proof,
         z0,

@@ -18,6 +18,7 @@ mod fields;
 mod metrics;
 pub mod protocol;
 mod prover_process;
+pub mod requests;
 mod supervisor;
 mod verifier_process;
 

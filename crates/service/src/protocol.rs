@@ -48,8 +48,16 @@ pub fn read_frame<T: DeserializeOwned>(r: &mut impl Read) -> io::Result<Option<T
             format!("a frame of {len} bytes (at most {MAX_FRAME})"),
         ));
     }
-    let mut body = vec![0u8; len as usize];
-    r.read_exact(&mut body)?;
+    // Grown as bytes arrive, not allocated from the prefix: a damaged prefix costs what the
+    // stream actually holds, never a gigabyte up front.
+    let mut body = Vec::new();
+    r.take(len).read_to_end(&mut body)?;
+    if body.len() as u64 != len {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("a frame of {len} bytes ended after {}", body.len()),
+        ));
+    }
     options()
         .deserialize(&body)
         .map(Some)
@@ -203,5 +211,11 @@ mod tests {
         write_frame(&mut buf, &VerifierReady::Ok(())).unwrap();
         buf.pop();
         assert!(read_frame::<VerifierReady>(&mut &buf[..]).is_err());
+        // A prefix that promises far more than the stream holds is a short read, not an
+        // allocation of what it promises.
+        let mut promised = MAX_FRAME.to_le_bytes().to_vec();
+        promised.extend_from_slice(&[0; 10]);
+        let err = read_frame::<VerifierReady>(&mut &promised[..]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
     }
 }

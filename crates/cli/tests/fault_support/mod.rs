@@ -16,6 +16,14 @@ pub fn skipped() -> bool {
     false
 }
 
+/// A scratch directory and, inside it, the empty directory `mnt` to mount the tiny tmpfs on.
+pub fn mount_point() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mnt = tmp.path().join("mnt");
+    std::fs::create_dir(&mnt).expect("mkdir");
+    (tmp, mnt)
+}
+
 /// Runs `script` under `sh` in a private mount namespace where `$MNT` (the empty directory
 /// `mount_point`) is a fresh tmpfs of `size` (e.g. `16k`) and `$ORIGAMI` is the binary under
 /// test. The script may `mount -o remount,size=… "$MNT"` to free space mid-test.

@@ -1,0 +1,120 @@
+//! The HTTP API's request bodies and how their fields become protocol values: the only code
+//! that reads a client's JSON, kept apart from the handlers so it can be fuzzed alone.
+
+use std::fmt;
+
+use base64::Engine;
+use serde::Deserialize;
+
+use crate::fields::parse_field;
+use crate::protocol::State;
+
+/// A request field that does not say what the API needs.
+#[derive(Debug, thiserror::Error)]
+pub enum BadRequest {
+    /// A state with another number of elements than the circuit's.
+    #[error("{what} has {got} elements, but {circuit} has a state of {arity}")]
+    Arity {
+        /// Which field.
+        what: &'static str,
+        /// Elements given.
+        got: usize,
+        /// The service's circuit.
+        circuit: String,
+        /// Its arity.
+        arity: usize,
+    },
+    /// An element that is not a field element.
+    #[error("{what}[{index}]: {reason}")]
+    Element {
+        /// Which field.
+        what: &'static str,
+        /// Which element.
+        index: usize,
+        /// Why.
+        reason: String,
+    },
+    /// The proof is not base64.
+    #[error("proof is not base64: {0}")]
+    Base64(#[from] base64::DecodeError),
+}
+
+/// A field element in a request: a JSON number, or a string (`0x…` hex or decimal).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum FieldValue {
+    /// A JSON number.
+    Number(u64),
+    /// `0x…` hex or decimal text.
+    Text(String),
+}
+
+/// The body of `POST /v1/jobs`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobBody {
+    /// `synthetic`, `poseidon-chain`, `sha256-chain` or `minroot`.
+    pub circuit: String,
+    /// The step size; the keys' size when left out.
+    pub size: Option<usize>,
+    /// Steps to prove.
+    pub steps: u64,
+    /// Shards to prove them in.
+    #[serde(default = "one")]
+    pub shards: u32,
+    /// The initial state; the circuit's default when left out.
+    pub z0: Option<Vec<FieldValue>>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// The body of `POST /v1/verify`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyBody {
+    /// The proof file, base64.
+    pub proof: String,
+    /// The state the run starts from.
+    pub z0: Vec<FieldValue>,
+    /// The steps the proof must cover.
+    pub steps: u64,
+}
+
+impl VerifyBody {
+    /// The proof file's bytes.
+    pub fn proof_bytes(&self) -> Result<Vec<u8>, BadRequest> {
+        Ok(base64::engine::general_purpose::STANDARD.decode(self.proof.trim())?)
+    }
+}
+
+/// The state `values` name, checked against the circuit's `arity`.
+pub fn parse_state(
+    circuit: &dyn fmt::Display,
+    arity: usize,
+    what: &'static str,
+    values: &[FieldValue],
+) -> Result<State, BadRequest> {
+    if values.len() != arity {
+        return Err(BadRequest::Arity {
+            what,
+            got: values.len(),
+            circuit: circuit.to_string(),
+            arity,
+        });
+    }
+    values
+        .iter()
+        .enumerate()
+        .map(|(index, v)| match v {
+            FieldValue::Number(n) => Ok((*n).into()),
+            FieldValue::Text(t) => parse_field(t).map_err(|reason| BadRequest::Element {
+                what,
+                index,
+                reason,
+            }),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(State)
+}
