@@ -234,21 +234,20 @@ impl GeneratorOrigin {
     /// if both were.
     pub fn and(self, other: Self) -> Self {
         match (self, other) {
-            (Self::Cache, Self::Cache) => Self::Cache,
-            (a, b) => {
-                let flags = |o| match o {
-                    Self::Cache => (false, true),
-                    Self::Derived {
-                        cache_was_bad,
-                        cache_written,
-                    } => (cache_was_bad, cache_written),
-                };
-                let ((bad_a, written_a), (bad_b, written_b)) = (flags(a), flags(b));
+            (Self::Cache, only) | (only, Self::Cache) => only,
+            (
                 Self::Derived {
-                    cache_was_bad: bad_a || bad_b,
-                    cache_written: written_a && written_b,
-                }
-            }
+                    cache_was_bad: bad_a,
+                    cache_written: written_a,
+                },
+                Self::Derived {
+                    cache_was_bad: bad_b,
+                    cache_written: written_b,
+                },
+            ) => Self::Derived {
+                cache_was_bad: bad_a || bad_b,
+                cache_written: written_a && written_b,
+            },
         }
     }
 }
@@ -524,6 +523,19 @@ mod tests {
     use crate::{Pallas, Vesta};
     use ff::Field;
     use rand::{SeedableRng, rngs::StdRng};
+
+    #[test]
+    fn origins_combine_to_the_cache_only_when_both_were() {
+        use GeneratorOrigin::{Cache, Derived};
+        let d = |cache_was_bad, cache_written| Derived {
+            cache_was_bad,
+            cache_written,
+        };
+        assert_eq!(Cache.and(Cache), Cache);
+        assert_eq!(Cache.and(d(true, false)), d(true, false));
+        assert_eq!(d(false, true).and(Cache), d(false, true));
+        assert_eq!(d(true, true).and(d(false, false)), d(true, false));
+    }
 
     const LABEL: &[u8] = b"stream-test";
 

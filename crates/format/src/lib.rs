@@ -328,12 +328,7 @@ pub fn write_file<T: Serialize>(
         path: path.to_path_buf(),
         source,
     };
-    let mut tmp_name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    tmp_name.push(format!(".tmp{}", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
+    let tmp = beside(path, "tmp");
     let written = fs::File::create(&tmp).and_then(|mut f| {
         f.write_all(&bytes)?;
         f.sync_all()?;
@@ -347,17 +342,22 @@ pub fn write_file<T: Serialize>(
     Ok(bytes.len() as u64)
 }
 
+/// A name beside `path` that is this process's own: `<name>.<what><pid>`.
+fn beside(path: &Path, what: &str) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(format!(".{what}{}", std::process::id()));
+    path.with_file_name(name)
+}
+
 /// Checks that a file can be written at `path` now, before hours of work whose result would be
 /// lost: the directory exists, is writable, and has room for at least one block. A small file
 /// beside `path` is created, written, synced and removed; `path` itself is not touched. The
 /// write at the end can still fail (the disk may fill meanwhile); [`write_file`] reports that.
 pub fn check_writable(path: &Path) -> Result<(), FormatError> {
-    let mut probe_name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    probe_name.push(format!(".probe{}", std::process::id()));
-    let probe = path.with_file_name(probe_name);
+    let probe = beside(path, "probe");
     let written = fs::OpenOptions::new()
         .write(true)
         .create_new(true)

@@ -79,7 +79,8 @@ pub enum NovaError {
     /// A state has the wrong number of elements for the circuit.
     #[error("{state} has {got} elements but the circuit's arity is {expected}")]
     Arity {
-        /// Which state: "the given z0", "the proof's z0", "the proof's final state", ...
+        /// Which state: "the given z0" (to start a proof), "the expected z0" (to verify one),
+        /// "the proof's z0", "the proof's final state", "the proof's secondary state".
         state: &'static str,
         /// The circuit's arity.
         expected: usize,

@@ -107,7 +107,7 @@ where
         let arity = pk.step().arity();
         if z0.len() != arity {
             return Err(NovaError::Arity {
-                state: "z0",
+                state: "the given z0",
                 expected: arity,
                 got: z0.len(),
             });
