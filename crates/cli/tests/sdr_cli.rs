@@ -511,3 +511,263 @@ fn sorted_names(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+fn label_args<'a>(size: &'a str, porep: &'a [&'a str], cache_dir: &'a Path) -> Vec<&'a str> {
+    let mut args = vec![
+        "sdr",
+        "label",
+        "--sector-size",
+        size,
+        "--parent-cache-dir",
+        cache_dir.to_str().expect("utf-8 path"),
+    ];
+    args.extend_from_slice(porep);
+    args
+}
+
+/// A batch of three 2 KiB sectors from `--replica-id`/`--out` pairs: the two with Filecoin
+/// vectors get Filecoin's layer files, the third its single-sector run's.
+#[test]
+fn a_batch_labels_every_sector_like_its_single_run() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cache_dir = tmp.path().join("parents");
+    let zero = pc1_case("2KiB-zero");
+    let rand = pc1_case("2KiB-rand");
+    let third = "33".repeat(32);
+    let dirs: Vec<PathBuf> = (0..3).map(|i| tmp.path().join(format!("s{i}"))).collect();
+    let d = |i: usize| dirs[i].to_str().expect("utf-8");
+    let mut args = label_args("2KiB", &["--proof", "v1.1"], &cache_dir);
+    args.extend([
+        "--replica-id",
+        s(&zero["replica_id"]),
+        "--out",
+        d(0),
+        "--replica-id",
+        s(&rand["replica_id"]),
+        "--out",
+        d(1),
+        "--replica-id",
+        &third,
+        "--out",
+        d(2),
+    ]);
+    let run = origami(&args);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(stderr(&run).contains("batch labeler"), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("memory: 3 sectors x 2 layers"),
+        "{}",
+        stderr(&run)
+    );
+    let text = stdout(&run);
+    assert!(text.contains("labels/s per core"), "{text}");
+    assert!(text.contains("peak memory:"), "{text}");
+    for (i, case) in [&zero, &rand].into_iter().enumerate() {
+        for layer in case["layers"].as_array().expect("layers") {
+            assert_eq!(
+                sha256_file(&dirs[i].join(s(&layer["file"]))),
+                s(&layer["sha256"]),
+                "sector {i}"
+            );
+        }
+    }
+    let single = tmp.path().join("single");
+    let mut args = label_args("2KiB", &["--proof", "v1.1"], &cache_dir);
+    args.extend([
+        "--replica-id",
+        &third,
+        "--out",
+        single.to_str().expect("utf-8"),
+    ]);
+    let run = origami(&args);
+    assert!(run.status.success(), "{}", stderr(&run));
+    for layer in 1..=2 {
+        let name = format!("sc-02-data-layer-{layer}.dat");
+        assert_eq!(
+            sha256_file(&dirs[2].join(&name)),
+            sha256_file(&single.join(&name))
+        );
+    }
+}
+
+/// The batch-file form, and a batch's bad input: a line with another porep id, unpaired
+/// flags, a memory limit the batch exceeds.
+#[test]
+fn batch_files_and_bad_batches() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cache_dir = tmp.path().join("parents");
+    let zero = pc1_case("2KiB-zero");
+    let rand = pc1_case("2KiB-rand");
+    let porep = s(&zero["porep_id"]);
+    let by_id = ["--porep-id", porep];
+    let (id11, id12) = ("11".repeat(32), "12".repeat(32));
+    let file = tmp.path().join("batch.txt");
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    std::fs::write(
+        &file,
+        format!(
+            "# two sectors\n{} {}\n\n{} {} {porep}\n",
+            s(&zero["replica_id"]),
+            a.display(),
+            s(&rand["replica_id"]),
+            b.display()
+        ),
+    )
+    .expect("batch file");
+    let mut args = label_args("2KiB", &by_id, &cache_dir);
+    args.extend(["--batch", file.to_str().expect("utf-8")]);
+    let run = origami(&args);
+    assert!(run.status.success(), "{}", stderr(&run));
+    for (dir, case) in [(&a, &zero), (&b, &rand)] {
+        let layer = &case["layers"][1];
+        assert_eq!(
+            sha256_file(&dir.join(s(&layer["file"]))),
+            s(&layer["sha256"])
+        );
+    }
+
+    let mixed = tmp.path().join("mixed.txt");
+    std::fs::write(
+        &mixed,
+        format!(
+            "{} {} {}\n",
+            "11".repeat(32),
+            tmp.path().join("c").display(),
+            "07".repeat(32)
+        ),
+    )
+    .expect("batch file");
+    let mut args = label_args("2KiB", &by_id, &cache_dir);
+    args.extend(["--batch", mixed.to_str().expect("utf-8")]);
+    let run = origami(&args);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("line 1: porep id"),
+        "{}",
+        stderr(&run)
+    );
+    assert!(stderr(&run).contains("a batch shares one sector size and porep id"));
+    assert!(!tmp.path().join("c").exists());
+
+    let c = tmp.path().join("c");
+    let mut args = label_args("2KiB", &["--proof", "v1.1"], &cache_dir);
+    args.extend(["--replica-id", &id11, "--replica-id", &id12]);
+    args.extend(["--out", c.to_str().expect("utf-8")]);
+    let run = origami(&args);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("2 replica ids, 1 output directories"),
+        "{}",
+        stderr(&run)
+    );
+
+    let d = tmp.path().join("d");
+    let mut args = label_args("2KiB", &["--proof", "v1.1"], &cache_dir);
+    args.extend(["--replica-id", &id11, "--out", c.to_str().expect("utf-8")]);
+    args.extend(["--replica-id", &id12, "--out", d.to_str().expect("utf-8")]);
+    args.extend(["--max-memory", "4KiB"]);
+    let run = origami(&args);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("the batch needs 11.5 KiB of memory (2 sectors x 2 layers x 2.0 KiB + parent cache 3.5 KiB = 11.5 KiB), more than the limit of 4.0 KiB"),
+        "{}",
+        stderr(&run)
+    );
+    assert!(!c.exists() && !d.exists());
+}
+
+/// A batch killed with SIGKILL mid-layer, twice (in layer 1, then in layer 2 after layer 1 is
+/// complete), resumes from its last complete layer and ends with the files of a run that was
+/// never interrupted.
+#[test]
+fn a_batch_killed_mid_layer_resumes_with_identical_files() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cache_dir = tmp.path().join("parents");
+    // 64 MiB: 2^21 nodes, about a second per layer of the batch, long enough to kill in.
+    let porep_id = "f1".repeat(32);
+    let porep = ["--porep-id", porep_id.as_str()];
+    let cache = origami(&[
+        "sdr",
+        "parent-cache",
+        "--sector-size",
+        "64MiB",
+        "--porep-id",
+        &porep_id,
+        "--dir",
+        cache_dir.to_str().expect("utf-8"),
+    ]);
+    assert!(cache.status.success(), "{}", stderr(&cache));
+    let batch_args = |root: &Path| -> Vec<String> {
+        let mut args: Vec<String> = label_args("64MiB", &porep, &cache_dir)
+            .into_iter()
+            .map(String::from)
+            .collect();
+        for (i, id) in ["a1", "b2"].iter().enumerate() {
+            args.extend([
+                "--replica-id".to_string(),
+                id.repeat(32),
+                "--out".to_string(),
+                root.join(format!("s{i}")).display().to_string(),
+            ]);
+        }
+        args
+    };
+    let run_dir = tmp.path().join("killed");
+    let args = batch_args(&run_dir);
+    let exists = |name: &str| (0..2).all(|i| run_dir.join(format!("s{i}")).join(name).exists());
+    // Kill once the layer files are reserved (layer 1 under way), then once layer 1 is
+    // recorded complete in both sectors (layer 2 under way).
+    for wait_for in ["sc-02-data-layer-1.dat.tmp", "sc-02-data-layer-1.dat.done"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_origami"))
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start origami");
+        let started = std::time::Instant::now();
+        while !exists(wait_for) {
+            assert!(
+                child.try_wait().expect("poll").is_none(),
+                "finished before {wait_for} appeared"
+            );
+            assert!(started.elapsed().as_secs() < 120, "no {wait_for}");
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        assert!(child.try_wait().expect("poll").is_none(), "still labeling");
+        child.kill().expect("kill -9");
+        child.wait().expect("reap");
+        assert!(
+            !exists("sc-02-data-layer-2.dat.done"),
+            "killed before the end"
+        );
+    }
+    let resumed = origami(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let text = stdout(&resumed);
+    assert_eq!(text.matches("layer  1: reused").count(), 2, "{text}");
+
+    let clean_dir = tmp.path().join("clean");
+    let clean = origami(
+        &batch_args(&clean_dir)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert!(clean.status.success(), "{}", stderr(&clean));
+    for i in 0..2 {
+        let (killed, fresh) = (
+            run_dir.join(format!("s{i}")),
+            clean_dir.join(format!("s{i}")),
+        );
+        assert_eq!(sorted_names(&killed), sorted_names(&fresh));
+        for layer in 1..=2 {
+            let name = format!("sc-02-data-layer-{layer}.dat");
+            assert_eq!(
+                sha256_file(&killed.join(&name)),
+                sha256_file(&fresh.join(&name)),
+                "sector {i} layer {layer}"
+            );
+        }
+    }
+}

@@ -129,6 +129,8 @@ pub struct ParentCache {
     storage: Storage,
     nodes: usize,
     path: Option<PathBuf>,
+    /// The graph's cache file name (a digest of its parameters), whether or not on disk.
+    graph_name: String,
 }
 
 impl std::fmt::Debug for ParentCache {
@@ -149,6 +151,7 @@ impl ParentCache {
             storage: Storage::Owned(data),
             nodes: graph.nodes(),
             path: None,
+            graph_name: cache_file_name(graph),
         }
     }
 
@@ -299,7 +302,14 @@ impl ParentCache {
             storage: Storage::Mapped(map),
             nodes: graph.nodes(),
             path: Some(path.to_path_buf()),
+            graph_name: cache_file_name(graph),
         })
+    }
+
+    /// The graph's identity: its Filecoin cache file name, a digest of sector size, porep id
+    /// and graph version (the same for a cache in memory).
+    pub fn graph_name(&self) -> &str {
+        &self.graph_name
     }
 
     /// Number of nodes.

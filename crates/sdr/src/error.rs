@@ -120,6 +120,37 @@ pub enum SdrError {
         available: u64,
     },
 
+    /// A directory holds layers of another sector: they are never overwritten.
+    #[error(
+        "{dir} holds layer {layer} of another sector (replica id {replica_id}, graph {graph}); choose an empty or new directory"
+    )]
+    OtherSector {
+        dir: PathBuf,
+        layer: usize,
+        replica_id: String,
+        graph: String,
+    },
+
+    /// A batch with no sectors.
+    #[error("a batch needs at least one sector")]
+    EmptyBatch,
+
+    /// Two sectors of a batch were given one output directory.
+    #[error("two sectors of the batch write into {0}: give each its own directory")]
+    SharedOutputDir(PathBuf),
+
+    /// A batch needs more memory than the limit allows.
+    #[error(
+        "the batch needs {} of memory ({detail}), more than the limit of {}; label fewer sectors at once or raise --max-memory",
+        human_bytes(*needed),
+        human_bytes(*limit)
+    )]
+    NotEnoughMemory {
+        needed: u64,
+        limit: u64,
+        detail: String,
+    },
+
     /// An I/O error with the file it happened on.
     #[error("{action} {path}: {source}")]
     Io {
@@ -154,7 +185,7 @@ impl SdrError {
 }
 
 /// `bytes` in the largest binary unit that keeps it at least 1 (e.g. "1.5 MiB").
-fn human_bytes(bytes: u64) -> String {
+pub(crate) fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
     let mut value = bytes as f64;
     let mut unit = 0;

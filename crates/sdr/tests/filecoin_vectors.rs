@@ -5,8 +5,8 @@ use std::path::Path;
 
 use origami_sdr::{
     ApiVersion, Graph, Labeler, NODE_SIZE, NoProgress, ParentCache, SectorSize, cache_file_name,
-    label_layers_in_memory, label_layers_to_dir, layer_file_name, parse_hex, registered_porep_id,
-    replica_id,
+    label_layers_in_memory, label_layers_to_dir, layer_file_name, layer_record_name, parse_hex,
+    registered_porep_id, replica_id,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -199,8 +199,18 @@ fn precommit_phase1_cases() {
                     assert_eq!(label(&bytes, node), l.as_str().expect("label"));
                 }
             }
-            // Only the layer files are left behind: temporary names are gone.
-            assert_eq!(std::fs::read_dir(&out_dir).expect("dir").count(), layers);
+            // Only the layer files and their completion records are left behind: temporary
+            // names are gone.
+            let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+                .expect("dir")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            let mut expected: Vec<String> = (1..=layers)
+                .flat_map(|l| [layer_file_name(l), layer_record_name(l)])
+                .collect();
+            expected.sort();
+            assert_eq!(names, expected);
         }
     }
 }

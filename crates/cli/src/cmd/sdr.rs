@@ -8,9 +8,10 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use origami_sdr::{
-    ApiVersion, Graph, Labeler, MAX_PIPELINED_THREADS, ParentCache, PorepId, Progress, SdrError,
-    SectorSize, SpaceNeed, check_free_space, check_layer_count, check_output_dir,
-    label_layers_to_dir, layers_need, parse_hex, registered_porep_id,
+    ApiVersion, BatchMemory, Graph, Labeler, MAX_PIPELINED_THREADS, ParentCache, PorepId, Progress,
+    SdrError, SectorOutput, SectorSize, SpaceNeed, check_free_space, check_layer_count,
+    check_output_dir, label_batch_to_dirs, label_layers_to_dir, layers_need, parse_hex,
+    registered_porep_id,
 };
 
 #[derive(Args)]
@@ -97,22 +98,115 @@ struct LabelArgs {
     sector_size: SectorSize,
     #[command(flatten)]
     porep: PorepChoice,
-    /// Replica id, 32 bytes of hex.
+    /// Replica id, 32 bytes of hex. Repeat it, each with its own --out, to label a batch of
+    /// sectors in one pass (the first --replica-id goes with the first --out, and so on).
     #[arg(long, value_name = "HEX", value_parser = parse_hex32)]
-    replica_id: [u8; 32],
-    /// Output directory; must be empty or absent.
+    replica_id: Vec<[u8; 32]>,
+    /// Output directory of the sector named by the --replica-id in the same position; absent,
+    /// empty, or holding an interrupted run of that sector (which is resumed).
     #[arg(long, value_name = "DIR")]
-    out: PathBuf,
+    out: Vec<PathBuf>,
+    /// A batch file instead of --replica-id/--out pairs: one sector per line, `REPLICA_ID
+    /// OUT_DIR` (an optional third column, the porep id, must equal the run's); `#` comments.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["replica_id", "out"])]
+    batch: Option<PathBuf>,
     /// Layers to label [default: Filecoin's count for the size: 2 up to 1 GiB, else 11].
     #[arg(long)]
     layers: Option<usize>,
-    /// Threads of the pipelined labeler (one hashes, the others prefetch parents; 2 to 17);
-    /// 1 runs the single-threaded reference labeler [default: all cores, at most 17].
+    /// One sector: threads of the pipelined labeler (one hashes, the others prefetch parents;
+    /// 2 to 17); 1 runs the single-threaded reference labeler. A batch: hashing threads, each
+    /// owning a pair of sectors where there are more sectors than threads [default: all cores,
+    /// at most 17].
     #[arg(long)]
     threads: Option<usize>,
+    /// The most memory the batch may work in (its layers and the parent cache), e.g. 16GiB
+    /// [default: the memory available now].
+    #[arg(long, value_name = "BYTES", value_parser = parse_byte_size)]
+    max_memory: Option<u64>,
     /// Where parent caches live [default: $FIL_PROOFS_PARENT_CACHE or /var/tmp/filecoin-parents].
     #[arg(long, value_name = "DIR")]
     parent_cache_dir: Option<PathBuf>,
+}
+
+/// A byte count with an optional binary unit: 512MiB, 16GiB, 1TiB, 4096.
+fn parse_byte_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let shift = match unit.trim() {
+        "" | "B" => 0,
+        "K" | "KiB" => 10,
+        "M" | "MiB" => 20,
+        "G" | "GiB" => 30,
+        "T" | "TiB" => 40,
+        other => return Err(format!("unknown unit {other:?}: use KiB, MiB, GiB or TiB")),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a byte count (e.g. 16GiB)"))?;
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("{s:?} is too large"))
+}
+
+/// The memory this machine has available now (MemAvailable), if it can be read.
+fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+/// The most bytes a batch file may have (about 150 bytes a sector).
+const BATCH_FILE_MAX_BYTES: u64 = 1 << 20;
+
+/// The sectors of a batch file; see `LabelArgs::batch`.
+fn read_batch_file(path: &Path, porep_id: &PorepId) -> anyhow::Result<Vec<SectorOutput>> {
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len();
+    if size > BATCH_FILE_MAX_BYTES {
+        bail!(
+            "{}: {size} bytes is too large for a batch file (at most {BATCH_FILE_MAX_BYTES})",
+            path.display()
+        );
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut sectors = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let at = || format!("{} line {}", path.display(), number + 1);
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (replica, dir, porep) = match fields[..] {
+            [r, d] => (r, d, None),
+            [r, d, p] => (r, d, Some(p)),
+            _ => bail!("{}: expected `REPLICA_ID OUT_DIR [POREP_ID]`", at()),
+        };
+        let replica_id = parse_hex32(replica).with_context(at)?;
+        if let Some(p) = porep {
+            let p = parse_porep_id(p).with_context(at)?;
+            if &p != porep_id {
+                bail!(
+                    "{}: porep id {} differs from the run's {}: a batch shares one sector size \
+                     and porep id (its parent graph); label other porep ids in another run",
+                    at(),
+                    hex::encode(p),
+                    hex::encode(porep_id)
+                );
+            }
+        }
+        sectors.push(SectorOutput {
+            replica_id,
+            dir: PathBuf::from(dir),
+        });
+    }
+    if sectors.is_empty() {
+        bail!("{}: no sectors in the batch file", path.display());
+    }
+    Ok(sectors)
 }
 
 #[derive(Args)]
@@ -159,42 +253,83 @@ pub fn run(args: SdrArgs) -> anyhow::Result<()> {
     }
 }
 
-/// One progress bar per layer, drawn only on a terminal.
-struct LayerBars {
-    current: Mutex<Option<ProgressBar>>,
+/// One progress bar for the whole run (every layer of every sector), drawn only on a
+/// terminal; what is reused or relabeled from an earlier run is said on stderr.
+struct RunBar {
+    bar: Mutex<Option<ProgressBar>>,
+    /// Labels of the run's finished layers, and the labels of the current layer.
+    finished: std::sync::atomic::AtomicU64,
     layers: usize,
 }
 
-impl Progress for LayerBars {
-    fn layer_started(&self, layer: usize, nodes: usize) {
-        let bar = ProgressBar::new(nodes as u64);
+impl RunBar {
+    fn new(layers: usize) -> Self {
+        RunBar {
+            bar: Mutex::new(None),
+            finished: std::sync::atomic::AtomicU64::new(0),
+            layers,
+        }
+    }
+
+    fn with_bar(&self, f: impl FnOnce(&ProgressBar)) {
+        if let Ok(bar) = self.bar.lock()
+            && let Some(bar) = bar.as_ref()
+        {
+            f(bar);
+        }
+    }
+}
+
+impl Progress for RunBar {
+    fn run_started(&self, labels: u64) {
+        let bar = ProgressBar::new(labels);
         bar.set_style(
             ProgressStyle::with_template(
-                "{prefix} [{bar:40}] {pos}/{len} labels {per_sec} eta {eta}",
+                "{prefix} [{bar:40}] {human_pos}/{human_len} labels {per_sec} {eta} left",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
         );
-        bar.set_prefix(format!("layer {layer}/{}", self.layers));
-        if let Ok(mut current) = self.current.lock() {
+        if let Ok(mut current) = self.bar.lock() {
             *current = Some(bar);
         }
     }
 
+    fn layer_reused(&self, layer: usize, path: &Path) {
+        eprintln!(
+            "layer {layer}: reused {} (completion record and digest checked)",
+            path.display()
+        );
+    }
+
+    fn layer_untrusted(&self, layer: usize, path: &Path, reason: &str) {
+        eprintln!(
+            "layer {layer}: {} is not reused ({reason}); labeling it again",
+            path.display()
+        );
+    }
+
+    fn layer_started(&self, layer: usize, _labels: usize) {
+        let layers = self.layers;
+        self.with_bar(|bar| bar.set_prefix(format!("layer {layer}/{layers}")));
+    }
+
     fn nodes_done(&self, _layer: usize, done: usize) {
-        if let Ok(current) = self.current.lock()
-            && let Some(bar) = current.as_ref()
-        {
-            bar.set_position(done as u64);
-        }
+        let base = self.finished.load(std::sync::atomic::Ordering::Acquire);
+        self.with_bar(|bar| bar.set_position(base + done as u64));
     }
 
     fn layer_finished(&self, _layer: usize, _elapsed: Duration) {
-        if let Ok(mut current) = self.current.lock()
-            && let Some(bar) = current.take()
-        {
-            bar.finish();
-        }
+        self.with_bar(|bar| {
+            self.finished
+                .store(bar.position(), std::sync::atomic::Ordering::Release)
+        });
+    }
+}
+
+impl Drop for RunBar {
+    fn drop(&mut self) {
+        self.with_bar(ProgressBar::finish_and_clear);
     }
 }
 
@@ -237,6 +372,27 @@ fn label(args: LabelArgs) -> anyhow::Result<()> {
         .layers
         .unwrap_or_else(|| args.sector_size.default_layers());
     check_layer_count(layers).context("--layers")?;
+    let sectors = match &args.batch {
+        Some(file) => read_batch_file(file, &porep_id)?,
+        None => {
+            if args.replica_id.is_empty() || args.replica_id.len() != args.out.len() {
+                bail!(
+                    "give one --out per --replica-id, in the same order ({} replica ids, {} \
+                     output directories), or a --batch file",
+                    args.replica_id.len(),
+                    args.out.len()
+                );
+            }
+            args.replica_id
+                .iter()
+                .zip(&args.out)
+                .map(|(&replica_id, dir)| SectorOutput {
+                    replica_id,
+                    dir: dir.clone(),
+                })
+                .collect()
+        }
+    };
     let threads = args
         .threads
         .unwrap_or_else(|| all_cores().min(MAX_PIPELINED_THREADS));
@@ -252,50 +408,103 @@ fn label(args: LabelArgs) -> anyhow::Result<()> {
     let cache_dir = args
         .parent_cache_dir
         .unwrap_or_else(default_parent_cache_dir);
-    // Refuse a non-empty output directory, or too little space for the layers and a cache
-    // still to be generated, before spending time on the parent cache.
-    check_output_dir(&args.out)?;
     let graph = Graph::new(args.sector_size, &porep_id, version);
-    let layer_bytes = args.sector_size.bytes();
-    check_free_space(&[
-        cache_need(&graph, &cache_dir),
-        layers_need(&args.out, layers, layer_bytes),
-    ])?;
+    let memory = BatchMemory::of(sectors.len(), graph.nodes());
+    let limit = args.max_memory.or_else(available_memory);
+    // Refuse foreign files in an output directory, a batch that does not fit in memory, or
+    // too little space for the layers and a cache still to be generated, before spending
+    // time on the parent cache.
+    // A sector resumed from an earlier run needs less: the labeler checks what it will write.
+    let mut needs = vec![cache_need(&graph, &cache_dir)];
+    for sector in &sectors {
+        if !check_output_dir(&sector.dir)? {
+            needs.push(layers_need(&sector.dir, layers, args.sector_size.bytes()));
+        }
+    }
+    if let Some(limit) = limit {
+        memory.check(limit).context(if args.max_memory.is_some() {
+            "--max-memory"
+        } else {
+            "the memory available now (set --max-memory to choose the limit)"
+        })?;
+    }
+    check_free_space(&needs)?;
+    let how = match (sectors.len(), labeler) {
+        (1, Labeler::Reference) => "reference labeler (1 thread)".to_string(),
+        (1, Labeler::Pipelined { threads }) => format!("pipelined labeler ({threads} threads)"),
+        (n, _) => format!(
+            "batch labeler ({} hashing threads for {n} sectors)",
+            threads.min(n)
+        ),
+    };
     eprintln!(
-        "labeling a {} sector ({} nodes, graph {version}, porep id {}) with {layers} layers, {}",
+        "labeling {} {} sector{} ({} nodes, graph {version}, porep id {}) with {layers} layers, {how}",
+        sectors.len(),
         args.sector_size,
+        if sectors.len() == 1 { "" } else { "s" },
         graph.nodes(),
         hex::encode(porep_id),
-        match labeler {
-            Labeler::Reference => "reference labeler (1 thread)".to_string(),
-            Labeler::Pipelined { threads } => format!("pipelined labeler ({threads} threads)"),
-        }
+    );
+    eprintln!(
+        "memory: {memory}{}",
+        limit.map_or(String::new(), |l| format!(
+            " (limit {})",
+            crate::report::bytes(l)
+        ))
     );
     let cache = open_cache(&graph, &cache_dir, threads)?;
 
-    let bars = LayerBars {
-        current: Mutex::new(None),
-        layers,
-    };
+    let bar = RunBar::new(layers);
     let start = Instant::now();
-    let reports = label_layers_to_dir(labeler, &cache, &args.replica_id, layers, &args.out, &bars)
-        .with_context(|| format!("labeling into {}", args.out.display()))?;
+    let reports = if sectors.len() == 1 {
+        vec![
+            label_layers_to_dir(
+                labeler,
+                &cache,
+                &sectors[0].replica_id,
+                layers,
+                &sectors[0].dir,
+                &bar,
+            )
+            .with_context(|| format!("labeling into {}", sectors[0].dir.display()))?,
+        ]
+    } else {
+        label_batch_to_dirs(&cache, &sectors, layers, threads, &bar)
+            .context("labeling the batch")?
+    };
+    drop(bar);
     let total = start.elapsed();
 
-    for r in &reports {
-        outln!(
-            "layer {:>2}: {:>8.2} s  {:>12.0} labels/s  {}",
-            r.layer,
-            r.elapsed.as_secs_f64(),
-            graph.nodes() as f64 / r.elapsed.as_secs_f64(),
-            r.path.display()
-        )?;
+    let mut labeled = 0usize;
+    for (sector, layers) in sectors.iter().zip(&reports) {
+        if sectors.len() > 1 {
+            outln!("sector {}:", hex::encode(sector.replica_id))?;
+        }
+        for r in layers {
+            if r.reused {
+                outln!(
+                    "layer {:>2}: reused (record and digest checked)  {}",
+                    r.layer,
+                    r.path.display()
+                )?;
+            } else {
+                labeled += graph.nodes();
+                outln!(
+                    "layer {:>2}: {:>8.2} s  {}",
+                    r.layer,
+                    r.elapsed.as_secs_f64(),
+                    r.path.display()
+                )?;
+            }
+        }
     }
+    let rate = labeled as f64 / total.as_secs_f64();
+    let cores = threads.min(all_cores()).max(1);
     outln!(
-        "total:    {:>8.2} s  {:>12.0} labels/s  ({} labels)",
+        "total:    {:>8.2} s  {:>12.0} labels/s  {:>12.0} labels/s per core ({cores} cores)  ({labeled} labels)",
         total.as_secs_f64(),
-        (graph.nodes() * layers) as f64 / total.as_secs_f64(),
-        graph.nodes() * layers
+        rate,
+        rate / cores as f64,
     )?;
     outln!("{}", crate::report::peak_memory_line())?;
     Ok(())

@@ -10,20 +10,21 @@
 //! parents (from the previous layer) twice, then parents 0..8, then parent 8. Either way the
 //! message is 64 + 37 * 32 = 1248 bytes: 20 SHA-256 compressions with the padding block.
 
+mod batch;
+mod dir;
 mod pipelined;
 mod reference;
 
-use std::fs::{self, File, OpenOptions};
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+pub use batch::{MAX_LANES, SectorLayer};
+pub use dir::{LayerReport, SectorOutput, check_output_dir, layer_record_name, layers_need};
 
-use memmap2::{Mmap, MmapMut};
+use std::path::Path;
+use std::time::Duration;
 
 use crate::cache::ParentCache;
 use crate::error::{Result, SdrError};
 use crate::graph::{BASE_DEGREE, DEGREE};
 use crate::porep::NODE_SIZE;
-use crate::space::{self, SpaceNeed, check_free_space};
 
 /// Parent labels hashed per node (a node's 6 or 14 parents, repeated).
 pub(crate) const PARENT_SLOTS: usize = 37;
@@ -44,6 +45,18 @@ pub(crate) const fn parent_in_slot(has_expanders: bool, slot: usize) -> usize {
         // Slots 28..36 are parents 0..8 and slot 36 is parent 8.
         slot - 2 * DEGREE
     }
+}
+
+/// Asks the CPU to bring the cache line at `ptr` closer (a hint: it never faults).
+#[inline]
+pub(crate) fn prefetch(ptr: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching is a hint and never faults, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(ptr.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = ptr;
 }
 
 /// The 32 bytes that follow the replica id in the first block.
@@ -73,6 +86,9 @@ pub enum Labeler {
 /// The most threads the pipelined labeler can use: one hasher and one producer per ring chunk
 /// (producers never run more than the ring ahead of the hasher, so more would only wait).
 pub const MAX_PIPELINED_THREADS: usize = pipelined::RING_CHUNKS + 1;
+
+/// The most hashing threads a batch uses (more than one per sector would only wait).
+pub const MAX_BATCH_THREADS: usize = 1024;
 
 /// The most layers a run may label. Filecoin's registered proofs use 2 or 11; the bound keeps
 /// a mistyped count from sizing files and buffers by it.
@@ -107,10 +123,18 @@ pub fn check_layer_count(layers: usize) -> Result<()> {
     }
 }
 
-/// Receives progress while layers are labeled; every method has a no-op default.
+/// Receives progress while layers are labeled; every method has a no-op default. Label
+/// counts are of all sectors of a batch together.
 pub trait Progress: Sync {
-    /// Layer `layer` (1-based) of `nodes` nodes starts.
-    fn layer_started(&self, _layer: usize, _nodes: usize) {}
+    /// A run to directories starts: `labels` labels remain to be computed (after any layers
+    /// kept from an earlier run).
+    fn run_started(&self, _labels: u64) {}
+    /// A layer an earlier run completed passed its check and is kept.
+    fn layer_reused(&self, _layer: usize, _path: &Path) {}
+    /// A layer an earlier run left is not trusted, for `reason`, and is labeled again.
+    fn layer_untrusted(&self, _layer: usize, _path: &Path, _reason: &str) {}
+    /// Layer `layer` (1-based) starts: `labels` labels to compute.
+    fn layer_started(&self, _layer: usize, _labels: usize) {}
     /// `done` labels of the layer are computed (called every few thousand nodes).
     fn nodes_done(&self, _layer: usize, _done: usize) {}
     /// The layer is written; `elapsed` is its labeling time.
@@ -181,6 +205,36 @@ pub fn label_layer(
     }
 }
 
+/// Labels layer `layer` (1-based) of several sectors of one graph (`cache`) in one pass over
+/// the parents, with up to `threads` hashing threads: a thread owns a group of sectors and
+/// hashes their chains interleaved (see [`SectorLayer`]). Every sector gets exactly the labels
+/// [`label_layer`] would write.
+pub fn label_layer_batch(
+    cache: &ParentCache,
+    layer: usize,
+    sectors: &mut [SectorLayer<'_>],
+    threads: usize,
+    progress: &dyn Progress,
+) -> Result<()> {
+    if threads == 0 {
+        return Err(SdrError::ThreadCount {
+            given: 0,
+            max: MAX_BATCH_THREADS,
+        });
+    }
+    let layer = match u32::try_from(layer) {
+        Ok(0) | Err(_) => return Err(SdrError::NoLayers),
+        Ok(l) => l,
+    };
+    batch::label_layer(
+        cache,
+        layer,
+        sectors,
+        threads.min(MAX_BATCH_THREADS),
+        progress,
+    )
+}
+
 /// Labels `layers` layers in memory and returns them (for tests and small sectors).
 pub fn label_layers_in_memory(
     labeler: Labeler,
@@ -208,25 +262,9 @@ pub fn label_layers_in_memory(
     Ok(out)
 }
 
-/// One written layer file.
-#[derive(Clone, Debug)]
-pub struct LayerReport {
-    /// 1-based layer index.
-    pub layer: usize,
-    /// Where the layer was written.
-    pub path: PathBuf,
-    /// Time spent labeling it (file creation and flush included).
-    pub elapsed: Duration,
-}
-
-/// Labels `layers` layers and writes them to `out_dir` as `sc-02-data-layer-N.dat`.
-///
-/// `out_dir` must be empty or absent: nothing is ever overwritten. The free space for every
-/// layer is checked, and each layer file's blocks reserved, before the first label is computed,
-/// so a full disk is reported at the start (naming the file and the space needed) and never
-/// faults a memory-mapped write. Each layer is labeled into a memory-mapped temporary file and
-/// linked to its final name once complete, so an interrupted run never leaves a partial layer
-/// under a final name; on an error every temporary is removed.
+/// Labels `layers` layers of one sector and writes them to `out_dir` as
+/// `sc-02-data-layer-N.dat`, resuming from the last complete layer an earlier run of the same
+/// sector left there (see [`label_batch_to_dirs`] for what is checked and trusted).
 pub fn label_layers_to_dir(
     labeler: Labeler,
     cache: &ParentCache,
@@ -235,139 +273,139 @@ pub fn label_layers_to_dir(
     out_dir: &Path,
     progress: &dyn Progress,
 ) -> Result<Vec<LayerReport>> {
-    check_layer_count(layers)?;
     labeler.check()?;
-    let layer_bytes = (cache.nodes() * NODE_SIZE) as u64;
-    check_free_space(&[layers_need(out_dir, layers, layer_bytes)])?;
-    ensure_empty_dir(out_dir)?;
-    let mut reserved = ReservedLayers::new(out_dir, layers, layer_bytes)?;
-    let mut reports = Vec::with_capacity(layers);
-    let mut previous: Option<Mmap> = None;
-    for layer in 1..=layers {
-        let start = Instant::now();
-        progress.layer_started(layer, cache.nodes());
-        let path = out_dir.join(layer_file_name(layer));
-        let map = reserved.fill_and_publish(layer, &path, |out| {
-            label_layer(
-                labeler,
-                cache,
-                replica_id,
-                layer,
-                previous.as_deref(),
-                out,
-                progress,
-            )
-        })?;
-        let elapsed = start.elapsed();
-        progress.layer_finished(layer, elapsed);
-        reports.push(LayerReport {
-            layer,
-            path,
-            elapsed,
-        });
-        previous = Some(map);
-    }
-    Ok(reports)
-}
-
-/// The space [`label_layers_to_dir`] will write into `out_dir`, for callers that check it
-/// together with other needs (a parent cache to generate) before any work.
-pub fn layers_need(out_dir: &Path, layers: usize, layer_bytes: u64) -> SpaceNeed {
-    SpaceNeed {
+    let sector = SectorOutput {
+        replica_id: *replica_id,
         dir: out_dir.to_path_buf(),
-        bytes: layer_bytes.saturating_mul(layers as u64),
-        what: format!("{layers} layer file{}", if layers == 1 { "" } else { "s" }),
-    }
-}
-
-/// Every layer's temporary file, created and given its blocks up front. Dropping it removes
-/// the temporaries that were not published (a published layer keeps its final name).
-struct ReservedLayers {
-    files: Vec<(PathBuf, Option<File>)>,
-    len: u64,
-}
-
-impl ReservedLayers {
-    fn new(out_dir: &Path, layers: usize, len: u64) -> Result<Self> {
-        let mut reserved = ReservedLayers {
-            files: Vec::with_capacity(layers),
-            len,
+    };
+    let mut reports = dir::label_to_dirs(cache, &[sector], layers, progress, &|layer, parts| {
+        let [part] = parts else {
+            return Err(SdrError::EmptyBatch);
         };
-        for layer in 1..=layers {
-            let tmp = out_dir.join(format!("{}.tmp", layer_file_name(layer)));
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .open(&tmp)
-                .map_err(SdrError::io("creating", &tmp))?;
-            // Listed before reserving, so that a failed reservation is removed too.
-            reserved.files.push((tmp.clone(), None));
-            space::reserve(&file, len, &tmp)?;
-            if let Some(last) = reserved.files.last_mut() {
-                last.1 = Some(file);
-            }
-        }
-        Ok(reserved)
-    }
-
-    /// Lets `fill` write layer `layer` through a memory map of its reserved file, then links it
-    /// to `path` (failing rather than replacing an existing file). Returns the finished layer,
-    /// mapped read-only.
-    fn fill_and_publish(
-        &mut self,
-        layer: usize,
-        path: &Path,
-        fill: impl FnOnce(&mut [u8]) -> Result<()>,
-    ) -> Result<Mmap> {
-        let (tmp, file) = &mut self.files[layer - 1];
-        let file = file.take().ok_or_else(|| SdrError::Io {
-            action: "mapping",
-            path: tmp.clone(),
-            source: std::io::Error::other("layer file used twice"),
-        })?;
-        debug_assert_eq!(file.metadata().map(|m| m.len()).ok(), Some(self.len));
-        // SAFETY: the file was created (create_new) by this process, nobody else writes it
-        // while it is mapped, and its blocks are allocated, so stores cannot fault for space.
-        let mut map = unsafe { MmapMut::map_mut(&file) }.map_err(SdrError::io("mapping", &*tmp))?;
-        fill(&mut map)?;
-        map.flush().map_err(SdrError::io("flushing", &*tmp))?;
-        fs::hard_link(&*tmp, path).map_err(SdrError::io("publishing", path))?;
-        let _ = fs::remove_file(&*tmp);
-        map.make_read_only()
-            .map_err(SdrError::io("remapping", path))
-    }
+        label_layer(
+            labeler,
+            cache,
+            part.replica_id,
+            layer,
+            part.previous,
+            part.out,
+            progress,
+        )
+    })?;
+    Ok(reports.pop().unwrap_or_default())
 }
 
-impl Drop for ReservedLayers {
-    fn drop(&mut self) {
-        for (tmp, _) in &self.files {
-            let _ = fs::remove_file(tmp);
-        }
-    }
-}
-
-/// Checks that `dir` can receive layer files: it is absent, or an empty directory. Callers
-/// may check this before expensive work (a parent cache) that would otherwise be wasted.
-pub fn check_output_dir(dir: &Path) -> Result<()> {
-    if !dir.exists() {
-        return Ok(());
-    }
-    let mut entries = fs::read_dir(dir).map_err(SdrError::io("listing", dir))?;
-    if let Some(entry) = entries.next() {
-        let entry = entry.map_err(SdrError::io("listing", dir))?;
-        return Err(SdrError::OutputNotEmpty {
-            dir: dir.to_path_buf(),
-            example: entry.file_name().to_string_lossy().into_owned(),
+/// Labels `layers` layers of every sector of a batch (one graph: `cache`) into each sector's
+/// own directory, layer by layer in one pass over the parents for all sectors that need the
+/// layer ([`label_layer_batch`] with up to `threads` hashing threads; a layer only one sector
+/// needs goes to the pipelined labeler). Every sector gets exactly the files a single-sector
+/// run writes, beside a completion record per layer.
+///
+/// A run killed at any point resumes: a layer an earlier run of the same sector completed is
+/// reused once its record names this replica id and graph and the file's SHA-256 equals the
+/// recorded one; a layer that fails that check, and every layer after it, is labeled again.
+/// A directory holding anything but the labeler's files, or another sector's layers, is
+/// refused. The free space for the remaining layers is checked and every remaining file's
+/// blocks reserved before the first label, so a full disk is reported at the start; on an
+/// error the temporaries are removed.
+pub fn label_batch_to_dirs(
+    cache: &ParentCache,
+    sectors: &[SectorOutput],
+    layers: usize,
+    threads: usize,
+    progress: &dyn Progress,
+) -> Result<Vec<Vec<LayerReport>>> {
+    if threads == 0 {
+        return Err(SdrError::ThreadCount {
+            given: 0,
+            max: MAX_BATCH_THREADS,
         });
     }
-    Ok(())
+    dir::label_to_dirs(
+        cache,
+        sectors,
+        layers,
+        progress,
+        &|layer, parts| match parts {
+            [part] => {
+                let labeler = if threads == 1 {
+                    Labeler::Reference
+                } else {
+                    Labeler::Pipelined {
+                        threads: threads.min(MAX_PIPELINED_THREADS),
+                    }
+                };
+                label_layer(
+                    labeler,
+                    cache,
+                    part.replica_id,
+                    layer,
+                    part.previous,
+                    part.out,
+                    progress,
+                )
+            }
+            _ => label_layer_batch(cache, layer, parts, threads, progress),
+        },
+    )
 }
 
-/// Creates `dir` if needed; fails if it holds anything.
-fn ensure_empty_dir(dir: &Path) -> Result<()> {
-    check_output_dir(dir)?;
-    fs::create_dir_all(dir).map_err(SdrError::io("creating directory", dir))
+/// The memory a batch works in: per sector, the layer being written and the one before it
+/// (memory-mapped files), and the parent cache. Stated before a run and checked against the
+/// limit the caller sets; a batch that does not fit would page its layers to and from disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchMemory {
+    /// Sectors in the batch.
+    pub sectors: usize,
+    /// Bytes of one layer.
+    pub layer_bytes: u64,
+    /// Bytes of the parent cache.
+    pub cache_bytes: u64,
+}
+
+impl BatchMemory {
+    /// The memory of a batch of `sectors` sectors of `nodes` nodes each.
+    pub fn of(sectors: usize, nodes: usize) -> Self {
+        BatchMemory {
+            sectors,
+            layer_bytes: (nodes * NODE_SIZE) as u64,
+            cache_bytes: (nodes * crate::cache::ENTRY_BYTES) as u64,
+        }
+    }
+
+    /// All of it, in bytes.
+    pub fn total(&self) -> u64 {
+        (self.sectors as u64)
+            .saturating_mul(2)
+            .saturating_mul(self.layer_bytes)
+            .saturating_add(self.cache_bytes)
+    }
+
+    /// Fails with [`SdrError::NotEnoughMemory`] if the batch needs more than `limit` bytes.
+    pub fn check(&self, limit: u64) -> Result<()> {
+        if self.total() > limit {
+            return Err(SdrError::NotEnoughMemory {
+                needed: self.total(),
+                limit,
+                detail: self.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for BatchMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} sector{} x 2 layers x {} + parent cache {} = {}",
+            self.sectors,
+            if self.sectors == 1 { "" } else { "s" },
+            crate::error::human_bytes(self.layer_bytes),
+            crate::error::human_bytes(self.cache_bytes),
+            crate::error::human_bytes(self.total())
+        )
+    }
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ use sha2::digest::generic_array::GenericArray;
 
 use super::{
     COMPRESSIONS_PER_LABEL, MESSAGE_BYTES, PARENT_SLOTS, PROGRESS_EVERY, Progress, header_tail,
-    parent_in_slot,
+    parent_in_slot, prefetch,
 };
 use crate::cache::ParentCache;
 use crate::error::{Result, SdrError};
@@ -237,17 +237,6 @@ fn wait_until(failed: &AtomicBool, mut done: impl FnMut() -> bool) -> bool {
         }
     }
     true
-}
-
-#[inline]
-fn prefetch(ptr: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: prefetching is a hint and never faults, whatever the address.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(ptr.cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = ptr;
 }
 
 impl Pipeline<'_> {
