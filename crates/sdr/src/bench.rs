@@ -22,17 +22,39 @@ pub struct ShaRate {
 pub fn sha256_rate(duration: Duration) -> ShaRate {
     let blocks = vec![GenericArray::<u8, U64>::default(); crate::COMPRESSIONS_PER_LABEL];
     let mut state = [0x6a09e667u32; 8];
+    let rate = measure(duration, || {
+        sha2::compress256(&mut state, std::hint::black_box(&blocks));
+        blocks.len() as u64
+    });
+    std::hint::black_box(state);
+    rate
+}
+
+/// SHA-256 compressions per second on the calling thread with `N` interleaved chains
+/// ([`crate::sha::compress_lanes`]), counting every lane's compressions.
+pub fn interleaved_sha256_rate<const N: usize>(duration: Duration) -> ShaRate {
+    let block = [0x5au8; 64];
+    let rows = [[&block; N]; crate::COMPRESSIONS_PER_LABEL];
+    let mut states = [crate::sha::SHA256_IV; N];
+    let rate = measure(duration, || {
+        crate::sha::compress_lanes(&mut states, std::hint::black_box(&rows));
+        (rows.len() * N) as u64
+    });
+    std::hint::black_box(states);
+    rate
+}
+
+/// Runs `batch` (which returns the compressions it did) for about `duration`.
+fn measure(duration: Duration, mut batch: impl FnMut() -> u64) -> ShaRate {
     let mut count = 0u64;
     let cpu_start = thread_cpu_time();
     let start = Instant::now();
     while start.elapsed() < duration {
         for _ in 0..256 {
-            sha2::compress256(&mut state, &blocks);
+            count += batch();
         }
-        count += 256 * blocks.len() as u64;
     }
     let wall = start.elapsed();
-    std::hint::black_box(state);
     let cpu = match (cpu_start, thread_cpu_time()) {
         (Some(a), Some(b)) if b > a => Some(b - a),
         _ => None,
@@ -59,32 +81,5 @@ pub fn has_sha_ni() -> bool {
     #[cfg(not(target_arch = "x86_64"))]
     {
         false
-    }
-}
-
-/// SHA-256 compressions per second on the calling thread with `N` interleaved chains
-/// ([`crate::sha::compress_lanes`]), counting every lane's compressions.
-pub fn interleaved_sha256_rate<const N: usize>(duration: Duration) -> ShaRate {
-    let block = [0x5au8; 64];
-    let rows = [[&block; N]; crate::COMPRESSIONS_PER_LABEL];
-    let mut states = [crate::sha::SHA256_IV; N];
-    let mut count = 0u64;
-    let cpu_start = thread_cpu_time();
-    let start = Instant::now();
-    while start.elapsed() < duration {
-        for _ in 0..256 {
-            crate::sha::compress_lanes(&mut states, std::hint::black_box(&rows));
-        }
-        count += 256 * (rows.len() * N) as u64;
-    }
-    let wall = start.elapsed();
-    std::hint::black_box(states);
-    let cpu = match (cpu_start, thread_cpu_time()) {
-        (Some(a), Some(b)) if b > a => Some(b - a),
-        _ => None,
-    };
-    ShaRate {
-        per_wall_second: count as f64 / wall.as_secs_f64(),
-        per_cpu_second: cpu.map(|c| count as f64 / c.as_secs_f64()),
     }
 }

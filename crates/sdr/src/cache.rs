@@ -1,7 +1,7 @@
 //! The parent cache: 14 little-endian u32 parents per node (6 base, then 8 expander), in a
 //! file named as Filecoin names it so that caches made by either implementation are shared.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::Read;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
@@ -179,13 +179,7 @@ impl ParentCache {
         let tmp = dir.join(format!("{name}.tmp-{}", std::process::id()));
         let len = (graph.nodes() * ENTRY_BYTES) as u64;
         let result = (|| {
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .open(&tmp)
-                .map_err(SdrError::io("creating", &tmp))?;
-            space::reserve(&file, len, &tmp)?;
+            let file = space::create_reserved(&tmp, len)?;
             // SAFETY: the file was just created by this process under a unique name, and its
             // blocks are allocated, so stores through the map cannot fault for lack of space.
             let mut map =

@@ -26,8 +26,8 @@ pub use cache::{
 pub use error::{Result, SdrError};
 pub use graph::{BASE_DEGREE, DEGREE, EXP_DEGREE, Graph};
 pub use label::{
-    BatchMemory, COMPRESSIONS_PER_LABEL, Labeler, LayerReport, MAX_BATCH_THREADS, MAX_LANES,
-    MAX_LAYERS, MAX_PIPELINED_THREADS, NoProgress, Progress, SectorLayer, SectorOutput,
+    BatchMemory, COMPRESSIONS_PER_LABEL, Labeler, LayerBuffer, LayerReport, MAX_BATCH_THREADS,
+    MAX_LANES, MAX_LAYERS, MAX_PIPELINED_THREADS, NoProgress, Progress, SectorLayer, SectorOutput,
     check_layer_count, check_output_dir, label_batch_to_dirs, label_layer, label_layer_batch,
     label_layers_in_memory, label_layers_to_dir, layer_file_name, layer_record_name, layers_need,
 };

@@ -62,6 +62,22 @@ pub fn available_bytes(dir: &Path) -> Result<u64> {
     statvfs_available(&existing)
 }
 
+/// Creates `path` (which must not exist) with `len` bytes of allocated blocks, for reading and
+/// writing; on a failed reservation the file is removed again.
+pub(crate) fn create_reserved(path: &Path, len: u64) -> Result<File> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(SdrError::io("creating", path))?;
+    if let Err(e) = reserve(&file, len, path) {
+        let _ = std::fs::remove_file(path);
+        return Err(e);
+    }
+    Ok(file)
+}
+
 /// Gives `file` (just created, empty) `len` bytes of allocated blocks, so that writing them
 /// through a memory map cannot fault for lack of space.
 pub(crate) fn reserve(file: &File, len: u64, path: &Path) -> Result<()> {

@@ -71,56 +71,14 @@ impl Lane {
 
     /// The message's 20 blocks in order (see the module documentation).
     fn blocks(&self, has_expanders: bool) -> [&Block; COMPRESSIONS_PER_LABEL] {
-        let l = &self.labels;
-        if has_expanders {
-            // Parents 0..14 twice (7 blocks each), parents 0..8 (4 blocks), parent 8 + padding.
-            [
-                &self.header,
-                &l[0],
-                &l[1],
-                &l[2],
-                &l[3],
-                &l[4],
-                &l[5],
-                &l[6],
-                &l[0],
-                &l[1],
-                &l[2],
-                &l[3],
-                &l[4],
-                &l[5],
-                &l[6],
-                &l[0],
-                &l[1],
-                &l[2],
-                &l[3],
-                &self.last,
-            ]
-        } else {
-            // The six base parents (3 blocks) six times, then parent 0 + padding.
-            [
-                &self.header,
-                &l[0],
-                &l[1],
-                &l[2],
-                &l[0],
-                &l[1],
-                &l[2],
-                &l[0],
-                &l[1],
-                &l[2],
-                &l[0],
-                &l[1],
-                &l[2],
-                &l[0],
-                &l[1],
-                &l[2],
-                &l[0],
-                &l[1],
-                &l[2],
-                &self.last,
-            ]
-        }
+        std::array::from_fn(|i| match i {
+            0 => &self.header,
+            _ if i == COMPRESSIONS_PER_LABEL - 1 => &self.last,
+            // Parents 0..14 twice (7 blocks each), then parents 0..8 (4 blocks).
+            _ if has_expanders => &self.labels[(i - 1) % 7],
+            // The six base parents (3 blocks) six times.
+            _ => &self.labels[(i - 1) % 3],
+        })
     }
 }
 

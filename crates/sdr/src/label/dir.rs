@@ -1,24 +1,26 @@
 //! Layer files in sector output directories, written so that a run killed at any point (kill
 //! -9, power loss) resumes from its last complete layer.
 //!
-//! Each layer is labeled into a temporary file whose blocks are reserved up front, synced,
-//! then linked to its Filecoin name. Only after that is a completion record written beside it
+//! Each layer is labeled in memory ([`LayerBuffer`]) and written into a temporary file whose
+//! blocks were reserved up front, synced, then linked to its Filecoin name. Only after that is a completion record written beside it
 //! (`sc-02-data-layer-N.dat.done`: the layer, the graph, the replica id and the file's SHA-256,
 //! written to a temporary name, synced and renamed). A later run trusts a layer only if its
 //! record names this sector and the file's digest equals the record's: a layer without a
 //! record, with a damaged file or with a torn record is labeled again, and so is every layer
 //! after it. A record of another replica or graph is refused, never overwritten.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use memmap2::{Mmap, MmapMut};
+use std::os::unix::fs::FileExt;
+
+use memmap2::Mmap;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::{Progress, SectorLayer, check_layer_count, layer_file_name};
+use super::{LayerBuffer, Progress, SectorLayer, check_layer_count, layer_file_name};
 use crate::cache::ParentCache;
 use crate::error::{Result, SdrError};
 use crate::porep::NODE_SIZE;
@@ -386,51 +388,59 @@ pub(super) fn label_to_dirs(
     let to_label: u64 = trusted.iter().map(|&t| (layers - t) as u64).sum();
     progress.run_started(to_label * cache.nodes() as u64);
 
-    // The previous layer of every sector, mapped read-only once it exists.
-    let mut previous: Vec<Option<Mmap>> = Vec::with_capacity(sectors.len());
+    // Every sector's previous layer (read from its file when a run resumes) and the buffer
+    // its next layer is labeled into; the two trade places after each layer.
+    let bytes = cache.nodes() * NODE_SIZE;
+    let mut previous: Vec<Option<LayerBuffer>> = Vec::with_capacity(sectors.len());
     for (sector, &t) in sectors.iter().zip(&trusted) {
         previous.push(if t > 0 && t < layers {
-            Some(map_layer(&sector.dir.join(layer_file_name(t)))?)
+            Some(LayerBuffer::read_file(
+                &sector.dir.join(layer_file_name(t)),
+                bytes,
+            )?)
         } else {
             None
         });
     }
+    let mut current: Vec<Option<LayerBuffer>> = sectors.iter().map(|_| None).collect();
     let first = trusted.iter().min().copied().unwrap_or(layers) + 1;
     for layer in first..=layers {
         let active: Vec<usize> = (0..sectors.len()).filter(|&s| trusted[s] < layer).collect();
         let start = Instant::now();
         progress.layer_started(layer, active.len() * cache.nodes());
-        let mut maps = Vec::with_capacity(active.len());
+        let mut buffers = Vec::with_capacity(active.len());
         for &s in &active {
-            maps.push(reserved[s].map(layer)?);
+            buffers.push(match current[s].take() {
+                Some(buffer) => buffer,
+                None => LayerBuffer::new(bytes)?,
+            });
         }
         {
             let mut parts: Vec<SectorLayer<'_>> = active
                 .iter()
-                .zip(maps.iter_mut())
-                .map(|(&s, map)| SectorLayer {
+                .zip(buffers.iter_mut())
+                .map(|(&s, buffer)| SectorLayer {
                     replica_id: &sectors[s].replica_id,
                     previous: previous[s].as_deref(),
-                    out: &mut map[..],
+                    out: &mut buffer[..],
                 })
                 .collect();
             label(layer, &mut parts)?;
         }
-        let published: Vec<Mmap> = active
+        active
             .par_iter()
-            .zip(maps.into_par_iter())
-            .map(|(&s, map)| reserved[s].publish(layer, map, cache, &sectors[s]))
-            .collect::<Result<_>>()?;
+            .zip(buffers.par_iter())
+            .try_for_each(|(&s, buffer)| reserved[s].publish(layer, buffer, cache, &sectors[s]))?;
         let elapsed = start.elapsed();
         progress.layer_finished(layer, elapsed);
-        for (&s, map) in active.iter().zip(published) {
+        for (&s, buffer) in active.iter().zip(buffers) {
             reports[s].push(LayerReport {
                 layer,
                 path: sectors[s].dir.join(layer_file_name(layer)),
                 elapsed,
                 reused: false,
             });
-            previous[s] = Some(map);
+            current[s] = previous[s].replace(buffer);
         }
     }
     Ok(reports)
@@ -454,17 +464,11 @@ fn check_distinct(sectors: &[SectorOutput]) -> Result<()> {
     Ok(())
 }
 
-fn map_layer(path: &Path) -> Result<Mmap> {
-    let file = File::open(path).map_err(SdrError::io("opening", path))?;
-    // SAFETY: the layer is only read, and the labeler never changes a published layer file.
-    unsafe { Mmap::map(&file) }.map_err(SdrError::io("mapping", path))
-}
-
 /// The temporary files of the layers a sector still needs, created and given their blocks up
 /// front. Dropping it removes the temporaries that were not published.
 struct ReservedLayers {
     dir: PathBuf,
-    files: Vec<(usize, PathBuf, Option<File>)>,
+    files: Vec<(usize, PathBuf, File)>,
     len: u64,
 }
 
@@ -477,23 +481,13 @@ impl ReservedLayers {
         };
         for layer in layers {
             let tmp = dir.join(temporary_name(layer));
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .open(&tmp)
-                .map_err(SdrError::io("creating", &tmp))?;
-            // Listed before reserving, so that a failed reservation is removed too.
-            reserved.files.push((layer, tmp.clone(), None));
-            space::reserve(&file, len, &tmp)?;
-            if let Some(last) = reserved.files.last_mut() {
-                last.2 = Some(file);
-            }
+            let file = space::create_reserved(&tmp, len)?;
+            reserved.files.push((layer, tmp, file));
         }
         Ok(reserved)
     }
 
-    fn entry(&self, layer: usize) -> Result<&(usize, PathBuf, Option<File>)> {
+    fn entry(&self, layer: usize) -> Result<&(usize, PathBuf, File)> {
         self.files
             .iter()
             .find(|(l, _, _)| *l == layer)
@@ -504,36 +498,23 @@ impl ReservedLayers {
             })
     }
 
-    /// Maps layer `layer`'s reserved file for writing.
-    fn map(&self, layer: usize) -> Result<MmapMut> {
-        let (_, tmp, file) = self.entry(layer)?;
-        let file = file.as_ref().ok_or_else(|| SdrError::Io {
-            action: "mapping",
-            path: tmp.clone(),
-            source: std::io::Error::other("layer file already published"),
-        })?;
-        debug_assert_eq!(file.metadata().map(|m| m.len()).ok(), Some(self.len));
-        // SAFETY: the file was created (create_new) by this process, nobody else writes it
-        // while it is mapped, and its blocks are allocated, so stores cannot fault for space.
-        unsafe { MmapMut::map_mut(file) }.map_err(SdrError::io("mapping", tmp))
-    }
-
-    /// Syncs the labeled layer, links it to its Filecoin name (failing rather than replacing
-    /// a file), writes its completion record, and only then removes the temporary name (so a
-    /// layer file without a record always has its temporary beside it, see
-    /// [`check_output_dir`]). Returns the layer mapped read-only.
+    /// Writes the labeled layer into its reserved file and syncs it, links it to its Filecoin
+    /// name (failing rather than replacing a file), writes its completion record, and only
+    /// then removes the temporary name (so a layer file without a record always has its
+    /// temporary beside it, see [`check_output_dir`]).
     fn publish(
         &self,
         layer: usize,
-        map: MmapMut,
+        labels: &[u8],
         cache: &ParentCache,
         sector: &SectorOutput,
-    ) -> Result<Mmap> {
+    ) -> Result<()> {
         let (_, tmp, file) = self.entry(layer)?;
-        map.flush().map_err(SdrError::io("flushing", tmp))?;
-        if let Some(file) = file {
-            file.sync_all().map_err(SdrError::io("syncing", tmp))?;
-        }
+        debug_assert_eq!(labels.len() as u64, self.len);
+        // The blocks are reserved, so a full disk cannot fail this write.
+        file.write_all_at(labels, 0)
+            .map_err(SdrError::io("writing", tmp))?;
+        file.sync_all().map_err(SdrError::io("syncing", tmp))?;
         let path = self.dir.join(layer_file_name(layer));
         fs::hard_link(tmp, &path).map_err(SdrError::io("publishing", &path))?;
         sync_dir(&self.dir)?;
@@ -542,12 +523,10 @@ impl ReservedLayers {
             nodes: cache.nodes(),
             graph: cache.graph_name().to_string(),
             replica_id: hex::encode(sector.replica_id),
-            sha256: hex::encode(Sha256::digest(&map)),
+            sha256: hex::encode(Sha256::digest(labels)),
         };
         write_record(&self.dir, &record)?;
-        fs::remove_file(tmp).map_err(SdrError::io("removing", tmp))?;
-        map.make_read_only()
-            .map_err(SdrError::io("remapping", &path))
+        fs::remove_file(tmp).map_err(SdrError::io("removing", tmp))
     }
 }
 

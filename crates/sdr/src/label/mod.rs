@@ -11,11 +11,13 @@
 //! message is 64 + 37 * 32 = 1248 bytes: 20 SHA-256 compressions with the padding block.
 
 mod batch;
+mod buffer;
 mod dir;
 mod pipelined;
 mod reference;
 
 pub use batch::{MAX_LANES, SectorLayer};
+pub use buffer::LayerBuffer;
 pub use dir::{LayerReport, SectorOutput, check_output_dir, layer_record_name, layers_need};
 
 use std::path::Path;
@@ -282,17 +284,28 @@ pub fn label_layers_to_dir(
         let [part] = parts else {
             return Err(SdrError::EmptyBatch);
         };
-        label_layer(
-            labeler,
-            cache,
-            part.replica_id,
-            layer,
-            part.previous,
-            part.out,
-            progress,
-        )
+        label_part(labeler, cache, layer, part, progress)
     })?;
     Ok(reports.pop().unwrap_or_default())
+}
+
+/// [`label_layer`] for one sector's part of a layer.
+fn label_part(
+    labeler: Labeler,
+    cache: &ParentCache,
+    layer: usize,
+    part: &mut SectorLayer<'_>,
+    progress: &dyn Progress,
+) -> Result<()> {
+    label_layer(
+        labeler,
+        cache,
+        part.replica_id,
+        layer,
+        part.previous,
+        part.out,
+        progress,
+    )
 }
 
 /// Labels `layers` layers of every sector of a batch (one graph: `cache`) into each sector's
@@ -335,15 +348,7 @@ pub fn label_batch_to_dirs(
                         threads: threads.min(MAX_PIPELINED_THREADS),
                     }
                 };
-                label_layer(
-                    labeler,
-                    cache,
-                    part.replica_id,
-                    layer,
-                    part.previous,
-                    part.out,
-                    progress,
-                )
+                label_part(labeler, cache, layer, part, progress)
             }
             _ => label_layer_batch(cache, layer, parts, threads, progress),
         },
