@@ -366,6 +366,49 @@ fn full_disk_is_reported_before_labeling_and_a_rerun_proceeds() {
     assert!(!text.contains(".dat.tmp"), "{text}");
 }
 
+/// A batch of two 1 MiB sectors on a filesystem with room for one: refused before labeling
+/// with the space both need, nothing left behind; with room, the rerun labels both.
+#[test]
+fn full_disk_for_a_batch_is_reported_before_labeling() {
+    if fault_support::skipped() {
+        return;
+    }
+    let (tmp, mnt) = fault_support::mount_point();
+    let batch = format!(
+        "\"$ORIGAMI\" sdr label --sector-size 1MiB --porep-id {zero} --parent-cache-dir {cache} \
+         --replica-id {one} --out \"$MNT/a\" --replica-id {two} --out \"$MNT/b\"",
+        zero = "00".repeat(32),
+        one = "01".repeat(32),
+        two = "02".repeat(32),
+        cache = tmp.path().join("parents").display()
+    );
+    let script = format!(
+        "{batch} 2>&1 && exit 90 || echo \"FIRST=$?\"
+         ls -A \"$MNT\" | sed 's/^/LEFT /'
+         mount -o remount,size=5m \"$MNT\"
+         {batch} 2>&1; echo \"SECOND=$?\"
+         ls -A \"$MNT/a\" \"$MNT/b\" | sed 's/^/DONE /'"
+    );
+    let run = fault_support::in_tiny_tmpfs(&mnt, "3m", &script);
+    let text = stdout(&run);
+    assert!(
+        text.contains("FIRST=1"),
+        "a clear error, not a signal: {text}"
+    );
+    assert!(
+        text.contains("not enough disk space for 2 layer files and 2 layer files"),
+        "{text}"
+    );
+    assert!(text.contains("4194304 bytes (4.0 MiB) needed"), "{text}");
+    assert!(!text.contains("LEFT "), "nothing left behind: {text}");
+    assert!(text.contains("SECOND=0"), "the rerun proceeds: {text}");
+    assert_eq!(
+        text.matches("DONE sc-02-data-layer-2.dat.done").count(),
+        2,
+        "{text}"
+    );
+}
+
 #[test]
 fn full_disk_for_the_parent_cache_is_reported() {
     if fault_support::skipped() {

@@ -27,7 +27,7 @@ use crate::sha::{Block, SHA256_IV, compress_lanes, state_bytes};
 /// The most sectors one thread interleaves per node (more gave no more throughput on SHA-NI).
 pub const MAX_LANES: usize = 4;
 /// How many nodes ahead a thread prefetches parent labels.
-const PREFETCH_AHEAD: usize = 24;
+const PREFETCH_AHEAD: usize = 8;
 /// How often (in nodes) a thread looks whether another has failed.
 const CHECK_EVERY: usize = 4096;
 
