@@ -366,6 +366,35 @@ fn full_disk_is_reported_before_labeling_and_a_rerun_proceeds() {
     assert!(!text.contains(".dat.tmp"), "{text}");
 }
 
+/// A run killed in layer 2 leaves layer 2's reserved temporary behind. On a filesystem with
+/// room for only one more layer, the rerun counts the space that temporary gives back:
+/// it removes it, then labels layer 2.
+#[test]
+fn a_resumed_run_counts_the_space_of_its_own_temporaries() {
+    if fault_support::skipped() {
+        return;
+    }
+    let (tmp, mnt) = fault_support::mount_point();
+    let label = format!(
+        "{LABEL_1MIB} --parent-cache-dir {cache} --out \"$MNT/out\"",
+        cache = tmp.path().join("parents").display()
+    );
+    let script = format!(
+        "{label} >/dev/null 2>&1 || echo FIRST_FAILED
+         cd \"$MNT/out\" && rm sc-02-data-layer-2.dat.done && mv sc-02-data-layer-2.dat sc-02-data-layer-2.dat.tmp
+         {label} 2>&1; echo \"SECOND=$?\"
+         ls -A \"$MNT/out\" | sed 's/^/DONE /'"
+    );
+    // 2 MiB of layers and their records fit in 2600 KiB; a third MiB does not.
+    let run = fault_support::in_tiny_tmpfs(&mnt, "2600k", &script);
+    let text = stdout(&run);
+    assert!(!text.contains("FIRST_FAILED"), "{text}");
+    assert!(text.contains("SECOND=0"), "{text}");
+    assert!(text.contains("layer  1: reused"), "{text}");
+    assert!(text.contains("DONE sc-02-data-layer-2.dat.done"), "{text}");
+    assert!(!text.contains(".dat.tmp"), "{text}");
+}
+
 /// A batch of two 1 MiB sectors on a filesystem with room for one: refused before labeling
 /// with the space both need, nothing left behind; with room, the rerun labels both.
 #[test]
@@ -692,6 +721,18 @@ fn batch_files_and_bad_batches() {
     );
     assert!(stderr(&run).contains("a batch shares one sector size and porep id"));
     assert!(!tmp.path().join("c").exists());
+
+    for not_a_file in ["/dev/zero", tmp.path().to_str().expect("utf-8")] {
+        let mut args = label_args("2KiB", &by_id, &cache_dir);
+        args.extend(["--batch", not_a_file]);
+        let run = origami(&args);
+        assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+        assert!(
+            stderr(&run).contains("must be a regular file"),
+            "{}",
+            stderr(&run)
+        );
+    }
 
     let c = tmp.path().join("c");
     let mut args = label_args("2KiB", &["--proof", "v1.1"], &cache_dir);

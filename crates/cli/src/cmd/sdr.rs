@@ -1,5 +1,6 @@
 //! `origami sdr`: Filecoin SDR sealing labels, parent caches and replica ids.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -161,17 +162,24 @@ const BATCH_FILE_MAX_BYTES: u64 = 1 << 20;
 
 /// The sectors of a batch file; see `LabelArgs::batch`.
 fn read_batch_file(path: &Path, porep_id: &PorepId) -> anyhow::Result<Vec<SectorOutput>> {
-    let size = std::fs::metadata(path)
-        .with_context(|| format!("reading {}", path.display()))?
-        .len();
-    if size > BATCH_FILE_MAX_BYTES {
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let metadata = file
+        .metadata()
+        .with_context(|| format!("reading {}", path.display()))?;
+    if !metadata.is_file() {
+        bail!("{}: a batch file must be a regular file", path.display());
+    }
+    if metadata.len() > BATCH_FILE_MAX_BYTES {
         bail!(
-            "{}: {size} bytes is too large for a batch file (at most {BATCH_FILE_MAX_BYTES})",
-            path.display()
+            "{}: {} bytes is too large for a batch file (at most {BATCH_FILE_MAX_BYTES})",
+            path.display(),
+            metadata.len()
         );
     }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut text = String::new();
+    file.take(BATCH_FILE_MAX_BYTES)
+        .read_to_string(&mut text)
+        .with_context(|| format!("reading {}", path.display()))?;
     let mut sectors = Vec::new();
     for (number, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("").trim();

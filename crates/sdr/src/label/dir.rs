@@ -357,15 +357,9 @@ pub(super) fn label_to_dirs(
         }
     }
 
-    let needs: Vec<SpaceNeed> = sectors
-        .iter()
-        .zip(&trusted)
-        .map(|(sector, &t)| layers_need(&sector.dir, layers - t, layer_bytes))
-        .collect();
-    check_free_space(&needs)?;
     // The requested layers after the last trusted one are labeled again; temporaries are
     // garbage. Layers beyond the requested count are left as they are.
-    for ((sector, files), &t) in sectors.iter().zip(&found).zip(&trusted) {
+    for (files, &t) in found.iter().zip(&trusted) {
         for (path, kind) in files {
             let stale = match *kind {
                 OwnFile::Temporary(_) | OwnFile::RecordTemporary(_) => true,
@@ -375,6 +369,16 @@ pub(super) fn label_to_dirs(
                 fs::remove_file(path).map_err(SdrError::io("removing", path))?;
             }
         }
+    }
+    // Checked after the stale files are gone: an interrupted run's reserved temporaries
+    // would otherwise count against the space they are about to give back.
+    let needs: Vec<SpaceNeed> = sectors
+        .iter()
+        .zip(&trusted)
+        .map(|(sector, &t)| layers_need(&sector.dir, layers - t, layer_bytes))
+        .collect();
+    check_free_space(&needs)?;
+    for sector in sectors {
         fs::create_dir_all(&sector.dir).map_err(SdrError::io("creating directory", &sector.dir))?;
     }
     let mut reserved = Vec::with_capacity(sectors.len());
