@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use origami_sdr::bench::{has_sha_ni, interleaved_sha256_rate, sha256_rate};
+use origami_sdr::bench::{env_or, has_sha_ni, interleaved_sha256_rate, load_average, sha256_rate};
 use origami_sdr::{
     ApiVersion, COMPRESSIONS_PER_LABEL, Graph, Labeler, LayerBuffer, MAX_PIPELINED_THREADS,
     NODE_SIZE, NoProgress, ParentCache, SectorLayer, SectorSize, label_layer, label_layer_batch,
@@ -28,21 +28,6 @@ use origami_sdr::{
 };
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> BenchResult<T> {
-    match std::env::var(name) {
-        Ok(v) => v
-            .parse()
-            .map_err(|_| format!("{name}={v:?} is not valid").into()),
-        Err(_) => Ok(default),
-    }
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "n/a".into())
-}
 
 struct Row {
     name: String,

@@ -20,24 +20,11 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use origami_sdr::bench::{has_sha_ni, sha256_rate, thread_cpu_time};
+use origami_sdr::bench::{env_or, has_sha_ni, load_average, sha256_rate, thread_cpu_time};
 use origami_sdr::{
     ApiVersion, COMPRESSIONS_PER_LABEL, Graph, Labeler, NODE_SIZE, NoProgress, ParentCache,
     SectorSize, label_layer, registered_porep_id,
 };
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "n/a".into())
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
-    match std::env::var(name) {
-        Ok(v) => v.parse().map_err(|_| format!("{name}={v:?} is not valid")),
-        Err(_) => Ok(default),
-    }
-}
 
 struct Run {
     name: String,

@@ -83,3 +83,18 @@ pub fn has_sha_ni() -> bool {
         false
     }
 }
+
+/// The 1, 5 and 15 minute load averages, for benchmark reports ("n/a" where unknown).
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "n/a".into())
+}
+
+/// A benchmark setting from the environment variable `name`, or `default` when it is unset.
+pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
+    match std::env::var(name) {
+        Ok(v) => v.parse().map_err(|_| format!("{name}={v:?} is not valid")),
+        Err(_) => Ok(default),
+    }
+}
