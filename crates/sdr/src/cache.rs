@@ -2,7 +2,6 @@
 //! file named as Filecoin names it so that caches made by either implementation are shared.
 
 use std::fs::{self, File};
-use std::io::Read;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
@@ -12,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Result, SdrError};
 use crate::graph::{BASE_DEGREE, DEGREE, EXP_DEGREE, Graph};
+use crate::small_file::read_small_text;
 use crate::space;
 
 /// Bytes of one cache entry.
@@ -453,29 +453,17 @@ const RECORD_MAX_BYTES: u64 = 1024;
 /// The digest recorded beside the cache at `path`, if there is a record.
 fn read_record(path: &Path) -> Result<Option<String>> {
     let record = record_path(path);
-    let file = match File::open(&record) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(SdrError::io("opening", &record)(e)),
-    };
     let bad = |detail: &str| SdrError::BadCacheRecord {
         path: record.clone(),
         detail: detail.to_string(),
     };
-    let len = file
-        .metadata()
-        .map_err(SdrError::io("reading metadata of", &record))?
-        .len();
-    if len > RECORD_MAX_BYTES {
-        return Err(bad("longer than a digest record"));
+    match read_small_text(&record, RECORD_MAX_BYTES)? {
+        None => Ok(None),
+        Some(Err(why)) => Err(bad(why.describe())),
+        Some(Ok(text)) => parse_record(&text)
+            .map(Some)
+            .ok_or_else(|| bad("does not start with a SHA-256 digest in hex")),
     }
-    let mut text = String::new();
-    file.take(RECORD_MAX_BYTES)
-        .read_to_string(&mut text)
-        .map_err(SdrError::io("reading", &record))?;
-    parse_record(&text)
-        .map(Some)
-        .ok_or_else(|| bad("does not start with a SHA-256 digest in hex"))
 }
 
 /// The digest (lowercase hex) a digest record's text starts with, as `sha256sum` writes it;

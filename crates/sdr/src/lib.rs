@@ -15,6 +15,7 @@ mod graph;
 mod label;
 mod porep;
 mod replica;
+mod small_file;
 mod space;
 
 pub mod bench;

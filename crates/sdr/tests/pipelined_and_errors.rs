@@ -293,6 +293,11 @@ fn damaged_record_is_a_clear_error() {
         ParentCache::open(&graph, &path),
         Err(SdrError::BadCacheRecord { .. })
     ));
+    // A record that is not a regular file is refused before anything is read from it.
+    fs::remove_file(record_path(&path)).expect("rm");
+    fs::create_dir(record_path(&path)).expect("a directory as the record");
+    let err = ParentCache::open(&graph, &path).expect_err("a directory");
+    assert!(err.to_string().contains("is not a regular file"), "{err}");
 }
 
 #[test]

@@ -10,7 +10,7 @@
 //! after it. A record of another replica or graph is refused, never overwritten.
 
 use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,7 @@ use super::{LayerBuffer, Progress, SectorLayer, check_layer_count, layer_file_na
 use crate::cache::ParentCache;
 use crate::error::{Result, SdrError};
 use crate::porep::NODE_SIZE;
+use crate::small_file::read_small_text;
 use crate::space::{self, SpaceNeed, check_free_space};
 
 /// One sector of a run: its replica id and the directory that receives its layer files.
@@ -185,9 +186,14 @@ fn untrusted(reason: impl Into<String>) -> Option<String> {
 fn check_layer(cache: &ParentCache, sector: &SectorOutput, layer: usize) -> Result<Option<String>> {
     let record_path = sector.dir.join(layer_record_name(layer));
     let path = sector.dir.join(layer_file_name(layer));
-    let text = match read_small_text(&record_path)? {
+    let text = match read_small_text(&record_path, RECORD_MAX_BYTES)? {
         None => return Ok(untrusted("it has no completion record")),
-        Some(Err(reason)) => return Ok(untrusted(reason)),
+        Some(Err(why)) => {
+            return Ok(untrusted(format!(
+                "its completion record {}",
+                why.describe()
+            )));
+        }
         Some(Ok(text)) => text,
     };
     let Some(record) = Record::parse(&text) else {
@@ -230,30 +236,6 @@ fn check_layer(cache: &ParentCache, sector: &SectorOutput, layer: usize) -> Resu
         ));
     }
     Ok(None)
-}
-
-/// Reads a small text file: `None` if absent, `Some(Err(reason))` if it is not a small regular
-/// UTF-8 file. The size is checked before anything is read.
-fn read_small_text(path: &Path) -> Result<Option<std::result::Result<String, String>>> {
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(SdrError::io("opening", path)(e)),
-    };
-    let metadata = file
-        .metadata()
-        .map_err(SdrError::io("reading metadata of", path))?;
-    if !metadata.is_file() || metadata.len() > RECORD_MAX_BYTES {
-        return Ok(Some(Err("its completion record is not a record".into())));
-    }
-    let mut text = String::new();
-    match file.take(RECORD_MAX_BYTES).read_to_string(&mut text) {
-        Ok(_) => Ok(Some(Ok(text))),
-        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-            Ok(Some(Err("its completion record is damaged".into())))
-        }
-        Err(e) => Err(SdrError::io("reading", path)(e)),
-    }
 }
 
 /// Writes `record` beside its layer: a temporary name, synced, renamed, directory synced.
