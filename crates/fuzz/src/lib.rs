@@ -23,6 +23,7 @@ use origami_nova::{
     CompressedProof, CompressedProverKey, CompressedVerifier, CompressedVerifierKey,
     RecursiveProof, RecursiveSnark, StepCircuit, Variant,
 };
+use origami_sdr::SectorSize;
 use origami_service::protocol::{
     ProverRequest, ProverResponse, VerifierStart, VerifyRequest, read_frame,
 };
@@ -59,7 +60,8 @@ pub enum Target {
     ServiceFrames,
     /// `POST /v1/jobs` and `POST /v1/verify` bodies, down to the state and the proof bytes.
     HttpBodies,
-    /// A parent cache's digest record, and the hex and sector sizes `sdr` takes.
+    /// A parent cache's digest record, a layer's completion record (then a run resumed over
+    /// it), and the hex and sector sizes `sdr` takes.
     SdrInputs,
 }
 
@@ -206,9 +208,45 @@ impl Target {
                 format!("{}  sc-02-data.cache\n", "ab".repeat(32)).into_bytes(),
                 b"\x010x0000000000000000000000000000000000000000000000000000000000000001".to_vec(),
                 b"\x022KiB".to_vec(),
+                [&b"\x03"[..], &layer_record_seed()].concat(),
             ],
         }
     }
+}
+
+/// Where the SDR target labels its tiny sectors: a RAM filesystem where there is one, since
+/// the labeler syncs every file it publishes and that dominates a run on a disk.
+fn scratch_dir() -> std::path::PathBuf {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    }
+}
+
+/// A completion record as the labeler writes it, for the two-node sector of
+/// `resume_with_record`.
+fn layer_record_seed() -> Vec<u8> {
+    let dir = scratch_dir().join(format!("origami-fuzz-seed-{}", std::process::id()));
+    let size = SectorSize::new(64).expect("a 64-byte sector is valid");
+    let cache = origami_sdr::ParentCache::in_memory(&origami_sdr::Graph::new(
+        size,
+        &[3; 32],
+        origami_sdr::ApiVersion::V1_1,
+    ));
+    let labeled = origami_sdr::label_layers_to_dir(
+        origami_sdr::Labeler::Reference,
+        &cache,
+        &[5; 32],
+        1,
+        &dir,
+        &origami_sdr::NoProgress,
+    );
+    let record = std::fs::read(dir.join(origami_sdr::layer_record_name(1)));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(labeled.is_ok(), "labeling the seed's sector");
+    record.expect("the seed's record")
 }
 
 /// The file a file target's input stands for (see the crate's documentation for the modes).
@@ -286,11 +324,58 @@ fn sdr_inputs(data: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(rest) else {
         return false;
     };
-    match kind % 3 {
+    match kind % 4 {
         0 => origami_sdr::parse_record(text).is_some(),
         1 => origami_sdr::parse_hex::<32>("--replica-id", text).is_ok(),
-        _ => origami_sdr::SectorSize::from_str(text).is_ok_and(|size| size.nodes() > 0),
+        2 => SectorSize::from_str(text).is_ok_and(|size| size.nodes() > 0),
+        _ => resume_with_record(rest),
     }
+}
+
+/// A run resumed over a layer whose completion record is `record`: a two-node sector is
+/// labeled, its record replaced, and the run started again, as a rerun after a crash is. It
+/// must finish (reusing the layer or labeling it again) or refuse the directory, and it may
+/// reuse the layer only under the record the labeler wrote.
+fn resume_with_record(record: &[u8]) -> bool {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static RUN: AtomicUsize = AtomicUsize::new(0);
+    let size = SectorSize::new(64).expect("a 64-byte sector is valid");
+    let graph = origami_sdr::Graph::new(size, &[3; 32], origami_sdr::ApiVersion::V1_1);
+    let cache = origami_sdr::ParentCache::in_memory(&graph);
+    let dir = scratch_dir().join(format!(
+        "origami-fuzz-resume-{}-{}",
+        std::process::id(),
+        RUN.fetch_add(1, Ordering::Relaxed)
+    ));
+    let label = || {
+        origami_sdr::label_layers_to_dir(
+            origami_sdr::Labeler::Reference,
+            &cache,
+            &[5; 32],
+            1,
+            &dir,
+            &origami_sdr::NoProgress,
+        )
+    };
+    let record_path = dir.join(origami_sdr::layer_record_name(1));
+    let first = label().is_ok();
+    let written = std::fs::read(&record_path).unwrap_or_default();
+    let replaced = std::fs::write(&record_path, record).is_ok();
+    let rerun = label();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(first && replaced, "the fixture run failed");
+    if let Ok(reports) = &rerun
+        && reports.iter().any(|r| r.reused)
+    {
+        // Reused: the record must say all the labeler wrote (line endings aside).
+        let given = String::from_utf8_lossy(record);
+        let written = String::from_utf8_lossy(&written);
+        assert!(
+            written.lines().all(|line| given.lines().any(|l| l == line)),
+            "a layer was reused under a record that does not state it: {given:?}"
+        );
+    }
+    rerun.is_ok()
 }
 
 /// The smallest real keys and one file of each kind made with them.
