@@ -1,17 +1,7 @@
 //! The `origami` binary's basic commands, run as a user would.
 
-use std::process::Command;
-
-fn origami(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_origami"))
-        .args(args)
-        .env(
-            "ORIGAMI_GENERATOR_CACHE",
-            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("generator-cache"),
-        )
-        .output()
-        .expect("run origami")
-}
+mod cli_support;
+use cli_support::origami;
 
 #[test]
 fn version_and_help() {

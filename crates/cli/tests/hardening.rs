@@ -2,32 +2,13 @@
 //! read of unbounded size: files that are devices or lie about their length, standard output
 //! closed or full, and an output directory that is full or read-only.
 
+mod cli_support;
 mod fault_support;
+use cli_support::{generator_cache, text};
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::OnceLock;
-
-/// Generator caches go to the build's scratch directory, not the user's ~/.cache.
-fn generator_cache() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("generator-cache")
-}
-
-fn origami() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_origami"));
-    command
-        .env("ORIGAMI_GENERATOR_CACHE", generator_cache())
-        .env("RUST_BACKTRACE", "0");
-    command
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
@@ -48,7 +29,7 @@ fn made() -> &'static Made {
         let keys = dir.path().join("keys");
         let proof = dir.path().join("run.proof");
         let run = |args: &[&str]| {
-            let o = origami().args(args).output().expect("run origami");
+            let o = cli_support::origami(args);
             assert!(o.status.success(), "origami {args:?}: {}", text(&o));
         };
         run(&[
@@ -88,7 +69,7 @@ fn prove_args<'a>(steps: &'a str, keys: &'a Path, out: &'a Path) -> Vec<&'a str>
 
 /// Runs origami and asserts that it failed with status 1, said `expect`, and did not panic.
 fn fails_with(args: &[&str], expect: &str) -> String {
-    let o = origami().args(args).output().expect("run origami");
+    let o = cli_support::origami(args);
     let out = text(&o);
     assert_eq!(o.status.code(), Some(1), "origami {args:?}: {out}");
     assert!(!out.contains("panicked"), "origami {args:?}: {out}");
@@ -155,8 +136,7 @@ fn a_proof_longer_than_its_header_says_is_refused_before_it_is_read() {
 fn with_closed_stdout(args: &[&str]) -> Output {
     let (reader, writer) = std::io::pipe().expect("pipe");
     drop(reader);
-    origami()
-        .args(args)
+    cli_support::command(args)
         .stdout(Stdio::from(writer))
         .output()
         .expect("run origami")
@@ -190,8 +170,7 @@ fn a_full_standard_output_is_an_error() {
             .write(true)
             .open("/dev/full")
             .expect("/dev/full");
-        let o = origami()
-            .args(args)
+        let o = cli_support::command(args)
             .stdout(Stdio::from(full))
             .output()
             .expect("run origami");

@@ -1,36 +1,12 @@
 //! `origami setup`, `prove` and `verify` driven as a user would, including their failures.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use origami_arith::DefaultCycle;
 use origami_shard::ShardedProof;
 
-fn origami(args: &[&str]) -> Output {
-    // Generator caches go to the build's scratch directory, not the user's ~/.cache.
-    Command::new(env!("CARGO_BIN_EXE_origami"))
-        .args(args)
-        .env(
-            "ORIGAMI_GENERATOR_CACHE",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("generator-cache"),
-        )
-        .output()
-        .expect("run origami")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(args: &[&str]) -> String {
-    let o = origami(args);
-    assert!(o.status.success(), "origami {args:?} failed:\n{}", text(&o));
-    text(&o)
-}
+mod cli_support;
+use cli_support::{ok, origami, text};
 
 fn fails(args: &[&str], expect: &str) {
     let o = origami(args);

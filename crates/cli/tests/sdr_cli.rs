@@ -5,23 +5,10 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod cli_support;
 mod fault_support;
+use cli_support::{origami, stderr, stdout};
 use sha2::{Digest, Sha256};
-
-fn origami(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_origami"))
-        .args(args)
-        .output()
-        .expect("run origami")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn pc1_case(name: &str) -> Value {
     // Read at run time (see origami-sdr's filecoin_vectors test for why).

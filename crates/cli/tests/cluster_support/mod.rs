@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -15,31 +15,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// Steps and shards of the test jobs: small shards, so a test takes seconds.
 pub const STEPS: &str = "6";
 
-pub fn command(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_origami"));
-    c.args(args)
-        .env(
-            "ORIGAMI_GENERATOR_CACHE",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("generator-cache"),
-        )
-        .env("RUST_BACKTRACE", "0");
-    c
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// Runs `origami args` and returns its output, which must report success.
-pub fn ok(args: &[&str]) -> String {
-    let o = command(args).output().expect("run origami");
-    assert!(o.status.success(), "origami {args:?} failed:\n{}", text(&o));
-    text(&o)
-}
+// The one way of running the binary, shared with the other test binaries.
+#[path = "../cli_support/mod.rs"]
+mod cli_support;
+pub use cli_support::{command, ok};
 
 /// A URL for a database of its own on the test server (`origami cluster init` creates it).
 pub fn fresh_database() -> String {
