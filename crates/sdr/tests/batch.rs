@@ -377,6 +377,28 @@ fn other_sectors_and_foreign_files_are_refused() {
     );
     assert_eq!(before, after, "nothing overwritten");
 
+    // Another sector's record behind a damaged one of this sector: refused too, since the
+    // layers after the damaged one would be removed.
+    let record2 = dir.join(layer_record_name(2));
+    let theirs = fs::read_to_string(&record2).expect("read");
+    fs::write(
+        &record2,
+        theirs.replace(&hex::encode([9u8; 32]), &hex::encode([7u8; 32])),
+    )
+    .expect("write");
+    let record1 = dir.join(layer_record_name(1));
+    let ours = fs::read_to_string(&record1).expect("read");
+    fs::write(&record1, "damaged").expect("write");
+    let err = label_layers_to_dir(Labeler::Reference, &cache, &[9; 32], 2, &dir, &NoProgress)
+        .expect_err("another sector's layer 2");
+    assert!(
+        matches!(err, SdrError::OtherSector { layer: 2, .. }),
+        "{err}"
+    );
+    assert!(dir.join(layer_file_name(2)).exists(), "left where it was");
+    fs::write(&record1, ours).expect("restore");
+    fs::write(&record2, theirs).expect("restore");
+
     fs::write(dir.join("notes.txt"), "mine").expect("write");
     let err = label_layers_to_dir(Labeler::Reference, &cache, &[9; 32], 2, &dir, &NoProgress)
         .expect_err("foreign file");

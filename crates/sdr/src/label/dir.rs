@@ -177,30 +177,31 @@ impl Record {
 }
 
 /// Why a layer found on disk is not trusted (it is labeled again).
-fn untrusted(reason: impl Into<String>) -> Option<String> {
-    Some(reason.into())
-}
+type Untrusted = String;
 
-/// Checks layer `layer` of `sector` in its directory: `Ok(None)` if its record and file hold,
-/// `Ok(Some(reason))` if it must be labeled again, an error if it belongs to another sector.
-fn check_layer(cache: &ParentCache, sector: &SectorOutput, layer: usize) -> Result<Option<String>> {
-    let record_path = sector.dir.join(layer_record_name(layer));
-    let path = sector.dir.join(layer_file_name(layer));
-    let text = match read_small_text(&record_path, RECORD_MAX_BYTES)? {
-        None => return Ok(untrusted("it has no completion record")),
+/// The completion record of layer `layer` of `sector`: `Ok(None)` if there is none,
+/// `Ok(Some(Err(reason)))` if it does not vouch for this layer, an error if it belongs to
+/// another sector. Reads only the record, not the layer.
+fn layer_record(
+    cache: &ParentCache,
+    sector: &SectorOutput,
+    layer: usize,
+) -> Result<Option<std::result::Result<Record, Untrusted>>> {
+    let path = sector.dir.join(layer_record_name(layer));
+    let text = match read_small_text(&path, RECORD_MAX_BYTES)? {
+        None => return Ok(None),
         Some(Err(why)) => {
-            return Ok(untrusted(format!(
+            return Ok(Some(Err(format!(
                 "its completion record {}",
                 why.describe()
-            )));
+            ))));
         }
         Some(Ok(text)) => text,
     };
     let Some(record) = Record::parse(&text) else {
-        return Ok(untrusted("its completion record is damaged"));
+        return Ok(Some(Err("its completion record is damaged".into())));
     };
-    let replica = hex::encode(sector.replica_id);
-    if record.replica_id != replica || record.graph != cache.graph_name() {
+    if record.replica_id != hex::encode(sector.replica_id) || record.graph != cache.graph_name() {
         return Err(SdrError::OtherSector {
             dir: sector.dir.clone(),
             layer,
@@ -209,12 +210,28 @@ fn check_layer(cache: &ParentCache, sector: &SectorOutput, layer: usize) -> Resu
         });
     }
     if record.layer != layer || record.nodes != cache.nodes() {
-        return Ok(untrusted("its completion record is for another layer"));
+        return Ok(Some(Err(
+            "its completion record is for another layer".into()
+        )));
     }
+    Ok(Some(Ok(record)))
+}
+
+/// Checks layer `layer`'s file against the SHA-256 in its `record`. With `keep`, the layer is
+/// read into a buffer that is hashed and returned, so that the run labels the next layer from
+/// exactly the bytes it checked, read once.
+fn check_contents(
+    cache: &ParentCache,
+    sector: &SectorOutput,
+    layer: usize,
+    record: &Record,
+    keep: bool,
+) -> Result<std::result::Result<Option<LayerBuffer>, Untrusted>> {
+    let path = sector.dir.join(layer_file_name(layer));
     let file = match File::open(&path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(untrusted("its layer file is missing"));
+            return Ok(Err("its layer file is missing".into()));
         }
         Err(e) => return Err(SdrError::io("opening", &path)(e)),
     };
@@ -223,19 +240,122 @@ fn check_layer(cache: &ParentCache, sector: &SectorOutput, layer: usize) -> Resu
         .map_err(SdrError::io("reading metadata of", &path))?;
     let expected = (cache.nodes() * NODE_SIZE) as u64;
     if !metadata.is_file() || metadata.len() != expected {
-        return Ok(untrusted(format!(
+        return Ok(Err(format!(
             "its file has {} bytes, not {expected}",
             metadata.len()
         )));
     }
-    // SAFETY: the layer is only read; the labeler never changes a published layer file.
-    let map = unsafe { Mmap::map(&file) }.map_err(SdrError::io("mapping", &path))?;
-    if hex::encode(Sha256::digest(&map)) != record.sha256 {
-        return Ok(untrusted(
-            "its contents differ from the digest in its completion record",
+    let (digest, kept) = if keep {
+        let buffer = LayerBuffer::read_file(&path, cache.nodes() * NODE_SIZE)?;
+        (Sha256::digest(&buffer[..]), Some(buffer))
+    } else {
+        // SAFETY: the layer is only read; the labeler never changes a published layer file.
+        let map = unsafe { Mmap::map(&file) }.map_err(SdrError::io("mapping", &path))?;
+        (Sha256::digest(&map), None)
+    };
+    if hex::encode(digest) != record.sha256 {
+        return Ok(Err(
+            "its contents differ from the digest in its completion record".into(),
         ));
     }
-    Ok(None)
+    Ok(Ok(kept))
+}
+
+/// What an earlier run left in a sector's directory and can be kept: the layers that passed
+/// their checks (the first `len()`), and the last of them in memory when the run goes on
+/// from it.
+struct Kept {
+    /// Per kept layer, in order, the time its check took.
+    checked: Vec<Duration>,
+    last: Option<LayerBuffer>,
+}
+
+/// Checks the layers an earlier run left for every sector: in each directory every record
+/// (another sector's is an error), the layers from 1 on whose records vouch for them (up to
+/// the first that does not), then those layers' contents against their records, in parallel. A sector keeps its layers
+/// up to the first that fails; what was kept and what not is reported to `progress`.
+fn keep_earlier_layers(
+    cache: &ParentCache,
+    sectors: &[SectorOutput],
+    layers: usize,
+    progress: &dyn Progress,
+) -> Result<Vec<Kept>> {
+    let mut records: Vec<Vec<Record>> = Vec::with_capacity(sectors.len());
+    let mut stops: Vec<Option<(usize, Untrusted)>> = Vec::with_capacity(sectors.len());
+    for sector in sectors {
+        let mut vouched = Vec::new();
+        let mut stop = None;
+        let mut vouching = true;
+        for layer in 1..=layers {
+            // Every record is read, also past the first that does not vouch: the layers after
+            // it are removed, which must never happen to another sector's.
+            let record = layer_record(cache, sector, layer)?;
+            if !vouching {
+                continue;
+            }
+            match record {
+                Some(Ok(record)) => vouched.push(record),
+                Some(Err(reason)) => stop = Some((layer, reason)),
+                None if sector.dir.join(layer_file_name(layer)).exists() => {
+                    stop = Some((layer, "it has no completion record".into()));
+                }
+                None => {}
+            }
+            vouching = stop.is_none() && vouched.len() == layer;
+        }
+        records.push(vouched);
+        stops.push(stop);
+    }
+    let checks: Vec<(usize, usize)> = records
+        .iter()
+        .enumerate()
+        .flat_map(|(s, r)| (1..=r.len()).map(move |l| (s, l)))
+        .collect();
+    let results: Vec<(
+        std::result::Result<Option<LayerBuffer>, Untrusted>,
+        Duration,
+    )> = checks
+        .par_iter()
+        .map(|&(s, l)| {
+            let start = Instant::now();
+            // The last vouched layer is the one the run continues from, unless it is the last.
+            let keep = l == records[s].len() && l < layers;
+            check_contents(cache, &sectors[s], l, &records[s][l - 1], keep)
+                .map(|r| (r, start.elapsed()))
+        })
+        .collect::<Result<_>>()?;
+    let mut by_sector: Vec<Vec<_>> = sectors.iter().map(|_| Vec::new()).collect();
+    for (&(s, _), result) in checks.iter().zip(results) {
+        by_sector[s].push(result);
+    }
+    let mut kept = Vec::with_capacity(sectors.len());
+    for ((sector, results), mut stop) in sectors.iter().zip(by_sector).zip(stops) {
+        let mut sector_kept = Kept {
+            checked: Vec::new(),
+            last: None,
+        };
+        // In layer order: kept up to the first whose contents fail.
+        for (i, (result, time)) in results.into_iter().enumerate() {
+            let layer = i + 1;
+            match result {
+                Ok(last) => {
+                    progress.layer_reused(layer, &sector.dir.join(layer_file_name(layer)));
+                    sector_kept.checked.push(time);
+                    sector_kept.last = last;
+                }
+                Err(reason) => {
+                    stop = Some((layer, reason));
+                    break;
+                }
+            }
+        }
+        if let Some((layer, reason)) = &stop {
+            let path = sector.dir.join(layer_file_name(*layer));
+            progress.layer_untrusted(*layer, &path, reason);
+        }
+        kept.push(sector_kept);
+    }
+    Ok(kept)
 }
 
 /// Writes `record` beside its layer: a temporary name, synced, renamed, directory synced.
@@ -297,47 +417,24 @@ pub(super) fn label_to_dirs(
     for sector in sectors {
         found.push(own_files(&sector.dir)?);
     }
-    let candidates: Vec<(usize, usize)> = sectors
+    let kept = keep_earlier_layers(cache, sectors, layers, progress)?;
+    let trusted: Vec<usize> = kept.iter().map(|k| k.checked.len()).collect();
+    let mut reports: Vec<Vec<LayerReport>> = sectors
         .iter()
-        .enumerate()
-        .flat_map(|(s, _)| (1..=layers).map(move |l| (s, l)))
-        .filter(|&(s, l)| found[s].iter().any(|(_, k)| *k == OwnFile::Record(l)))
+        .zip(&kept)
+        .map(|(sector, k)| {
+            k.checked
+                .iter()
+                .enumerate()
+                .map(|(i, &elapsed)| LayerReport {
+                    layer: i + 1,
+                    path: sector.dir.join(layer_file_name(i + 1)),
+                    elapsed,
+                    reused: true,
+                })
+                .collect()
+        })
         .collect();
-    let started = Instant::now();
-    let checks: Vec<((usize, usize), Option<String>)> = candidates
-        .par_iter()
-        .map(|&(s, l)| check_layer(cache, &sectors[s], l).map(|r| ((s, l), r)))
-        .collect::<Result<_>>()?;
-    let check_time = started.elapsed();
-    let mut trusted = vec![0usize; sectors.len()];
-    let mut reports: Vec<Vec<LayerReport>> = vec![Vec::new(); sectors.len()];
-    for (s, sector) in sectors.iter().enumerate() {
-        for layer in 1..=layers {
-            let path = sector.dir.join(layer_file_name(layer));
-            match checks.iter().find(|(at, _)| *at == (s, layer)) {
-                Some((_, None)) => {
-                    progress.layer_reused(layer, &path);
-                    reports[s].push(LayerReport {
-                        layer,
-                        path,
-                        elapsed: check_time,
-                        reused: true,
-                    });
-                    trusted[s] = layer;
-                }
-                Some((_, Some(reason))) => {
-                    progress.layer_untrusted(layer, &path, reason);
-                    break;
-                }
-                None => {
-                    if path.exists() {
-                        progress.layer_untrusted(layer, &path, "it has no completion record");
-                    }
-                    break;
-                }
-            }
-        }
-    }
 
     // The requested layers after the last trusted one are labeled again; temporaries are
     // garbage. Layers beyond the requested count are left as they are.
@@ -374,18 +471,19 @@ pub(super) fn label_to_dirs(
     let to_label: u64 = trusted.iter().map(|&t| (layers - t) as u64).sum();
     progress.run_started(to_label * cache.nodes() as u64);
 
-    // Every sector's previous layer (read from its file when a run resumes) and the buffer
-    // its next layer is labeled into; the two trade places after each layer.
+    // Every sector's previous layer (when a run resumes, the kept layer it was checked from,
+    // or read again if a later layer failed its check) and the buffer its next layer is
+    // labeled into; the two trade places after each layer.
     let bytes = cache.nodes() * NODE_SIZE;
     let mut previous: Vec<Option<LayerBuffer>> = Vec::with_capacity(sectors.len());
-    for (sector, &t) in sectors.iter().zip(&trusted) {
-        previous.push(if t > 0 && t < layers {
-            Some(LayerBuffer::read_file(
+    for ((sector, k), &t) in sectors.iter().zip(kept).zip(&trusted) {
+        previous.push(match k.last {
+            Some(buffer) => Some(buffer),
+            None if t > 0 && t < layers => Some(LayerBuffer::read_file(
                 &sector.dir.join(layer_file_name(t)),
                 bytes,
-            )?)
-        } else {
-            None
+            )?),
+            None => None,
         });
     }
     let mut current: Vec<Option<LayerBuffer>> = sectors.iter().map(|_| None).collect();
