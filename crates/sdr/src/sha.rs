@@ -38,7 +38,8 @@ pub fn interleaved_sha_ni() -> bool {
 #[inline]
 pub fn compress_lanes<const N: usize>(states: &mut [[u32; 8]; N], blocks: &[[&Block; N]]) {
     #[cfg(target_arch = "x86_64")]
-    if sha_ni_cached() {
+    // `is_x86_feature_detected!` caches what it finds, so this is an atomic load per call.
+    if interleaved_sha_ni() {
         // SAFETY: the CPU has the SHA, SSSE3 and SSE4.1 extensions (checked above).
         unsafe { ni::compress_lanes(states, blocks) };
         return;
@@ -48,14 +49,6 @@ pub fn compress_lanes<const N: usize>(states: &mut [[u32; 8]; N], blocks: &[[&Bl
             sha2::compress256(state, &[GenericArray::<u8, U64>::from(*row[lane])]);
         }
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn sha_ni_cached() -> bool {
-    use std::sync::OnceLock;
-    static HAS: OnceLock<bool> = OnceLock::new();
-    *HAS.get_or_init(interleaved_sha_ni)
 }
 
 /// The big-endian bytes of a state (the digest, once the last block is in).

@@ -40,6 +40,7 @@ use crate::cache::ParentCache;
 use crate::error::{Result, SdrError};
 use crate::graph::{BASE_DEGREE, DEGREE};
 use crate::porep::NODE_SIZE;
+use crate::sha::{SHA256_IV, state_bytes};
 
 /// Nodes per ring chunk (the unit producers claim and publish).
 const CHUNK_NODES: usize = 64;
@@ -49,11 +50,6 @@ pub(super) const RING_CHUNKS: usize = 16;
 const PREFETCH_AHEAD: usize = 4;
 /// Bytes of a padded message.
 const PADDED_BYTES: usize = COMPRESSIONS_PER_LABEL * 64;
-
-/// SHA-256 initial hash value (FIPS 180-4, 5.3.3).
-const SHA256_IV: [u32; 8] = [
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-];
 
 type Block = GenericArray<u8, U64>;
 // The cast from bytes to blocks below relies on this layout (sha2 makes the same assumption).
@@ -68,14 +64,6 @@ fn compress(state: &mut [u32; 8], bytes: &[u8]) {
     let blocks =
         unsafe { std::slice::from_raw_parts(bytes.as_ptr().cast::<Block>(), bytes.len() / 64) };
     sha2::compress256(state, blocks);
-}
-
-fn digest_bytes(state: &[u32; 8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
-        chunk.copy_from_slice(&word.to_be_bytes());
-    }
-    out
 }
 
 /// One node's message and what the hasher must still fill in.
@@ -478,7 +466,7 @@ impl Pipeline<'_> {
             }
             compress(&mut state, &slot.message);
         }
-        digest_bytes(&state)
+        state_bytes(&state)
     }
 }
 
