@@ -101,21 +101,16 @@ pub(super) fn label_layer(
     threads: usize,
     progress: &dyn Progress,
 ) -> Result<()> {
-    let layer_bytes = cache.nodes() * NODE_SIZE;
     for s in sectors.iter() {
-        if s.out.len() != layer_bytes {
-            return Err(SdrError::WrongBufferSize {
-                what: "output layer",
-                expected: layer_bytes,
-                actual: s.out.len(),
-            });
-        }
-        if (layer > 1) != s.previous.is_some() || s.previous.is_some_and(|p| p.len() != layer_bytes)
+        super::checked_buffers(cache, layer as usize, s.previous, s.out)?;
+        // A previous layer handed in for layer 1 means the sectors' layers were mixed up.
+        if layer == 1
+            && let Some(prev) = s.previous
         {
             return Err(SdrError::WrongBufferSize {
                 what: "previous layer",
-                expected: if layer > 1 { layer_bytes } else { 0 },
-                actual: s.previous.map_or(0, <[u8]>::len),
+                expected: 0,
+                actual: prev.len(),
             });
         }
     }

@@ -161,35 +161,11 @@ pub fn label_layer(
     out: &mut [u8],
     progress: &dyn Progress,
 ) -> Result<()> {
-    let layer_bytes = cache.nodes() * NODE_SIZE;
-    if out.len() != layer_bytes {
-        return Err(SdrError::WrongBufferSize {
-            what: "output layer",
-            expected: layer_bytes,
-            actual: out.len(),
-        });
-    }
+    let previous = checked_buffers(cache, layer, previous, out)?;
     if layer == 0 {
         return Err(SdrError::NoLayers);
     }
     labeler.check()?;
-    let previous = if layer > 1 {
-        let prev = previous.ok_or(SdrError::WrongBufferSize {
-            what: "previous layer",
-            expected: layer_bytes,
-            actual: 0,
-        })?;
-        if prev.len() != layer_bytes {
-            return Err(SdrError::WrongBufferSize {
-                what: "previous layer",
-                expected: layer_bytes,
-                actual: prev.len(),
-            });
-        }
-        Some(prev)
-    } else {
-        None
-    };
     let layer_u32 = u32::try_from(layer).map_err(|_| SdrError::NoLayers)?;
     match labeler {
         Labeler::Reference => {
@@ -235,6 +211,36 @@ pub fn label_layer_batch(
         threads.min(MAX_BATCH_THREADS),
         progress,
     )
+}
+
+/// Checks one sector's buffers for layer `layer` (1-based) of `cache`'s graph: `out` is a
+/// whole layer, and so is `previous` for every layer after the first. Returns the previous
+/// layer the labeling reads (none for layer 1, which has no expander parents).
+fn checked_buffers<'a>(
+    cache: &ParentCache,
+    layer: usize,
+    previous: Option<&'a [u8]>,
+    out: &[u8],
+) -> Result<Option<&'a [u8]>> {
+    let layer_bytes = cache.nodes() * NODE_SIZE;
+    if out.len() != layer_bytes {
+        return Err(SdrError::WrongBufferSize {
+            what: "output layer",
+            expected: layer_bytes,
+            actual: out.len(),
+        });
+    }
+    if layer <= 1 {
+        return Ok(None);
+    }
+    match previous {
+        Some(prev) if prev.len() == layer_bytes => Ok(Some(prev)),
+        _ => Err(SdrError::WrongBufferSize {
+            what: "previous layer",
+            expected: layer_bytes,
+            actual: previous.map_or(0, <[u8]>::len),
+        }),
+    }
 }
 
 /// Labels `layers` layers in memory and returns them (for tests and small sectors).
