@@ -229,20 +229,7 @@ fn scratch_dir() -> std::path::PathBuf {
 /// `resume_with_record`.
 fn layer_record_seed() -> Vec<u8> {
     let dir = scratch_dir().join(format!("origami-fuzz-seed-{}", std::process::id()));
-    let size = SectorSize::new(64).expect("a 64-byte sector is valid");
-    let cache = origami_sdr::ParentCache::in_memory(&origami_sdr::Graph::new(
-        size,
-        &[3; 32],
-        origami_sdr::ApiVersion::V1_1,
-    ));
-    let labeled = origami_sdr::label_layers_to_dir(
-        origami_sdr::Labeler::Reference,
-        &cache,
-        &[5; 32],
-        1,
-        &dir,
-        &origami_sdr::NoProgress,
-    );
+    let labeled = label_tiny_sector(&dir);
     let record = std::fs::read(dir.join(origami_sdr::layer_record_name(1)));
     let _ = std::fs::remove_dir_all(&dir);
     assert!(labeled.is_ok(), "labeling the seed's sector");
@@ -339,29 +326,16 @@ fn sdr_inputs(data: &[u8]) -> bool {
 fn resume_with_record(record: &[u8]) -> bool {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static RUN: AtomicUsize = AtomicUsize::new(0);
-    let size = SectorSize::new(64).expect("a 64-byte sector is valid");
-    let graph = origami_sdr::Graph::new(size, &[3; 32], origami_sdr::ApiVersion::V1_1);
-    let cache = origami_sdr::ParentCache::in_memory(&graph);
     let dir = scratch_dir().join(format!(
         "origami-fuzz-resume-{}-{}",
         std::process::id(),
         RUN.fetch_add(1, Ordering::Relaxed)
     ));
-    let label = || {
-        origami_sdr::label_layers_to_dir(
-            origami_sdr::Labeler::Reference,
-            &cache,
-            &[5; 32],
-            1,
-            &dir,
-            &origami_sdr::NoProgress,
-        )
-    };
     let record_path = dir.join(origami_sdr::layer_record_name(1));
-    let first = label().is_ok();
+    let first = label_tiny_sector(&dir).is_ok();
     let written = std::fs::read(&record_path).unwrap_or_default();
     let replaced = std::fs::write(&record_path, record).is_ok();
-    let rerun = label();
+    let rerun = label_tiny_sector(&dir);
     let _ = std::fs::remove_dir_all(&dir);
     assert!(first && replaced, "the fixture run failed");
     if let Ok(reports) = &rerun
@@ -376,6 +350,20 @@ fn resume_with_record(record: &[u8]) -> bool {
         );
     }
     rerun.is_ok()
+}
+
+/// Labels layer 1 of the SDR target's two-node sector into `dir` (resuming what is there).
+fn label_tiny_sector(dir: &std::path::Path) -> origami_sdr::Result<Vec<origami_sdr::LayerReport>> {
+    let size = SectorSize::new(64).expect("a 64-byte sector is valid");
+    let graph = origami_sdr::Graph::new(size, &[3; 32], origami_sdr::ApiVersion::V1_1);
+    origami_sdr::label_layers_to_dir(
+        origami_sdr::Labeler::Reference,
+        &origami_sdr::ParentCache::in_memory(&graph),
+        &[5; 32],
+        1,
+        dir,
+        &origami_sdr::NoProgress,
+    )
 }
 
 /// The smallest real keys and one file of each kind made with them.
