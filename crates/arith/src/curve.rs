@@ -13,10 +13,19 @@ use halo2curves::{CurveAffine, CurveExt};
 
 /// A prime-order curve with its scalar field, base field and point representations.
 pub trait CycleCurve: Copy + Clone + Debug + PartialEq + Eq + Send + Sync + 'static {
-    /// The field the curve's group order defines: witnesses and scalars live here.
-    type Scalar: PrimeField + PrimeFieldBits + FromUniformBytes<64> + WithSmallOrderMulGroup<3>;
+    /// The field the curve's group order defines: witnesses and scalars live here. Both
+    /// fields are `'static`, so code generic over a cycle needs no bounds on them of its own.
+    type Scalar: PrimeField
+        + PrimeFieldBits
+        + FromUniformBytes<64>
+        + WithSmallOrderMulGroup<3>
+        + 'static;
     /// The field the curve's coordinates live in.
-    type Base: PrimeField + PrimeFieldBits + FromUniformBytes<64> + WithSmallOrderMulGroup<3>;
+    type Base: PrimeField
+        + PrimeFieldBits
+        + FromUniformBytes<64>
+        + WithSmallOrderMulGroup<3>
+        + 'static;
     /// Points in projective (Jacobian) form, for arithmetic.
     type Point: CurveExt<ScalarExt = Self::Scalar, Base = Self::Base, AffineExt = Self::Affine>;
     /// Points in affine form, for storage and MSM bases.

@@ -1,5 +1,4 @@
-//! Arithmetic core of Origami: curves and curve cycles, multi-scalar multiplication, Pedersen
-//! commitments, the Fiat–Shamir transcript, Poseidon, and multilinear polynomials.
+#![doc = include_str!("../README.md")]
 
 pub mod curve;
 pub mod encoding;

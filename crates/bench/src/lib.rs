@@ -1,10 +1,4 @@
-//! Side-by-side measurement of Origami against a reference folding prover.
-//!
-//! Both provers run the same step circuit — `num_cons` repeated squarings of one state element,
-//! Nova's `NonTrivialCircuit` — from the same `z0`. A [`RunReport`] holds what one run in one
-//! process measured: setup time, the time of every `prove_step`, the verify time and the
-//! process's peak resident memory. The driver (`benches/side_by_side.rs`) runs each prover in its
-//! own process so the peaks don't mix, then [`Comparison`] turns two reports into ratios.
+#![doc = include_str!("../README.md")]
 
 use std::time::Instant;
 

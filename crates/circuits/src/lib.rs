@@ -1,13 +1,4 @@
-//! Built-in step circuits for Origami.
-//!
-//! | name | state | one step |
-//! |---|---|---|
-//! | `synthetic` | 1 element | `size` squarings (Nova's `NonTrivialCircuit`) |
-//! | `sha256-chain` | 2 × 128-bit limbs | `size` chained SHA-256 hashes of a 32-byte digest |
-//! | `minroot` | `(x, y)` | `size` MinRoot VDF iterations |
-//! | `poseidon-chain` | `(a, b)` | `size` hashes `(a, b) ← (b, Poseidon(a, b))` |
-//!
-//! [`Builtin`] selects one by name at run time and is itself a [`StepCircuit`].
+#![doc = include_str!("../README.md")]
 
 pub mod minroot;
 pub mod poseidon_chain;

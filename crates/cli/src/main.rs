@@ -1,7 +1,9 @@
-//! The `origami` binary: a thin command-line layer over the Origami crates.
+#![doc = include_str!("../README.md")]
 
 #[macro_use]
 mod output;
+mod args;
+mod cluster_job;
 mod cmd;
 mod report;
 

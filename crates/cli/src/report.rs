@@ -1,6 +1,8 @@
-//! What long commands print at the end: wall time, phase times and peak memory.
+//! What several commands print: sizes, durations, progress bars, circuit shapes, peak memory.
 
 use std::time::Duration;
+
+use origami_keys::ProverKey;
 
 /// Peak resident memory of this process in bytes (Linux `VmHWM`), if the platform reports it.
 pub fn peak_memory_bytes() -> Option<u64> {
@@ -62,6 +64,43 @@ pub fn peak_memory_line() -> String {
         Some(b) => format!("peak memory:   {} (VmHWM)", bytes(b)),
         None => "peak memory:   not reported on this platform".to_string(),
     }
+}
+
+/// Constraint counts of both augmented circuits, and the verifier part of the primary.
+pub fn print_shapes(pk: &ProverKey) -> anyhow::Result<()> {
+    let params = pk.params();
+    let (p, s) = (params.shape_primary(), params.shape_secondary());
+    let step_cons = params.step_constraints()?;
+    outln!(
+        "primary:       {} constraints, {} variables ({} in the step, {} verifying the fold)",
+        p.num_cons(),
+        p.num_vars(),
+        step_cons,
+        p.num_cons() - step_cons
+    )?;
+    outln!(
+        "secondary:     {} constraints, {} variables",
+        s.num_cons(),
+        s.num_vars()
+    )?;
+    Ok(())
+}
+
+/// How many shards to prove at once within the memory budget (see
+/// `ShardMemory::shards_at_once`), after printing the estimate it was made from.
+pub fn shards_at_once(
+    memory: &origami_cluster::ShardMemory,
+    wanted: Option<usize>,
+    budget: Option<u64>,
+    shards: usize,
+) -> anyhow::Result<usize> {
+    let (at_once, budget) = memory.shards_at_once(wanted, budget, shards)?;
+    outln!(
+        "memory:        estimated {} per shard{}",
+        bytes(memory.per_shard),
+        budget.map_or(String::new(), |b| format!(", budget {}", bytes(b)))
+    )?;
+    Ok(at_once)
 }
 
 #[cfg(test)]

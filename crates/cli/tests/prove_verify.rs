@@ -149,7 +149,46 @@ fn setup_prove_verify_and_every_way_to_get_it_wrong() {
         assert!(out.contains(&format!("kind:          {kind}")), "{out}");
         assert!(out.contains("digest:") && out.contains("size:"), "{out}");
     }
-    ok(&["verify", s(&proof), "--keys", s(&keys), "--steps", "3"]);
+    let out = ok(&["verify", s(&proof), "--keys", s(&keys), "--steps", "3"]);
+
+    // The statement told to `verify`: the start and end it printed are accepted back (with or
+    // without the brackets), another start or end makes it exit non-zero.
+    let printed = |label: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(label))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| panic!("no {label} line in {out}"))
+    };
+    let (z0, z3) = (printed("z0:"), printed("z3:"));
+    let bare_z3 = z3.trim_start_matches('[').trim_end_matches(']').to_string();
+    let stated = ok(&[
+        "verify",
+        s(&proof),
+        "--keys",
+        s(&keys),
+        "--steps",
+        "3",
+        "--z0",
+        &z0,
+        "--expect",
+        &bare_z3,
+    ]);
+    assert!(
+        stated.contains("statement:     z0 and the final state as given"),
+        "{stated}"
+    );
+    fails(
+        &["verify", s(&proof), "--keys", s(&keys), "--z0", "3"],
+        "the proof does not verify",
+    );
+    fails(
+        &["verify", s(&proof), "--keys", s(&keys), "--expect", "7"],
+        "not the expected [0x0000000000000000000000000000000000000000000000000000000000000007]",
+    );
+    fails(
+        &["verify", s(&proof), "--keys", s(&keys), "--z0", "seven"],
+        "neither 0x-prefixed hex nor a decimal number",
+    );
 
     // Wrong statement, tampered file, wrong key.
     fails(

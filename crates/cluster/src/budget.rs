@@ -1,6 +1,13 @@
 //! How many shards a memory budget lets a process prove at once.
 
-use crate::ClusterError;
+use std::path::Path;
+
+use origami_arith::CurveCycle;
+use origami_format::FileKind;
+use origami_nova::CompressedProverKey;
+use serde::Serialize;
+
+use crate::error::ClusterError;
 
 const MIB: u64 = 1 << 20;
 
@@ -32,6 +39,48 @@ impl ShardMemory {
         }
     }
 
+    /// The estimate for `pk`, scaled from its key file at `path` when it was loaded from one,
+    /// else from its encoded size.
+    pub fn for_key<Y, SC>(
+        pk: &CompressedProverKey<Y, SC>,
+        path: Option<&Path>,
+    ) -> Result<Self, ClusterError>
+    where
+        Y: CurveCycle,
+        SC: Serialize + serde::de::DeserializeOwned,
+    {
+        let bytes = match path {
+            Some(path) => std::fs::metadata(path)
+                .map_err(|source| ClusterError::KeySize {
+                    path: path.to_path_buf(),
+                    source,
+                })?
+                .len(),
+            None => origami_format::encoded_len(FileKind::ProverKey, pk)
+                .map_err(origami_shard::ShardError::from)?,
+        };
+        Ok(Self::estimate(bytes))
+    }
+
+    /// How many of `shards` this process proves at once: `wanted` (default: one per core), at
+    /// most `shards`, and no more than fit in `budget` (default: the memory available now).
+    /// Returns the count and the budget used, if any.
+    pub fn shards_at_once(
+        &self,
+        wanted: Option<usize>,
+        budget: Option<u64>,
+        shards: usize,
+    ) -> Result<(usize, Option<u64>), ClusterError> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let wanted = wanted.unwrap_or(cores).min(shards).max(1);
+        let budget = budget.or_else(available_memory);
+        let at_once = match budget {
+            Some(b) => self.concurrency(b, wanted)?,
+            None => wanted,
+        };
+        Ok((at_once, budget))
+    }
+
     /// The estimated peak with `shards` in flight.
     pub fn peak(&self, shards: usize) -> u64 {
         self.shared + self.per_shard * shards as u64
@@ -49,6 +98,14 @@ impl ShardMemory {
         let fit = (budget - self.shared) / self.per_shard.max(1);
         Ok((fit as usize).clamp(1, wanted.max(1)))
     }
+}
+
+/// The memory available to new allocations now (`MemAvailable`), if the system says.
+pub fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 #[cfg(test)]

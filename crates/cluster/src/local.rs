@@ -3,17 +3,15 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use ff::PrimeFieldBits;
 use origami_arith::CurveCycle;
-use origami_nova::params::{PrimaryField, SecondaryField};
+use origami_nova::params::PrimaryField;
 use origami_nova::{CompressedProverKey, CompressedVerifier, ProvableStep};
-use origami_shard::{ShardPlan, ShardedProof};
+use origami_shard::ShardPlan;
 
-use crate::ClusterError;
-use crate::collect::{JobEvent, collect};
+use crate::error::ClusterError;
+use crate::job::{JobEvent, ProvenJob, Watch, await_job};
 use crate::memory::MemoryStore;
-use crate::nova::{KeyChecker, KeyProver, ShardJob, assemble};
-use crate::store::TaskStore;
+use crate::task::{ShardJob, TaskProver};
 use crate::worker::{WorkerConfig, WorkerEvent, run_worker};
 
 /// How often the submitting side looks for uploads, and idle workers for tasks.
@@ -29,8 +27,9 @@ pub enum LocalEvent<'a> {
 }
 
 /// Proves `plan`'s shards of the run from `z0` on `workers` threads of this process (each with
-/// its own shard; the key is shared) and returns the assembled proof: every shard proof checked
-/// as it arrived, the chain of shards checked when all are in.
+/// its own shard; the key is shared) and returns the assembled proof and the final state: every
+/// shard proof checked as it arrived, the chain of shards checked when all are in (see
+/// [`await_job`]).
 ///
 /// The shards go through a [`MemoryStore`] exactly as they would through a shared store: every
 /// proof is checked with `verifier` before it is accepted, and a shard whose proving fails is
@@ -42,22 +41,19 @@ pub fn prove_local<Y, SC>(
     z0: &[PrimaryField<Y>],
     workers: usize,
     on_event: &(dyn Fn(LocalEvent<'_>) + Sync),
-) -> Result<ShardedProof<Y>, ClusterError>
+) -> Result<ProvenJob<Y>, ClusterError>
 where
     Y: CurveCycle,
     SC: ProvableStep<Y> + Sync + std::fmt::Display,
-    PrimaryField<Y>: PrimeFieldBits + 'static,
-    SecondaryField<Y>: PrimeFieldBits + 'static,
 {
-    let ShardJob { spec, inputs } = ShardJob::new(pk, plan, z0)?;
+    let job = ShardJob::new(pk, plan, z0)?;
     let store = MemoryStore::default();
-    let job = store.submit(&spec, &inputs)?;
-    let prover = KeyProver::new(pk);
-    let checker = KeyChecker::new(verifier);
+    job.submit(&store)?;
+    let prover = TaskProver::new(pk);
     let workers = workers.max(1);
     let stop = AtomicBool::new(false);
     let alive = AtomicUsize::new(workers);
-    let proofs = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         for w in 0..workers {
             let (store, prover, stop, alive) = (&store, &prover, &stop, &alive);
             s.spawn(move || {
@@ -74,13 +70,14 @@ where
         let abandon = || {
             (alive.load(Ordering::SeqCst) == 0).then(|| "every worker thread stopped".to_string())
         };
-        let result = collect(&store, &job, &inputs, &checker, POLL, &abandon, &|e| {
+        let watch = Watch {
+            poll: POLL,
+            give_up: &abandon,
+        };
+        let result = await_job(&store, &job, verifier, &watch, &|e| {
             on_event(LocalEvent::Job(e))
         });
         stop.store(true, Ordering::SeqCst);
         result
-    })?;
-    // Every proof was accepted by this process's checker above: only the chain is left.
-    let checked: Vec<u32> = (0..spec.shards).collect();
-    Ok(assemble(&spec, &inputs, &proofs, verifier, &checked)?.0)
+    })
 }

@@ -13,7 +13,7 @@ use tokio::runtime::Runtime;
 
 use crate::memory::DEFAULT_MAX_ATTEMPTS;
 use crate::store::{
-    Claim, JobId, JobSpec, JobStatus, StoreError, TaskId, TaskState, TaskStore, Upload,
+    Claim, JobId, JobSpec, JobStatus, StoreError, TaskId, TaskStage, TaskState, TaskStore, Upload,
 };
 
 /// The schema, one migration per version; `init` applies those a database lacks.
@@ -88,31 +88,30 @@ fn task_state(row: &PgRow) -> Result<TaskState, StoreError> {
     let worker: Option<String> = row.try_get("worker").map_err(db_error)?;
     let reason: Option<String> = row.try_get("reason").map_err(db_error)?;
     let attempts: i32 = row.try_get("attempts").map_err(db_error)?;
-    Ok(match state.as_str() {
-        "queued" => TaskState::Queued {
+    Ok(match state.parse::<TaskStage>()? {
+        TaskStage::Queued => TaskState::Queued {
             attempts: attempts as u32,
         },
-        "running" => TaskState::Running {
+        TaskStage::Running => TaskState::Running {
             worker: worker.unwrap_or_default(),
             attempt: attempt_of(row)?,
         },
-        "checking" => TaskState::Checking {
+        TaskStage::Checking => TaskState::Checking {
             attempt: attempt_of(row)?,
         },
-        "done" => TaskState::Done {
+        TaskStage::Done => TaskState::Done {
             worker: worker.unwrap_or_default(),
         },
-        "failed" => TaskState::Failed {
+        TaskStage::Failed => TaskState::Failed {
             reason: reason.unwrap_or_default(),
         },
-        other => return Err(StoreError::Backend(format!("unknown task state {other:?}"))),
     })
 }
 
 /// The SQL that sends a task whose attempt failed back to the queue, or gives it up; `$reason`
 /// is the failure. Used by `fail`, `reject` and the reaper alike.
 const RETRY_OR_FAIL: &str = "
-    state = CASE WHEN t.attempts >= j.max_attempts THEN 'failed' ELSE 'queued' END,
+    state = CASE WHEN t.attempts >= j.max_attempts THEN @failed ELSE @queued END,
     reason = CASE WHEN t.attempts >= j.max_attempts
                   THEN t.attempts || ' attempts; the last: ' || {reason}
                   ELSE {reason} END,
@@ -120,6 +119,14 @@ const RETRY_OR_FAIL: &str = "
 
 fn retry_or_fail(reason: &str) -> String {
     RETRY_OR_FAIL.replace("{reason}", reason)
+}
+
+/// `text` with each `@stage` (`@queued`, `@running`, …) written as the SQL literal of that
+/// [`TaskStage`]: the stages' names live in [`TaskStage::as_str`] alone.
+fn sql(text: &str) -> String {
+    TaskStage::ALL.iter().fold(text.to_string(), |text, stage| {
+        text.replace(&format!("@{stage}"), &format!("'{stage}'"))
+    })
 }
 
 impl PgStore {
@@ -431,22 +438,20 @@ impl TaskStore for PgStore {
     ) -> Result<Option<Claim>, StoreError> {
         let params: Vec<&[u8]> = params.iter().map(|p| &p[..]).collect();
         let row = self.run(
-            sqlx::query(
-                "WITH next AS (
+            sqlx::query(&sql("WITH next AS (
                      SELECT t.job, t.shard FROM origami_tasks t
                      JOIN origami_jobs j ON j.id = t.job
-                     WHERE t.state = 'queued' AND j.verifier_key = ANY($3)
+                     WHERE t.state = @queued AND j.verifier_key = ANY($3)
                      ORDER BY j.seq, t.shard
                      LIMIT 1
                      FOR UPDATE OF t SKIP LOCKED)
                  UPDATE origami_tasks t
-                 SET state = 'running', attempts = t.attempts + 1, attempt = t.attempts + 1,
+                 SET state = @running, attempts = t.attempts + 1, attempt = t.attempts + 1,
                      worker = $1, lease_until = now() + make_interval(secs => $2),
                      updated_at = now()
                  FROM next, origami_jobs j
                  WHERE t.job = next.job AND t.shard = next.shard AND j.id = t.job
-                 RETURNING t.job, t.shard, t.attempt, t.input, j.verifier_key",
-            )
+                 RETURNING t.job, t.shard, t.attempt, t.input, j.verifier_key"))
             .bind(worker)
             .bind(lease.as_secs_f64())
             .bind(&params)
@@ -472,12 +477,10 @@ impl TaskStore for PgStore {
     fn renew(&self, claim: &Claim, lease: Duration) -> Result<bool, StoreError> {
         self.update_task(
             &claim.task,
-            sqlx::query(
-                "UPDATE origami_tasks
+            sqlx::query(&sql("UPDATE origami_tasks
                  SET lease_until = now() + make_interval(secs => $5), updated_at = now()
-                 WHERE job = $1 AND shard = $2 AND state = 'running'
-                   AND worker = $3 AND attempt = $4",
-            )
+                 WHERE job = $1 AND shard = $2 AND state = @running
+                   AND worker = $3 AND attempt = $4"))
             .bind(&claim.task.job.0)
             .bind(claim.task.shard as i32)
             .bind(&claim.worker)
@@ -493,20 +496,19 @@ impl TaskStore for PgStore {
                 return Ok(false);
             };
             let state: String = row.try_get("state")?;
-            if state == "done" || state == "failed" {
+            let stage = state.parse::<TaskStage>().ok();
+            if matches!(stage, Some(TaskStage::Done | TaskStage::Failed)) {
                 return Ok(true);
             }
             let worker: Option<String> = row.try_get("worker")?;
             let attempt: Option<i32> = row.try_get("attempt")?;
-            if state == "running"
+            if stage == Some(TaskStage::Running)
                 && worker.as_deref() == Some(claim.worker.as_str())
                 && attempt == Some(claim.attempt as i32)
             {
-                sqlx::query(
-                    "UPDATE origami_tasks
-                     SET state = 'checking', lease_until = NULL, updated_at = now()
-                     WHERE job = $1 AND shard = $2",
-                )
+                sqlx::query(&sql("UPDATE origami_tasks
+                     SET state = @checking, lease_until = NULL, updated_at = now()
+                     WHERE job = $1 AND shard = $2"))
                 .bind(&claim.task.job.0)
                 .bind(claim.task.shard as i32)
                 .execute(&mut *tx)
@@ -534,13 +536,11 @@ impl TaskStore for PgStore {
     fn release(&self, claim: &Claim) -> Result<(), StoreError> {
         self.update_task(
             &claim.task,
-            sqlx::query(
-                "UPDATE origami_tasks
-                 SET state = 'queued', attempts = attempts - 1, worker = NULL, attempt = NULL,
+            sqlx::query(&sql("UPDATE origami_tasks
+                 SET state = @queued, attempts = attempts - 1, worker = NULL, attempt = NULL,
                      lease_until = NULL, updated_at = now()
-                 WHERE job = $1 AND shard = $2 AND state = 'running'
-                   AND worker = $3 AND attempt = $4",
-            )
+                 WHERE job = $1 AND shard = $2 AND state = @running
+                   AND worker = $3 AND attempt = $4"))
             .bind(&claim.task.job.0)
             .bind(claim.task.shard as i32)
             .bind(&claim.worker)
@@ -552,13 +552,13 @@ impl TaskStore for PgStore {
     fn fail(&self, claim: &Claim, reason: &str) -> Result<(), StoreError> {
         self.update_task(
             &claim.task,
-            sqlx::query(&format!(
+            sqlx::query(&sql(&format!(
                 "UPDATE origami_tasks t SET {}
                  FROM origami_jobs j
-                 WHERE j.id = t.job AND t.job = $1 AND t.shard = $2 AND t.state = 'running'
+                 WHERE j.id = t.job AND t.job = $1 AND t.shard = $2 AND t.state = @running
                    AND t.worker = $3 AND t.attempt = $4",
                 retry_or_fail("$5")
-            ))
+            )))
             .bind(&claim.task.job.0)
             .bind(claim.task.shard as i32)
             .bind(&claim.worker)
@@ -570,12 +570,12 @@ impl TaskStore for PgStore {
 
     fn reap(&self) -> Result<usize, StoreError> {
         let reaped = self.run(
-            sqlx::query(&format!(
+            sqlx::query(&sql(&format!(
                 "UPDATE origami_tasks t SET {}
                  FROM origami_jobs j
-                 WHERE j.id = t.job AND t.state = 'running' AND t.lease_until < now()",
+                 WHERE j.id = t.job AND t.state = @running AND t.lease_until < now()",
                 retry_or_fail("('the lease of worker ' || t.worker || ' lapsed')")
-            ))
+            )))
             .execute(&self.pool),
         )?;
         Ok(reaped.rows_affected() as usize)
@@ -613,12 +613,10 @@ impl TaskStore for PgStore {
             if lock_task(&mut tx, &upload.task).await?.is_none() {
                 return Ok(false);
             }
-            sqlx::query(
-                "UPDATE origami_tasks
-                 SET state = 'done', worker = $3, attempt = $4, proof = $5,
+            sqlx::query(&sql("UPDATE origami_tasks
+                 SET state = @done, worker = $3, attempt = $4, proof = $5,
                      lease_until = NULL, reason = NULL, updated_at = now()
-                 WHERE job = $1 AND shard = $2 AND state <> 'done'",
-            )
+                 WHERE job = $1 AND shard = $2 AND state <> @done"))
             .bind(&upload.task.job.0)
             .bind(upload.task.shard as i32)
             .bind(&upload.worker)
@@ -652,13 +650,13 @@ impl TaskStore for PgStore {
             .bind(&upload.worker)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(&format!(
+            sqlx::query(&sql(&format!(
                 "UPDATE origami_tasks t SET {}
                  FROM origami_jobs j
                  WHERE j.id = t.job AND t.job = $1 AND t.shard = $2
-                   AND t.state = 'checking' AND t.attempt = $3",
+                   AND t.state = @checking AND t.attempt = $3",
                 retry_or_fail("$4")
-            ))
+            )))
             .bind(&upload.task.job.0)
             .bind(upload.task.shard as i32)
             .bind(upload.attempt as i32)

@@ -136,6 +136,91 @@ pub enum TaskState {
     },
 }
 
+/// A task's state without its details: what the stores write and the service reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskStage {
+    /// Waiting for a worker.
+    Queued,
+    /// Held by a worker.
+    Running,
+    /// Its proof waits for the submitter's check.
+    Checking,
+    /// Proven, and the proof accepted.
+    Done,
+    /// Given up.
+    Failed,
+}
+
+impl TaskStage {
+    /// Every stage, in the order a task goes through them.
+    pub const ALL: [TaskStage; 5] = [
+        TaskStage::Queued,
+        TaskStage::Running,
+        TaskStage::Checking,
+        TaskStage::Done,
+        TaskStage::Failed,
+    ];
+
+    /// The stage's name: `queued`, `running`, `checking`, `done` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStage::Queued => "queued",
+            TaskStage::Running => "running",
+            TaskStage::Checking => "checking",
+            TaskStage::Done => "done",
+            TaskStage::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for TaskStage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for TaskStage {
+    type Err = StoreError;
+
+    fn from_str(s: &str) -> Result<Self, StoreError> {
+        TaskStage::ALL
+            .into_iter()
+            .find(|stage| stage.as_str() == s)
+            .ok_or_else(|| StoreError::Backend(format!("unknown task state {s:?}")))
+    }
+}
+
+impl TaskState {
+    /// The state's stage.
+    pub fn stage(&self) -> TaskStage {
+        match self {
+            TaskState::Queued { .. } => TaskStage::Queued,
+            TaskState::Running { .. } => TaskStage::Running,
+            TaskState::Checking { .. } => TaskStage::Checking,
+            TaskState::Done { .. } => TaskStage::Done,
+            TaskState::Failed { .. } => TaskStage::Failed,
+        }
+    }
+
+    /// The worker holding the task, or whose proof was accepted.
+    pub fn worker(&self) -> Option<&str> {
+        match self {
+            TaskState::Running { worker, .. } | TaskState::Done { worker } => Some(worker),
+            _ => None,
+        }
+    }
+
+    /// Attempts made so far (the one in progress included).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            TaskState::Queued { attempts } => *attempts,
+            TaskState::Running { attempt, .. } | TaskState::Checking { attempt } => *attempt,
+            TaskState::Done { .. } | TaskState::Failed { .. } => 0,
+        }
+    }
+}
+
 /// A job and the state of each of its tasks, shard 0 first.
 #[derive(Clone, Debug)]
 pub struct JobStatus {

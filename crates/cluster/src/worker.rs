@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
+use crate::error::ProveError;
 use crate::store::{Claim, STORE_OUTAGE, StoreError, TaskStore, patiently};
 
 /// Proves the task a claim holds.
@@ -21,7 +22,7 @@ pub trait ShardProver: Sync {
         &self,
         claim: &Claim,
         progress: &mut dyn FnMut(u64) -> ControlFlow<()>,
-    ) -> Result<Vec<u8>, String>;
+    ) -> Result<Vec<u8>, ProveError>;
 }
 
 /// How a worker names itself and paces its leases.
@@ -71,7 +72,7 @@ pub enum WorkerEvent<'a> {
         /// The task.
         claim: &'a Claim,
         /// Why.
-        reason: &'a str,
+        reason: &'a ProveError,
     },
     /// A renewal found the task no longer the worker's (its lease lapsed); the proof is still
     /// uploaded when done, and counts if it is the first valid one.
@@ -154,7 +155,7 @@ pub fn run_worker(
                     .map(|s| s.to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
-                Err(format!("the prover panicked: {what}"))
+                Err(ProveError::Panicked(what))
             })
         });
         match result {
@@ -168,7 +169,8 @@ pub fn run_worker(
                 on_event(WorkerEvent::Released(&claim));
             }
             Err(reason) => {
-                patient(&|| store.fail(&claim, &reason))?;
+                let text = reason.to_string();
+                patient(&|| store.fail(&claim, &text))?;
                 on_event(WorkerEvent::Failed {
                     claim: &claim,
                     reason: &reason,

@@ -13,9 +13,9 @@ use std::time::Duration;
 use origami_arith::{Pallas, PastaCycle, ScalarOf};
 use origami_circuits::{Builtin, CircuitKind};
 use origami_cluster::{
-    Claim, ClusterError, JobEvent, JobId, KeyChecker, KeyProver, LocalEvent, MemoryStore, PgStore,
-    ShardInput, ShardJob, ShardProver, TaskStore, WorkerConfig, assemble, collect, prove_local,
-    run_worker,
+    Claim, ClusterError, JobEvent, LocalEvent, MemoryStore, PgStore, ProveError, ProvenJob,
+    ShardInput, ShardJob, ShardProver, TaskProver, TaskStore, Watch, WorkerConfig, await_job,
+    prove_local, run_worker,
 };
 use origami_nova::{CompressedProverKey, CompressedVerifier, StepCircuit, Variant};
 use origami_shard::ShardPlan;
@@ -46,15 +46,16 @@ fn native_end(pk: &Pk, z0: &[F]) -> Vec<F> {
     z
 }
 
-/// Submits the job of `plan` to `store` and returns its id and task inputs.
-fn submit(store: &dyn TaskStore, pk: &Pk, plan: &ShardPlan) -> (JobId, Vec<Vec<u8>>) {
+/// Submits the job of `plan` to `store` and returns it.
+fn submit(store: &dyn TaskStore, pk: &Pk, plan: &ShardPlan) -> ShardJob<PastaCycle> {
     let job = ShardJob::new(pk, plan, &pk.params().step().default_z0()).unwrap();
-    (store.submit(&job.spec, &job.inputs).unwrap(), job.inputs)
+    job.submit(store).unwrap();
+    job
 }
 
 /// A prover that misbehaves on its first `bad` calls (uploads garbage, or panics), then proves.
 struct Flaky<'a> {
-    honest: KeyProver<'a, PastaCycle, Builtin>,
+    honest: TaskProver<'a, PastaCycle, Builtin>,
     bad: usize,
     calls: AtomicUsize,
     panic: bool,
@@ -69,7 +70,7 @@ impl ShardProver for Flaky<'_> {
         &self,
         claim: &Claim,
         progress: &mut dyn FnMut(u64) -> ControlFlow<()>,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<Vec<u8>, ProveError> {
         if self.calls.fetch_add(1, Ordering::SeqCst) < self.bad {
             if self.panic {
                 panic!("simulated prover crash");
@@ -95,13 +96,12 @@ impl Flaky<'_> {
 /// Runs `workers` threads of `prover` on `store` until `job` completes or fails.
 fn run_job(
     store: &dyn TaskStore,
-    job: &JobId,
-    inputs: &[Vec<u8>],
+    job: &ShardJob<PastaCycle>,
     prover: &dyn ShardProver,
     verifier: &Verifier,
     workers: usize,
     rejected: &Mutex<Vec<String>>,
-) -> Result<Vec<Vec<u8>>, ClusterError> {
+) -> Result<ProvenJob<PastaCycle>, ClusterError> {
     let stop = AtomicBool::new(false);
     std::thread::scope(|s| {
         for w in 0..workers {
@@ -112,13 +112,11 @@ fn run_job(
                 run_worker(store, prover, &config, stop, &|_| {}).unwrap();
             });
         }
-        let out = collect(
+        let out = await_job(
             store,
             job,
-            inputs,
-            &KeyChecker::new(verifier),
-            Duration::from_millis(10),
-            &|| None,
+            verifier,
+            &Watch::patient(Duration::from_millis(10)),
             &|e| {
                 if let JobEvent::Rejected { reason, .. } = e {
                     rejected.lock().unwrap().push(reason.to_string());
@@ -146,8 +144,9 @@ fn local_sharded_runs_verify_and_survive_bad_workers() {
     })
     .unwrap();
     assert_eq!(accepted.load(Ordering::SeqCst), 3);
-    assert_eq!(proof.shards.len(), 3);
-    assert_eq!(proof.verify(&verifier, STEPS, &z0).unwrap(), end);
+    assert_eq!(proof.proof.shards.len(), 3);
+    assert_eq!(proof.proof.verify(&verifier, STEPS, &z0).unwrap(), end);
+    assert_eq!(proof.z_final, end);
 
     // A worker that uploads a valid proof of the wrong shard: rejected, retried, and the job's
     // proof is right.
@@ -155,23 +154,14 @@ fn local_sharded_runs_verify_and_survive_bad_workers() {
 
     // A prover that panics counts as a failed attempt; after three the shard is given up.
     let store = MemoryStore::new(3);
-    let (job, inputs) = submit(&store, &pk, &ShardPlan::new(STEPS, 1).unwrap());
+    let job = submit(&store, &pk, &ShardPlan::new(STEPS, 1).unwrap());
     let crashing = Flaky {
-        honest: KeyProver::new(&pk),
+        honest: TaskProver::new(&pk),
         bad: usize::MAX,
         calls: AtomicUsize::new(0),
         panic: true,
     };
-    let err = run_job(
-        &store,
-        &job,
-        &inputs,
-        &crashing,
-        &verifier,
-        2,
-        &Mutex::default(),
-    )
-    .unwrap_err();
+    let err = run_job(&store, &job, &crashing, &verifier, 2, &Mutex::default()).unwrap_err();
     assert!(
         matches!(&err, ClusterError::ShardGivenUp { shard: 0, reason } if reason.contains("3 attempts") && reason.contains("simulated prover crash")),
         "{err}"
@@ -180,7 +170,7 @@ fn local_sharded_runs_verify_and_survive_bad_workers() {
     // A worker whose key is for other parameters is given none of the job's tasks, and its
     // prover refuses one that reaches it anyway instead of proving garbage.
     let other_pk = Pk::setup(CircuitKind::Synthetic.with_size(16), Variant::Direct).unwrap();
-    let other = KeyProver::new(&other_pk);
+    let other = TaskProver::new(&other_pk);
     let store = MemoryStore::new(1);
     submit(&store, &pk, &ShardPlan::new(STEPS, 1).unwrap());
     assert!(
@@ -190,12 +180,13 @@ fn local_sharded_runs_verify_and_survive_bad_workers() {
             .is_none()
     );
     let claim = store
-        .claim("w", Duration::from_secs(60), &KeyProver::new(&pk).params())
+        .claim("w", Duration::from_secs(60), &TaskProver::new(&pk).params())
         .unwrap()
         .unwrap();
     let err = other
         .prove(&claim, &mut |_| ControlFlow::Continue(()))
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("the task is for verifier key") && err.contains("this worker's key is "),
         "{err}"
@@ -206,26 +197,43 @@ fn local_sharded_runs_verify_and_survive_bad_workers() {
 /// it, the shard is proven again, and the assembled proof verifies.
 fn a_bad_upload_is_retried(store: &dyn TaskStore, pk: &Pk, verifier: &Verifier) {
     let plan = ShardPlan::new(STEPS, 2).unwrap();
-    let (job, inputs) = submit(store, pk, &plan);
+    let job = submit(store, pk, &plan);
     let flaky = Flaky {
-        honest: KeyProver::new(pk),
+        honest: TaskProver::new(pk),
         bad: 1,
         calls: AtomicUsize::new(0),
         panic: false,
     };
     let rejected = Mutex::new(Vec::new());
-    let proofs = run_job(store, &job, &inputs, &flaky, verifier, 1, &rejected).unwrap();
+    let proven = run_job(store, &job, &flaky, verifier, 1, &rejected).unwrap();
     let rejected = rejected.into_inner().unwrap();
     assert_eq!(rejected.len(), 1);
     assert!(rejected[0].contains("the proof covers"), "{rejected:?}");
-    assert!(store.status(&job).unwrap().is_complete());
-    let spec = store.status(&job).unwrap().spec;
-    let (_, end) = assemble(&spec, &inputs, &proofs, verifier, &[]).unwrap();
-    assert_eq!(end, native_end(pk, &pk.params().step().default_z0()));
-    // Assembling refuses a job whose recorded initial state is not shard 0's.
-    let mut altered = spec.clone();
+    assert!(store.status(&job.id()).unwrap().is_complete());
+    let z0 = pk.params().step().default_z0();
+    assert_eq!(proven.z_final, native_end(pk, &z0));
+    assert_eq!(
+        proven.proof.verify(verifier, STEPS, &z0).unwrap(),
+        proven.z_final
+    );
+    // Read back from the store (as `cluster fetch` does), the job's proofs are all checked
+    // again, and the same proof comes out.
+    let fetched = ShardJob::<PastaCycle>::from_store(store, &job.id()).unwrap();
+    let again = await_job(
+        store,
+        &fetched,
+        verifier,
+        &Watch::patient(Duration::from_millis(10)),
+        &|_| {},
+    )
+    .unwrap();
+    assert_eq!(again.z_final, proven.z_final);
+    // A job whose recorded initial state is not shard 0's (a store whose rows were altered)
+    // is refused.
+    let mut altered = job.spec.clone();
     altered.z0[0] ^= 1;
-    let err = assemble(&altered, &inputs, &proofs, verifier, &[]).unwrap_err();
+    store.submit(&altered, job.encoded_inputs()).unwrap();
+    let err = ShardJob::<PastaCycle>::from_store(store, &altered.id()).unwrap_err();
     assert!(err.to_string().contains("z0"), "{err}");
 }
 

@@ -1,19 +1,4 @@
-//! Origami's file format.
-//!
-//! Every file Origami writes is a fixed 84-byte header followed by a bincode payload:
-//!
-//! | bytes | field |
-//! |---|---|
-//! | 0..8 | magic `ORIGAMI\0` |
-//! | 8..10 | format version, little-endian u16 |
-//! | 10..12 | [`FileKind`], little-endian u16 |
-//! | 12..44 | digest of what the file depends on (for keys and compressed, shard and sharded proofs: the verifier key's identity; for a recursive proof: the folding parameters' digest) |
-//! | 44..52 | payload length, little-endian u64 |
-//! | 52..84 | SHA-256 of the payload |
-//!
-//! Reading checks each field in that order and says precisely which one is wrong, so a truncated
-//! download, a proof given where a key was expected, or a key for another circuit is a clear
-//! error rather than garbage.
+#![doc = include_str!("../README.md")]
 
 use std::fmt;
 use std::fs;

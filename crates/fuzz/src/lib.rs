@@ -1,15 +1,4 @@
-//! Fuzz targets: every decoder that takes bytes from outside the process, each followed by
-//! what the process does next with a value that decoded (a proof is verified, a key prepared).
-//!
-//! A target must never panic, whatever the bytes: it may only accept or refuse. The targets are
-//! plain functions so that two drivers share them: `scripts/fuzz.sh` runs each under AFL++
-//! (coverage-guided, the `afl` feature's `fuzz-target` binary), and this crate's tests run each
-//! over its seeds and a bounded set of mutations of them, so no target rots between campaigns.
-//!
-//! File targets read their first byte as a mode: even, the rest is a whole file (header and
-//! payload, as a user would hand it over); odd, the rest is a payload that gets a valid header
-//! (right kind, right key identity, right checksum), so mutations reach the payload decoder
-//! and the verifier instead of stopping at the checksum.
+#![doc = include_str!("../README.md")]
 
 use std::str::FromStr;
 use std::sync::OnceLock;
@@ -25,7 +14,7 @@ use origami_nova::{
 };
 use origami_sdr::SectorSize;
 use origami_service::protocol::{
-    ProverRequest, ProverResponse, VerifierStart, VerifyRequest, read_frame,
+    ProverOptions, ProverRequest, ProverResponse, VerifierStart, VerifyRequest, read_frame,
 };
 use origami_service::requests::{JobBody, VerifyBody, parse_state};
 use origami_shard::{ShardPlan, ShardProof, ShardedProof, checkpoints};
@@ -173,13 +162,26 @@ impl Target {
                         0u8,
                         frame(&VerifierStart {
                             verifier_key: f.vk_bytes.clone(),
+                            generator_cache: None,
                         }),
                     ),
                     (1, frame(&f.verify_request())),
                     (
                         2,
-                        frame(&ProverRequest::Status {
-                            job: "00".repeat(32),
+                        frame(&ProverRequest::Submit {
+                            steps: 2,
+                            shards: 2,
+                            z0: origami_service::protocol::State(f.z0.clone()),
+                        }),
+                    ),
+                    (
+                        4,
+                        frame(&ProverOptions {
+                            keys: "keys".into(),
+                            cluster: Some("postgres://origami@db/origami".into()),
+                            workers: 2,
+                            worker_name: "fuzz".into(),
+                            generator_cache: None,
                         }),
                     ),
                 ] {
@@ -274,7 +276,7 @@ fn service_frame(data: &[u8], verifier: &Verifier) -> bool {
     let Some((&kind, mut rest)) = data.split_first() else {
         return false;
     };
-    match kind % 4 {
+    match kind % 5 {
         0 => read_frame::<VerifierStart>(&mut rest).is_ok_and(|start| {
             start.is_some_and(|s| {
                 Vk::from_bytes(&s.verifier_key).is_ok_and(|vk| vk.prepare().is_ok())
@@ -284,7 +286,8 @@ fn service_frame(data: &[u8], verifier: &Verifier) -> bool {
             request.is_some_and(|r| origami_service::verify(verifier, &r).is_ok())
         }),
         2 => read_frame::<ProverRequest>(&mut rest).is_ok_and(|r| r.is_some()),
-        _ => read_frame::<ProverResponse>(&mut rest).is_ok_and(|r| r.is_some()),
+        3 => read_frame::<ProverResponse>(&mut rest).is_ok_and(|r| r.is_some()),
+        _ => read_frame::<ProverOptions>(&mut rest).is_ok_and(|r| r.is_some()),
     }
 }
 

@@ -226,7 +226,6 @@ pub fn synthesize<C, SC, CS>(
 ) -> Result<Vec<AllocatedNum<C::Base>>, SynthesisError>
 where
     C: CycleCurve,
-    C::Base: PrimeFieldBits + 'static,
     SC: StepCircuit<C::Base>,
     CS: ConstraintSystem<C::Base>,
 {

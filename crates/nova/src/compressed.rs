@@ -13,7 +13,6 @@
 
 use std::path::Path;
 
-use ff::PrimeFieldBits;
 use origami_arith::encoding::field_vec;
 use origami_arith::generators::{GeneratorOrigin, generator_digest};
 use origami_arith::{Commitment, CurveCycle, GeneratorSource, StreamedGenerators};
@@ -98,11 +97,7 @@ pub struct CompressedVerifier<Y: CurveCycle, SC> {
     gens_secondary: StreamedGenerators<Secondary<Y>>,
 }
 
-impl<Y: CurveCycle, SC: ProvableStep<Y>> CompressedProverKey<Y, SC>
-where
-    PrimaryField<Y>: PrimeFieldBits,
-    SecondaryField<Y>: PrimeFieldBits,
-{
+impl<Y: CurveCycle, SC: ProvableStep<Y>> CompressedProverKey<Y, SC> {
     /// Runs setup for `step` with the chosen Spartan variant.
     pub fn setup(step: SC, variant: Variant) -> Result<Self, NovaError> {
         let params = ProverKey::setup(step)?;
@@ -252,11 +247,7 @@ impl<Y: CurveCycle, SC: Serialize> VerifierKeyParts<Y, SC> {
     }
 }
 
-impl<Y: CurveCycle, SC: ProvableStep<Y>> CompressedVerifierKey<Y, SC>
-where
-    PrimaryField<Y>: PrimeFieldBits,
-    SecondaryField<Y>: PrimeFieldBits,
-{
+impl<Y: CurveCycle, SC: ProvableStep<Y>> CompressedVerifierKey<Y, SC> {
     /// Checks the key and names the generators its proofs are opened against.
     pub fn prepare(self) -> Result<CompressedVerifier<Y, SC>, NovaError> {
         if self.parts.snark_primary.commitment_key_len() != self.parts.ck_len_primary
@@ -441,11 +432,7 @@ pub struct CompressedProof<Y: CurveCycle> {
     pub snark_secondary: SnarkProof<Secondary<Y>>,
 }
 
-impl<Y: CurveCycle> CompressedProof<Y>
-where
-    PrimaryField<Y>: PrimeFieldBits + 'static,
-    SecondaryField<Y>: PrimeFieldBits + 'static,
-{
+impl<Y: CurveCycle> CompressedProof<Y> {
     /// Compresses the steps `snark` has proven so far (fresh randomness each call).
     pub fn prove<SC: ProvableStep<Y>>(
         pk: &CompressedProverKey<Y, SC>,

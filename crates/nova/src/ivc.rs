@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use ff::{Field, PrimeFieldBits};
+use ff::Field;
 use origami_arith::encoding::field_vec;
 use origami_arith::{CurveCycle, CycleCurve};
 use origami_format::{FileKind, FormatError, hex};
@@ -53,7 +53,6 @@ fn run_augmented<C, D, SC>(
 where
     C: CycleCurve,
     D: CycleCurve<Scalar = C::Base>,
-    C::Base: PrimeFieldBits + 'static,
     SC: crate::StepCircuit<C::Base>,
 {
     let start = Instant::now();
@@ -97,11 +96,7 @@ pub(crate) struct FoldState<Y: CurveCycle> {
     pub(crate) buf_secondary: WitnessBuffer<SecondaryField<Y>>,
 }
 
-impl<Y: CurveCycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC>
-where
-    PrimaryField<Y>: PrimeFieldBits + 'static,
-    SecondaryField<Y>: PrimeFieldBits + 'static,
-{
+impl<Y: CurveCycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
     /// A prover for the computation starting at `z0`; no step is proven yet.
     pub fn new(pk: &ProverKey<Y, SC>, z0: &[PrimaryField<Y>]) -> Result<Self, NovaError> {
         let arity = pk.step().arity();
@@ -337,11 +332,7 @@ where
     }
 }
 
-impl<Y: CurveCycle> RecursiveProof<Y>
-where
-    PrimaryField<Y>: PrimeFieldBits + 'static,
-    SecondaryField<Y>: PrimeFieldBits + 'static,
-{
+impl<Y: CurveCycle> RecursiveProof<Y> {
     /// Checks that the proof shows `z_n = Fⁿ(z0)` for `n = num_steps` and returns `z_n`.
     ///
     /// Checks, in order: the parameters' digest, the step count and `z0`; that the last secondary
@@ -401,6 +392,14 @@ where
             origami_format::read_file(path, FileKind::RecursiveProof, Some(expected_digest))?;
         Ok(proof)
     }
+
+    /// Decodes a proof file's contents, refusing one made for other parameters than
+    /// `expected_digest`.
+    pub fn from_bytes(bytes: &[u8], expected_digest: &[u8; 32]) -> Result<Self, NovaError> {
+        let (_, proof): (_, Self) =
+            origami_format::decode(bytes, FileKind::RecursiveProof, Some(expected_digest))?;
+        Ok(proof)
+    }
 }
 
 /// What a proof claims (`z_n = Fⁿ(z0)`) and the instances that bind the claim, as both the
@@ -416,11 +415,7 @@ pub(crate) struct Statement<'a, Y: CurveCycle> {
     pub last_secondary: &'a R1csInstance<Secondary<Y>>,
 }
 
-impl<Y: CurveCycle> Statement<'_, Y>
-where
-    PrimaryField<Y>: PrimeFieldBits + 'static,
-    SecondaryField<Y>: PrimeFieldBits + 'static,
-{
+impl<Y: CurveCycle> Statement<'_, Y> {
     /// Checks, in order: the parameters' digest, the step count and `z0`; then that the last
     /// secondary instance's public inputs are the hashes of both running instances (binding them
     /// to `n`, `z0` and `z_n`). What remains is that the instances are satisfied.

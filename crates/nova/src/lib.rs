@@ -1,13 +1,4 @@
-//! Nova-style incremental verifiable computation for Origami.
-//!
-//! - [`StepCircuit`]: the computation step, as a circuit and natively.
-//! - [`nifs`]: folding a fresh R1CS instance into a running relaxed one, with the prover's
-//!   buffers owned by [`FoldingProver`].
-//! - [`augmented`]: the circuits that run a step and verify the other curve's fold.
-//! - [`ProverKey`]: public parameters, on disk behind a versioned header.
-//! - [`RecursiveSnark`] / [`RecursiveProof`]: prove step by step, verify the result.
-//! - [`compressed`]: zero-knowledge compression with Spartan ([`CompressedProof`]) and the small
-//!   [`CompressedVerifierKey`].
+#![doc = include_str!("../README.md")]
 
 pub mod augmented;
 pub mod compressed;

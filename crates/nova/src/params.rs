@@ -170,6 +170,25 @@ where
     }
 }
 
+impl<Y: CurveCycle, SC: StepCircuit<PrimaryField<Y>>> ProverKey<Y, SC> {
+    /// Constraints of the step circuit alone: the primary circuit's others verify the fold.
+    pub fn step_constraints(&self) -> Result<usize, NovaError> {
+        use bellpepper_core::{ConstraintSystem, num::AllocatedNum};
+        let step = &self.step;
+        let shape = R1csShape::<PrimaryField<Y>>::from_fn(|cs| {
+            let z = (0..step.arity())
+                .map(|k| {
+                    AllocatedNum::alloc(cs.namespace(|| format!("z{k}")), || {
+                        Ok(PrimaryField::<Y>::from(0))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            step.synthesize(cs, &z).map(|_| ())
+        })?;
+        Ok(shape.num_cons())
+    }
+}
+
 impl<Y: CurveCycle, SC> ProverKey<Y, SC> {
     /// The digest of these parameters.
     pub fn digest(&self) -> [u8; 32] {

@@ -1,13 +1,4 @@
-//! Filecoin SDR (stacked DRG) sealing labels, byte-compatible with rust-fil-proofs.
-//!
-//! - [`Graph`]: the parent graph of a sector size, porep id and API version (6 base parents by
-//!   bucket sampling, 8 expander parents by a keyed Feistel permutation).
-//! - [`ParentCache`]: every node's 14 parents in Filecoin's cache file format and file name,
-//!   generated in parallel, memory-mapped, checked against Filecoin's published digests.
-//! - [`replica_id`]: the replica id Filecoin derives from prover, sector, ticket, comm_d, porep id.
-//! - [`label_layers_to_dir`] / [`label_layer`]: labels with the single-threaded
-//!   [`Labeler::Reference`] or the [`Labeler::Pipelined`] labeler; both write identical
-//!   `sc-02-data-layer-N.dat` files.
+#![doc = include_str!("../README.md")]
 
 mod cache;
 mod error;

@@ -1,20 +1,7 @@
-//! Origami's proving service: an HTTP API ([`serve`]) in front of two child processes.
-//!
-//! - The **prover process** ([`run_prover`]) loads the prover key and proves jobs' shards
-//!   through a task store (in-process, or a PostgreSQL cluster's, where any number of
-//!   `origami worker` processes prove them too). At start it sends the verifier key of the
-//!   key it loaded.
-//! - The **verifier process** ([`run_verifier`]) receives that verifier key over its stdin and
-//!   checks proofs; it is never told where the key directory is, so it cannot open the prover
-//!   key, and it stays small. A verify-only service starts no prover process and hands the
-//!   verifier process the `verifier.key` it reads itself.
-//! - The **API process** answers HTTP, keeps the jobs' records, and starts a child again when it
-//!   dies, re-submitting the jobs a dead prover process was proving.
-//!
-//! The processes talk in length-prefixed frames ([`protocol`]).
+#![doc = include_str!("../README.md")]
 
 mod api;
-mod fields;
+mod error;
 mod metrics;
 pub mod protocol;
 mod prover_process;
@@ -26,11 +13,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 pub use api::serve;
-pub use fields::{format_field, parse_field};
+pub use error::{ProcessError, ServiceError};
 pub use metrics::process_memory;
-pub use prover_process::{ProverOptions, run_prover};
+pub use origami_keys::{format_field, parse_field};
+pub use protocol::ProverOptions;
+pub use prover_process::run_prover;
 pub use supervisor::{ChildCommand, ChildError};
-pub use verifier_process::{Verifier, run_verifier, verify};
+pub use verifier_process::{run_verifier, verify};
 
 /// Locks `m`, also after a thread panicked holding it: every update the service makes under its
 /// locks is a single assignment, insert or swap, so a panic cannot leave one half done.
@@ -58,36 +47,10 @@ pub struct ServiceConfig {
     pub max_shards: u32,
     /// How to start the prover process.
     pub prover: ChildCommand,
+    /// What the prover process is told at start (its first frame).
+    pub prover_options: ProverOptions,
     /// How to start the verifier process.
     pub verifier: ChildCommand,
-}
-
-/// Why the service could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum ServiceError {
-    /// A key, a child process or the configuration was not usable at start.
-    #[error("{0}")]
-    Start(String),
-    /// The listening address could not be bound.
-    #[error("listening on {addr}: {source}")]
-    Listen {
-        /// The address.
-        addr: SocketAddr,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The HTTP server or its runtime failed.
-    #[error("the HTTP server: {0}")]
-    Server(std::io::Error),
-}
-
-/// Why a child process stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum ProcessError {
-    /// The pipe to the API process failed or carried something unreadable.
-    #[error("the pipe to the API process: {0}")]
-    Pipe(#[from] std::io::Error),
-    /// The process could not start (its key was unusable, say); the API process was told why.
-    #[error("{0}")]
-    Start(String),
+    /// Where the verifier process caches its commitment generators.
+    pub generator_cache: Option<PathBuf>,
 }

@@ -3,15 +3,14 @@
 
 use std::io::{self, Read, Write};
 
+use std::path::PathBuf;
+
 use bincode::Options;
-use origami_arith::DefaultCycle;
 use origami_arith::encoding::field_vec;
-use origami_nova::params::PrimaryField;
+use origami_cluster::{JobId, TaskStage, TaskState};
+pub use origami_keys::Field;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-
-/// A field element of the circuits' state.
-pub type Field = PrimaryField<DefaultCycle>;
 
 /// Frames larger than this are refused: nothing the service sends comes near it, so a larger
 /// length prefix means the stream is not ours (or is damaged).
@@ -68,15 +67,47 @@ pub fn read_frame<T: DeserializeOwned>(r: &mut impl Read) -> io::Result<Option<T
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State(#[serde(with = "field_vec")] pub Vec<Field>);
 
+/// What the prover process is started with: its first frame on stdin (so nothing about the
+/// service's set-up travels as command-line arguments).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProverOptions {
+    /// The key directory; its `prover.key` is loaded.
+    pub keys: PathBuf,
+    /// A PostgreSQL cluster's database; jobs go there instead of to an in-process store.
+    pub cluster: Option<String>,
+    /// Worker threads proving shards in this process (0: only a cluster's workers prove).
+    pub workers: usize,
+    /// The prefix of this process's worker names in the store.
+    pub worker_name: String,
+    /// Where the verifier's commitment generators are cached.
+    pub generator_cache: Option<PathBuf>,
+}
+
+/// Why a child process could not start (sent to the API process before it exits).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum StartError {
+    /// A key could not be loaded or used.
+    #[error("{0}")]
+    Key(String),
+    /// The task store could not be opened.
+    #[error("the task store: {0}")]
+    Store(String),
+    /// Without a cluster, someone must prove.
+    #[error("without a cluster, at least one worker thread must prove")]
+    NoWorkers,
+}
+
 /// The verifier process's first message from the API process: the verifier key it is to use.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct VerifierStart {
     /// The verifier key file's bytes (as `origami setup` writes them).
     pub verifier_key: Vec<u8>,
+    /// Where the commitment generators are cached.
+    pub generator_cache: Option<PathBuf>,
 }
 
 /// The verifier process's answer to [`VerifierStart`]: ready, or why not.
-pub type VerifierReady = Result<(), String>;
+pub type VerifierReady = Result<(), StartError>;
 
 /// A proof to check.
 #[derive(Debug, Serialize, Deserialize)]
@@ -95,17 +126,39 @@ pub struct Verified {
     /// The run's final state.
     pub z_final: State,
     /// `compressed` or `sharded`.
-    pub kind: String,
+    pub kind: ProofKind,
     /// Shards the proof holds (1 for a compressed proof).
     pub shards: usize,
 }
 
+/// The kinds of proof the verifier process checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProofKind {
+    /// A compressed proof.
+    Compressed,
+    /// A sharded proof.
+    Sharded,
+}
+
+impl ProofKind {
+    /// `compressed` or `sharded`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProofKind::Compressed => "compressed",
+            ProofKind::Sharded => "sharded",
+        }
+    }
+}
+
 /// Why a proof was not accepted.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, thiserror::Error)]
 pub enum VerifyFailure {
     /// The bytes are not a proof for this key (damaged, another kind of file, other parameters).
+    #[error("not a proof this service can read: {0}")]
     Malformed(String),
     /// A well-formed proof that does not show the statement asked about.
+    #[error("the proof does not verify: {0}")]
     Rejected(String),
 }
 
@@ -114,12 +167,12 @@ pub type VerifyResponse = Result<Verified, VerifyFailure>;
 
 /// The prover process's first message: the verifier key of the prover key it loaded, which the
 /// API process hands to the verifier process (so that one never reads the prover key).
-pub type ProverHello = Result<Vec<u8>, String>;
+pub type ProverHello = Result<Vec<u8>, StartError>;
 
 /// A request to the prover process.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum ProverRequest {
-    /// Prove `steps` steps from `z0` in `shards` shards (nothing new if the job exists).
+    /// Prove `steps` steps from `z0` in `shards` shards (nothing new if the job is in hand).
     Submit {
         /// Steps of the run.
         steps: u64,
@@ -128,60 +181,77 @@ pub enum ProverRequest {
         /// The initial state.
         z0: State,
     },
-    /// Where a job stands.
-    Status {
-        /// The job id.
-        job: String,
-    },
-    /// A complete job's proof; the prover process forgets the job once it is handed over.
-    TakeProof {
-        /// The job id.
-        job: String,
-    },
-    /// The seconds each shard took to prove since the last time this was asked.
-    TakeShardTimes,
+    /// What happened to the jobs since the last time this was asked.
+    TakeUpdates,
 }
 
 /// The prover process's answer.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum ProverResponse {
     /// The job's id.
-    Submitted(String),
-    /// Where the job stands.
-    Status(JobProgress),
-    /// The job's sharded proof file.
-    Proof(Vec<u8>),
-    /// Shard proving times in seconds.
-    ShardTimes(Vec<f64>),
-    /// The request could not be done.
-    Error(String),
+    Submitted(JobId),
+    /// The jobs' news and the shards proven since the last time.
+    Updates(Updates),
+    /// The job was not taken.
+    Refused(SubmitError),
 }
 
-/// Where a job stands, shard by shard.
+/// Why the prover process did not take a job.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum SubmitError {
+    /// The steps cannot be split so.
+    #[error("{0}")]
+    Plan(String),
+}
+
+/// What the prover process reports since it was last asked: the API process keeps the jobs'
+/// records, the prover process only says what changed.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Updates {
+    /// Each job that changed, with where it stands now.
+    pub jobs: Vec<JobUpdate>,
+    /// Seconds each shard proven by this process's workers took.
+    pub shard_seconds: Vec<f64>,
+}
+
+/// Where a job stands now.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct JobProgress {
-    /// Each shard's state, shard 0 first: `queued`, `running`, `checking`, `done` or `failed`.
+pub struct JobUpdate {
+    /// The job.
+    pub job: JobId,
+    /// Each shard's state, shard 0 first.
     pub shards: Vec<ShardProgress>,
     /// Set when the job is over.
     pub outcome: Option<Outcome>,
 }
 
 /// One shard's state.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShardProgress {
-    /// `queued`, `running`, `checking`, `done` or `failed`.
-    pub state: String,
+    /// Where the shard's task stands.
+    pub state: TaskStage,
     /// The worker proving it or whose proof was accepted.
     pub worker: Option<String>,
     /// Attempts made so far.
     pub attempts: u32,
 }
 
+impl ShardProgress {
+    /// A shard's progress as its task's state gives it.
+    pub fn of(task: &TaskState) -> Self {
+        Self {
+            state: task.stage(),
+            worker: task.worker().map(str::to_string),
+            attempts: task.attempts(),
+        }
+    }
+}
+
 /// How a job ended.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Outcome {
-    /// Every shard proven and checked, the proof assembled and waiting to be taken.
-    Complete,
+    /// Every shard proven and checked, the proof assembled: the sharded proof file's bytes.
+    Complete(Vec<u8>),
     /// Given up, with the reason.
     Failed(String),
 }
@@ -193,13 +263,13 @@ mod tests {
     #[test]
     fn frames_round_trip_and_a_closed_stream_reads_as_none() {
         let mut buf = Vec::new();
-        write_frame(&mut buf, &ProverRequest::Status { job: "ab".into() }).unwrap();
-        write_frame(&mut buf, &VerifierReady::Err("no".into())).unwrap();
+        write_frame(&mut buf, &ProverRequest::TakeUpdates).unwrap();
+        write_frame(&mut buf, &VerifierReady::Err(StartError::NoWorkers)).unwrap();
         let mut r = &buf[..];
         let first: Option<ProverRequest> = read_frame(&mut r).unwrap();
-        assert!(matches!(first, Some(ProverRequest::Status { job }) if job == "ab"));
+        assert!(matches!(first, Some(ProverRequest::TakeUpdates)));
         let second: Option<VerifierReady> = read_frame(&mut r).unwrap();
-        assert_eq!(second, Some(Err("no".to_string())));
+        assert_eq!(second, Some(Err(StartError::NoWorkers)));
         assert!(read_frame::<VerifierReady>(&mut r).unwrap().is_none());
     }
 

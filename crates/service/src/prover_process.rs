@@ -1,59 +1,39 @@
 //! The prover process: loads the prover key, hands its verifier key to the API process, and
 //! proves jobs' shards through a task store (in-process, or a PostgreSQL cluster's), checking
-//! every shard proof before accepting it.
+//! every shard proof before accepting it. It keeps no job table: it reports what changed, and
+//! the API process keeps the records.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use origami_arith::DefaultCycle;
-use origami_circuits::Builtin;
 use origami_cluster::{
-    JobEvent, JobId, KeyChecker, KeyProver, MemoryStore, PgStore, ShardJob, TaskState, TaskStore,
-    WorkerConfig, WorkerEvent, assemble, collect, job_spec, run_worker,
+    JobEvent, JobId, MemoryStore, PgStore, ShardJob, TaskProver, TaskStore, Watch, WorkerConfig,
+    WorkerEvent, await_job, job_spec, run_worker,
 };
-use origami_nova::CompressedProverKey;
+use origami_keys::{KeyDir, ProverKey, Verifier, prepare_verifier};
 use origami_shard::ShardPlan;
 
-use crate::ProcessError;
+use crate::error::ProcessError;
 use crate::locked;
 use crate::protocol::{
-    JobProgress, Outcome, ProverHello, ProverRequest, ProverResponse, ShardProgress, State,
-    read_frame, write_frame,
+    JobUpdate, Outcome, ProverHello, ProverOptions, ProverRequest, ProverResponse, ShardProgress,
+    StartError, State, SubmitError, Updates, read_frame, write_frame,
 };
-use crate::verifier_process::Verifier;
 
-type Pk = CompressedProverKey<DefaultCycle, Builtin>;
-
-/// How often the collectors look for uploaded shard proofs.
+/// How often a job's thread looks for uploaded shard proofs.
 const POLL: Duration = Duration::from_millis(100);
 
-/// What the prover process is started with.
-#[derive(Clone, Debug)]
-pub struct ProverOptions {
-    /// The key directory; its `prover.key` is loaded.
-    pub keys: PathBuf,
-    /// A PostgreSQL cluster's database; jobs go there instead of to an in-process store.
-    pub cluster: Option<String>,
-    /// Worker threads proving shards in this process (0: only a cluster's workers prove).
-    pub workers: usize,
-    /// The prefix of this process's worker names in the store.
-    pub worker_name: String,
-    /// Where the verifier's commitment generators are cached.
-    pub generator_cache: Option<PathBuf>,
-}
-
-/// Runs the prover process on `input` / `output` (its stdin and stdout): loads the key, sends
-/// its verifier key, then answers requests until `input` closes.
-pub fn run_prover(
-    options: &ProverOptions,
-    mut input: impl Read,
-    mut output: impl Write,
-) -> Result<(), ProcessError> {
-    let node = match Node::start(options) {
+/// Runs the prover process on `input` / `output` (its stdin and stdout): reads its options,
+/// loads the key, sends its verifier key, then answers requests until `input` closes.
+pub fn run_prover(mut input: impl Read, mut output: impl Write) -> Result<(), ProcessError> {
+    let Some(options) = read_frame::<ProverOptions>(&mut input)? else {
+        return Ok(());
+    };
+    let node = match Node::start(&options) {
         Ok(node) => node,
         Err(reason) => {
             write_frame(&mut output, &ProverHello::Err(reason.clone()))?;
@@ -64,7 +44,7 @@ pub fn run_prover(
         .pk
         .verifier_key()
         .to_bytes()
-        .map_err(|e| ProcessError::Start(e.to_string()))?;
+        .map_err(|e| ProcessError::Start(StartError::Key(e.to_string())))?;
     write_frame(&mut output, &ProverHello::Ok(vk))?;
     while let Some(request) = read_frame::<ProverRequest>(&mut input)? {
         write_frame(&mut output, &node.answer(request))?;
@@ -72,49 +52,41 @@ pub fn run_prover(
     Ok(())
 }
 
-/// A job this process submitted, and how it ended.
-enum Entry {
-    /// Being planned, or proven.
-    Open { shards: u32 },
-    /// Assembled and verified: the sharded proof file's bytes.
-    Complete(Vec<u8>),
-    /// Given up.
-    Failed(String),
-}
-
 struct Node {
-    pk: Arc<Pk>,
+    pk: Arc<ProverKey>,
     verifier: Arc<Verifier>,
     store: Arc<dyn TaskStore>,
-    jobs: Arc<Mutex<HashMap<JobId, Entry>>>,
-    shard_times: Arc<Mutex<Vec<f64>>>,
+    /// Jobs being proven here, so a job handed over twice is proven once.
+    in_hand: Arc<Mutex<BTreeSet<JobId>>>,
+    /// What changed since the API process last asked: the latest news of each job.
+    news: Arc<Mutex<BTreeMap<JobId, JobUpdate>>>,
+    shard_seconds: Arc<Mutex<Vec<f64>>>,
 }
 
 impl Node {
-    fn start(options: &ProverOptions) -> Result<Self, String> {
-        let path = options.keys.join("prover.key");
-        let pk = Pk::load(&path).map_err(|e| format!("loading {}: {e}", path.display()))?;
-        let mut verifier = pk
-            .verifier_key()
-            .clone()
-            .prepare()
-            .map_err(|e| e.to_string())?;
-        if let Some(dir) = &options.generator_cache {
-            verifier = verifier.with_generator_cache(dir);
-        }
+    fn start(options: &ProverOptions) -> Result<Self, StartError> {
+        let pk = KeyDir::new(&options.keys)
+            .load_prover_key(None)
+            .map_err(|e| StartError::Key(error_chain(&e)))?;
+        let verifier = prepare_verifier(
+            pk.verifier_key().clone(),
+            options.generator_cache.as_deref(),
+        )
+        .map_err(|e| StartError::Key(e.to_string()))?;
         let store: Arc<dyn TaskStore> = match &options.cluster {
-            Some(url) => Arc::new(PgStore::connect(url).map_err(|e| e.to_string())?),
-            None if options.workers == 0 => {
-                return Err("without a cluster, at least one worker thread must prove".into());
+            Some(url) => {
+                Arc::new(PgStore::connect(url).map_err(|e| StartError::Store(e.to_string()))?)
             }
+            None if options.workers == 0 => return Err(StartError::NoWorkers),
             None => Arc::new(MemoryStore::default()),
         };
         let node = Self {
             pk: Arc::new(pk),
             verifier: Arc::new(verifier),
             store,
-            jobs: Arc::default(),
-            shard_times: Arc::default(),
+            in_hand: Arc::default(),
+            news: Arc::default(),
+            shard_seconds: Arc::default(),
         };
         for w in 0..options.workers {
             node.start_worker(format!("{}-{w}", options.worker_name));
@@ -127,10 +99,10 @@ impl Node {
         let (store, pk, times) = (
             self.store.clone(),
             self.pk.clone(),
-            self.shard_times.clone(),
+            self.shard_seconds.clone(),
         );
         std::thread::spawn(move || {
-            let prover = KeyProver::new(&pk);
+            let prover = TaskProver::new(&pk);
             let config = WorkerConfig::new(name.clone());
             let started = Mutex::new(Instant::now());
             let on_event = |event: WorkerEvent<'_>| match event {
@@ -159,119 +131,86 @@ impl Node {
     fn answer(&self, request: ProverRequest) -> ProverResponse {
         match request {
             ProverRequest::Submit { steps, shards, z0 } => match self.submit(steps, shards, z0) {
-                Ok(id) => ProverResponse::Submitted(id.0),
-                Err(e) => ProverResponse::Error(e),
+                Ok(id) => ProverResponse::Submitted(id),
+                Err(e) => ProverResponse::Refused(e),
             },
-            ProverRequest::Status { job } => match self.status(&JobId(job)) {
-                Ok(p) => ProverResponse::Status(p),
-                Err(e) => ProverResponse::Error(e),
-            },
-            ProverRequest::TakeProof { job } => {
-                let job = JobId(job);
-                let mut jobs = locked(&self.jobs);
-                match jobs.remove(&job) {
-                    Some(Entry::Complete(bytes)) => ProverResponse::Proof(bytes),
-                    Some(other) => {
-                        jobs.insert(job.clone(), other);
-                        ProverResponse::Error(format!("job {job} is not complete"))
-                    }
-                    None => ProverResponse::Error(format!("no job {job} here")),
-                }
-            }
-            ProverRequest::TakeShardTimes => {
-                ProverResponse::ShardTimes(std::mem::take(&mut *locked(&self.shard_times)))
-            }
+            ProverRequest::TakeUpdates => ProverResponse::Updates(Updates {
+                jobs: std::mem::take(&mut *locked(&self.news))
+                    .into_values()
+                    .collect(),
+                shard_seconds: std::mem::take(&mut *locked(&self.shard_seconds)),
+            }),
         }
     }
 
-    /// Records the job and plans it on a thread of its own (the checkpoints of a long run take
-    /// a while), so this process keeps answering.
-    fn submit(&self, steps: u64, shards: u32, z0: State) -> Result<JobId, String> {
-        let plan = ShardPlan::new(steps, shards).map_err(|e| e.to_string())?;
+    /// Proves the job on a thread of its own (the checkpoints of a long run take a while), so
+    /// this process keeps answering; its news are kept for the next `TakeUpdates`.
+    fn submit(&self, steps: u64, shards: u32, z0: State) -> Result<JobId, SubmitError> {
+        let plan = ShardPlan::new(steps, shards).map_err(|e| SubmitError::Plan(e.to_string()))?;
         let id = job_spec(self.pk.verifier_key(), &plan, &z0.0).id();
-        let mut jobs = locked(&self.jobs);
-        if jobs.contains_key(&id) {
+        if !locked(&self.in_hand).insert(id.clone()) {
             return Ok(id);
         }
-        jobs.insert(id.clone(), Entry::Open { shards });
-        let (pk, verifier, store, jobs) = (
+        let (pk, verifier, store, in_hand, news) = (
             self.pk.clone(),
             self.verifier.clone(),
             self.store.clone(),
-            self.jobs.clone(),
+            self.in_hand.clone(),
+            self.news.clone(),
         );
         let job = id.clone();
         std::thread::spawn(move || {
-            let entry = match prove_job(&pk, &verifier, &*store, &plan, &z0) {
+            let report = |shards: Vec<ShardProgress>, outcome: Option<Outcome>| {
+                let update = JobUpdate {
+                    job: job.clone(),
+                    shards,
+                    outcome,
+                };
+                locked(&news).insert(job.clone(), update);
+            };
+            let outcome = match prove_job(&pk, &verifier, &*store, &plan, &z0, &report) {
                 Ok(bytes) => {
                     eprintln!("prover: job {job} complete");
-                    Entry::Complete(bytes)
+                    Outcome::Complete(bytes)
                 }
                 Err(reason) => {
                     eprintln!("prover: job {job} failed: {reason}");
-                    Entry::Failed(reason)
+                    Outcome::Failed(reason)
                 }
             };
-            locked(&jobs).insert(job, entry);
+            let shards = match store.status(&job) {
+                Ok(status) => status.tasks.iter().map(ShardProgress::of).collect(),
+                Err(_) => Vec::new(),
+            };
+            report(shards, Some(outcome));
+            locked(&in_hand).remove(&job);
         });
         Ok(id)
     }
-
-    fn status(&self, job: &JobId) -> Result<JobProgress, String> {
-        let (shards, outcome) = match locked(&self.jobs).get(job) {
-            None => return Err(format!("no job {job} here")),
-            Some(Entry::Open { shards }) => (*shards, None),
-            Some(Entry::Complete(_)) => (0, Some(Outcome::Complete)),
-            Some(Entry::Failed(reason)) => (0, Some(Outcome::Failed(reason.clone()))),
-        };
-        let shards = match self.store.status(job) {
-            Ok(status) => status.tasks.iter().map(progress).collect(),
-            // Still being planned: nothing is in the store yet.
-            Err(_) => (0..shards)
-                .map(|_| progress(&TaskState::Queued { attempts: 0 }))
-                .collect(),
-        };
-        Ok(JobProgress { shards, outcome })
-    }
 }
 
-fn progress(task: &TaskState) -> ShardProgress {
-    let (state, worker, attempts) = match task {
-        TaskState::Queued { attempts } => ("queued", None, *attempts),
-        TaskState::Running { worker, attempt } => ("running", Some(worker.clone()), *attempt),
-        TaskState::Checking { attempt } => ("checking", None, *attempt),
-        TaskState::Done { worker } => ("done", Some(worker.clone()), 0),
-        TaskState::Failed { reason: _ } => ("failed", None, 0),
-    };
-    ShardProgress {
-        state: state.to_string(),
-        worker,
-        attempts,
-    }
-}
-
-/// Submits the job to the store, waits for its shards (checking each proof), assembles and
-/// verifies the sharded proof and returns its file bytes.
+/// Submits the job to the store and proves it through the library's one path (every shard
+/// proof checked, the chain checked against the checkpoints' final state); returns the sharded
+/// proof file's bytes, or why the job failed. `report` hears where the shards stand.
 fn prove_job(
-    pk: &Pk,
+    pk: &ProverKey,
     verifier: &Verifier,
     store: &dyn TaskStore,
     plan: &ShardPlan,
     z0: &State,
+    report: &dyn Fn(Vec<ShardProgress>, Option<Outcome>),
 ) -> Result<Vec<u8>, String> {
-    let ShardJob { spec, inputs } = ShardJob::new(pk, plan, &z0.0).map_err(|e| e.to_string())?;
-    let job = store.submit(&spec, &inputs).map_err(|e| e.to_string())?;
-    let checker = KeyChecker::new(verifier);
-    let checked = Mutex::new(Vec::new());
-    let proofs = collect(
+    let job = ShardJob::<DefaultCycle>::new(pk, plan, &z0.0).map_err(|e| e.to_string())?;
+    job.submit(store).map_err(|e| e.to_string())?;
+    let proven = await_job(
         store,
         &job,
-        &inputs,
-        &checker,
-        POLL,
-        &|| None,
+        verifier,
+        &Watch::patient(POLL),
         &|event| match event {
-            JobEvent::Accepted { upload, .. } => locked(&checked).push(upload.task.shard),
+            JobEvent::Progress(status) => {
+                report(status.tasks.iter().map(ShardProgress::of).collect(), None)
+            }
             JobEvent::Rejected { upload, reason } => eprintln!(
                 "prover: shard {} from {} refused: {reason}",
                 upload.task, upload.worker
@@ -280,8 +219,17 @@ fn prove_job(
         },
     )
     .map_err(|e| e.to_string())?;
-    let checked = checked.into_inner().unwrap_or_else(|e| e.into_inner());
-    let (proof, _) =
-        assemble(&spec, &inputs, &proofs, verifier, &checked).map_err(|e| e.to_string())?;
-    proof.to_bytes().map_err(|e| e.to_string())
+    proven.proof.to_bytes().map_err(|e| e.to_string())
+}
+
+/// An error and its causes on one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }

@@ -6,8 +6,8 @@ use std::fmt;
 use base64::Engine;
 use serde::Deserialize;
 
-use crate::fields::parse_field;
 use crate::protocol::State;
+use origami_keys::{FieldError, parse_field};
 
 /// A request field that does not say what the API needs.
 #[derive(Debug, thiserror::Error)]
@@ -32,7 +32,7 @@ pub enum BadRequest {
         /// Which element.
         index: usize,
         /// Why.
-        reason: String,
+        reason: FieldError,
     },
     /// The proof is not base64.
     #[error("proof is not base64: {0}")]

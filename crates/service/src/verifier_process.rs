@@ -2,35 +2,23 @@
 //! directory, so it cannot open a prover key) and checks proofs one at a time.
 
 use std::io::{Read, Write};
-use std::path::Path;
 
-use origami_arith::DefaultCycle;
-use origami_circuits::Builtin;
-use origami_format::FileKind;
-use origami_nova::{CompressedProof, CompressedVerifier, CompressedVerifierKey};
-use origami_shard::ShardedProof;
+use origami_keys::{ProofFile, Verifier, VerifierKey, prepare_verifier};
 
-use crate::ProcessError;
+use crate::error::ProcessError;
 use crate::protocol::{
-    State, Verified, VerifierReady, VerifierStart, VerifyFailure, VerifyRequest, VerifyResponse,
-    read_frame, write_frame,
+    ProofKind, StartError, State, Verified, VerifierReady, VerifierStart, VerifyFailure,
+    VerifyRequest, VerifyResponse, read_frame, write_frame,
 };
 
-/// The verifier of the default cycle for a built-in circuit.
-pub type Verifier = CompressedVerifier<DefaultCycle, Builtin>;
-
 /// Runs the verifier process on `input` / `output` (its stdin and stdout): reads the verifier
-/// key, answers whether it is usable, then answers verify requests until `input` closes.
-/// `generator_cache` is where the commitment generators are read from (or cached on first use).
-pub fn run_verifier(
-    generator_cache: Option<&Path>,
-    mut input: impl Read,
-    mut output: impl Write,
-) -> Result<(), ProcessError> {
+/// key (and where its generators are cached), answers whether it is usable, then answers verify
+/// requests until `input` closes.
+pub fn run_verifier(mut input: impl Read, mut output: impl Write) -> Result<(), ProcessError> {
     let Some(start) = read_frame::<VerifierStart>(&mut input)? else {
         return Ok(());
     };
-    let verifier = match prepare(&start.verifier_key, generator_cache) {
+    let verifier = match prepare(&start) {
         Ok(v) => {
             write_frame(&mut output, &VerifierReady::Ok(()))?;
             v
@@ -46,14 +34,10 @@ pub fn run_verifier(
     Ok(())
 }
 
-fn prepare(key: &[u8], generator_cache: Option<&Path>) -> Result<Verifier, String> {
-    let vk = CompressedVerifierKey::<DefaultCycle, Builtin>::from_bytes(key)
-        .map_err(|e| format!("the verifier key: {e}"))?;
-    let verifier = vk.prepare().map_err(|e| format!("the verifier key: {e}"))?;
-    Ok(match generator_cache {
-        Some(dir) => verifier.with_generator_cache(dir),
-        None => verifier,
-    })
+fn prepare(start: &VerifierStart) -> Result<Verifier, StartError> {
+    let key = |e: &dyn std::fmt::Display| StartError::Key(format!("the verifier key: {e}"));
+    let vk = VerifierKey::from_bytes(&start.verifier_key).map_err(|e| key(&e))?;
+    prepare_verifier(vk, start.generator_cache.as_deref()).map_err(|e| key(&e))
 }
 
 /// Checks one proof: a compressed or sharded proof file for this verifier's key, covering
@@ -61,7 +45,6 @@ fn prepare(key: &[u8], generator_cache: Option<&Path>) -> Result<Verifier, Strin
 pub fn verify(verifier: &Verifier, request: &VerifyRequest) -> VerifyResponse {
     let digest = verifier.key().identity();
     let malformed = |e: &dyn std::fmt::Display| VerifyFailure::Malformed(e.to_string());
-    let rejected = |e: &dyn std::fmt::Display| VerifyFailure::Rejected(e.to_string());
     let header = origami_format::read_header(&request.proof).map_err(|e| malformed(&e))?;
     if header.digest != digest {
         return Err(VerifyFailure::Rejected(format!(
@@ -71,32 +54,22 @@ pub fn verify(verifier: &Verifier, request: &VerifyRequest) -> VerifyResponse {
             origami_format::hex(&digest)
         )));
     }
-    let (z_final, kind, shards) = match header.kind {
-        FileKind::CompressedProof => {
-            let proof = CompressedProof::<DefaultCycle>::from_bytes(&request.proof, &digest)
-                .map_err(|e| malformed(&e))?;
-            let z = proof
-                .verify(verifier, request.steps, &request.z0.0)
-                .map_err(|e| rejected(&e))?;
-            (z, "compressed", 1)
-        }
-        FileKind::ShardedProof => {
-            let proof = ShardedProof::<DefaultCycle>::from_bytes(&request.proof, Some(&digest))
-                .map_err(|e| malformed(&e))?;
-            let z = proof
-                .verify(verifier, request.steps, &request.z0.0)
-                .map_err(|e| rejected(&e))?;
-            (z, "sharded", proof.shards.len())
-        }
-        other => {
-            return Err(VerifyFailure::Malformed(format!(
-                "a {other} file, not a compressed or sharded proof"
-            )));
+    let proof = ProofFile::from_bytes(&request.proof).map_err(|e| malformed(&e))?;
+    let kind = match &proof {
+        ProofFile::Compressed(_) => ProofKind::Compressed,
+        ProofFile::Sharded(_) => ProofKind::Sharded,
+        ProofFile::Recursive(_) => {
+            return Err(VerifyFailure::Malformed(
+                "a recursive proof file, not a compressed or sharded proof".into(),
+            ));
         }
     };
+    let z_final = proof
+        .verify(verifier, request.steps, &request.z0.0)
+        .map_err(|e| VerifyFailure::Rejected(e.to_string()))?;
     Ok(Verified {
         z_final: State(z_final),
-        kind: kind.to_string(),
-        shards,
+        kind,
+        shards: proof.shards(),
     })
 }

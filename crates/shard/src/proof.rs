@@ -3,10 +3,9 @@
 use std::ops::ControlFlow;
 use std::path::Path;
 
-use ff::PrimeFieldBits;
 use origami_arith::{CurveCycle, encoding::field_vec};
 use origami_format::{FileKind, hex};
-use origami_nova::params::{PrimaryField, SecondaryField};
+use origami_nova::params::PrimaryField;
 use origami_nova::{
     CompressedProof, CompressedProverKey, CompressedVerifier, ProvableStep, RecursiveSnark,
     StepCircuit,
@@ -36,11 +35,7 @@ pub struct ShardProof<Y: CurveCycle> {
     pub proof: CompressedProof<Y>,
 }
 
-impl<Y: CurveCycle> ShardProof<Y>
-where
-    PrimaryField<Y>: PrimeFieldBits + 'static,
-    SecondaryField<Y>: PrimeFieldBits + 'static,
-{
+impl<Y: CurveCycle> ShardProof<Y> {
     /// Proves `shard` from its checkpoint `z_in`: folds its steps, then compresses. `on_step` is
     /// called with the number of steps folded so far after each one; when it breaks, proving
     /// stops there with [`ShardError::Cancelled`].
@@ -141,11 +136,7 @@ pub struct ShardedProof<Y: CurveCycle> {
     pub shards: Vec<ShardProof<Y>>,
 }
 
-impl<Y: CurveCycle> ShardedProof<Y>
-where
-    PrimaryField<Y>: PrimeFieldBits + 'static,
-    SecondaryField<Y>: PrimeFieldBits + 'static,
-{
+impl<Y: CurveCycle> ShardedProof<Y> {
     /// Checks that the shards prove `num_steps` steps from `z0` and returns the final state.
     ///
     /// The chain is checked before any proof (cheap first; see [`check_chain`]). Then every

@@ -7,10 +7,9 @@ use clap::Args;
 use origami_arith::DefaultCycle;
 use origami_cluster::ShardInput;
 use origami_format::{FileKind, hex};
-use origami_nova::{CompressedProof, RecursiveProof};
-use origami_shard::{ShardProof, ShardedProof};
+use origami_keys::{ProofFile, ProverKey, VerifierKey};
+use origami_shard::ShardProof;
 
-use super::keys::{Pk, Vk};
 use crate::report;
 
 #[derive(Args)]
@@ -39,7 +38,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
     let context = || format!("decoding {}", path.display());
     match header.kind {
         FileKind::ProverKey => {
-            let pk = Pk::load(path).with_context(context)?;
+            let pk = ProverKey::load(path).with_context(context)?;
             let params = pk.params();
             outln!("key identity:  {}", hex(&pk.verifier_key().identity()))?;
             outln!("params digest: {}", hex(&params.digest()))?;
@@ -68,26 +67,13 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
             }
         }
         FileKind::VerifierKey => {
-            let vk = Vk::load(path).with_context(context)?;
+            let vk = VerifierKey::load(path).with_context(context)?;
             let (g1, g2) = vk.commitment_key_lens();
             outln!("key identity:  {}", hex(&vk.identity()))?;
             outln!("params digest: {}", hex(&vk.params_digest()))?;
             outln!("circuit:       {}", vk.step())?;
             outln!("compression:   {} variant", vk.variant())?;
             outln!("generators:    {g1} primary, {g2} secondary (derived when verifying)")?;
-        }
-        FileKind::CompressedProof => {
-            let proof = CompressedProof::<DefaultCycle>::load(path, &header.digest)
-                .with_context(context)?;
-            outln!("variant:       {}", proof.snark_primary.variant())?;
-            outln!("steps:         {}", proof.num_steps)?;
-            outln!("state arity:   {}", proof.z0.len())?;
-        }
-        FileKind::RecursiveProof => {
-            let proof =
-                RecursiveProof::<DefaultCycle>::load(path, &header.digest).with_context(context)?;
-            outln!("steps:         {}", proof.num_steps)?;
-            outln!("state arity:   {}", proof.z0.len())?;
         }
         FileKind::ShardProof => {
             let bytes = origami_format::read_file_bytes(path, header.kind, Some(&header.digest))
@@ -118,23 +104,34 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
             )?;
             outln!("state arity:   {}", input.z_in.len())?;
         }
-        FileKind::ShardedProof => {
-            let proof = ShardedProof::<DefaultCycle>::load(path, Some(&header.digest))
-                .with_context(context)?;
-            if let Some(first) = proof.shards.first() {
-                outln!("variant:       {}", first.proof.snark_primary.variant())?;
-                outln!("state arity:   {}", first.z_in.len())?;
-            }
-            outln!("steps:         {}", end_step(proof.total_steps()))?;
-            outln!("shards:        {}", proof.shards.len())?;
-            for s in &proof.shards {
-                outln!(
-                    "  shard {:<6} steps {}..{} ({} steps)",
-                    s.index,
-                    s.first_step,
-                    end_step(s.shard().end_step()),
-                    s.steps
-                )?;
+        FileKind::CompressedProof | FileKind::RecursiveProof | FileKind::ShardedProof => {
+            match ProofFile::read(path).with_context(context)? {
+                ProofFile::Compressed(proof) => {
+                    outln!("variant:       {}", proof.snark_primary.variant())?;
+                    outln!("steps:         {}", proof.num_steps)?;
+                    outln!("state arity:   {}", proof.z0.len())?;
+                }
+                ProofFile::Recursive(proof) => {
+                    outln!("steps:         {}", proof.num_steps)?;
+                    outln!("state arity:   {}", proof.z0.len())?;
+                }
+                ProofFile::Sharded(proof) => {
+                    if let Some(first) = proof.shards.first() {
+                        outln!("variant:       {}", first.proof.snark_primary.variant())?;
+                        outln!("state arity:   {}", first.z_in.len())?;
+                    }
+                    outln!("steps:         {}", end_step(proof.total_steps()))?;
+                    outln!("shards:        {}", proof.shards.len())?;
+                    for s in &proof.shards {
+                        outln!(
+                            "  shard {:<6} steps {}..{} ({} steps)",
+                            s.index,
+                            s.first_step,
+                            end_step(s.shard().end_step()),
+                            s.steps
+                        )?;
+                    }
+                }
             }
         }
     }

@@ -1,15 +1,16 @@
 //! `origami prove`: a recursive proof of `steps` applications of a built-in circuit.
 
+mod sharded;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
-use origami_nova::{CompressedProof, RecursiveSnark, StepCircuit, Variant};
+use origami_keys::{KeyDir, ProverKey};
+use origami_nova::{CompressedProof, RecursiveSnark, Variant};
 
-use super::circuit::CircuitArgs;
-use super::keys::{GeneratorCacheArgs, Pk, load_prover_key, verifier_key_bytes};
-use super::shards::ShardArgs;
+use crate::args::{CircuitArgs, GeneratorCacheArgs, ShardArgs};
 use crate::report;
 
 #[derive(Args)]
@@ -51,24 +52,25 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
         .with_context(|| format!("the proof could not be written to {}", args.out.display()))?;
     let start = Instant::now();
     let asked = args.circuit.circuit()?;
-    let pk: Pk = match &args.keys {
-        Some(dir) => load_prover_key(dir, asked.as_ref())?,
+    let keys = args.keys.as_ref().map(KeyDir::new);
+    let pk = match &keys {
+        Some(dir) => dir.load_prover_key(asked.as_ref())?,
         None => {
             let circuit = args.circuit.require()?;
             eprintln!("no --keys: running setup for {circuit} first");
-            Pk::setup(circuit, args.variant)?
+            ProverKey::setup(circuit, args.variant)?
         }
     };
     let key_time = start.elapsed();
-    super::setup::print_shapes(&pk)?;
+    report::print_shapes(&pk)?;
     if args.sharding.is_sharded() || args.sharding.is_clustered() {
         anyhow::ensure!(
             !args.recursive,
             "--recursive writes one uncompressed proof; sharded proofs are compressed"
         );
-        return super::shards::prove(
+        return sharded::prove(
             &pk,
-            args.keys.as_deref(),
+            keys.as_ref(),
             args.steps,
             &args.sharding,
             &args.generator_cache,
@@ -90,10 +92,7 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
     let prove_time = proving.elapsed();
 
     // The native step, iterated, must land where the proof does: a cheap end-to-end check.
-    let mut expected = z0.clone();
-    for _ in 0..args.steps {
-        expected = params.step().step(&expected)?;
-    }
+    let expected = origami_shard::run_native(params.step(), &z0, args.steps)?;
     anyhow::ensure!(
         snark.zi() == expected.as_slice(),
         "the circuit's final state differs from the native step's"
@@ -146,8 +145,9 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
 }
 
 /// The last lines of every `prove` report: verifier-key size, wall time, peak memory.
-pub(super) fn print_closing(pk: &Pk, start: Instant) -> anyhow::Result<()> {
-    let vk_bytes = verifier_key_bytes(pk.verifier_key())?;
+fn print_closing(pk: &ProverKey, start: Instant) -> anyhow::Result<()> {
+    let vk_bytes =
+        origami_format::encoded_len(origami_format::FileKind::VerifierKey, pk.verifier_key())?;
     outln!(
         "verifier key:  {} B ({})",
         vk_bytes,

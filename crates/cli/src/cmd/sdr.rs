@@ -122,39 +122,11 @@ struct LabelArgs {
     threads: Option<usize>,
     /// The most memory the batch may work in (its layers and the parent cache), e.g. 16GiB
     /// [default: the memory available now].
-    #[arg(long, value_name = "BYTES", value_parser = parse_byte_size)]
+    #[arg(long, value_name = "BYTES", value_parser = crate::args::parse_bytes)]
     max_memory: Option<u64>,
     /// Where parent caches live [default: $FIL_PROOFS_PARENT_CACHE or /var/tmp/filecoin-parents].
     #[arg(long, value_name = "DIR")]
     parent_cache_dir: Option<PathBuf>,
-}
-
-/// A byte count with an optional binary unit: 512MiB, 16GiB, 1TiB, 4096.
-fn parse_byte_size(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (number, unit) = s.split_at(split);
-    let shift = match unit.trim() {
-        "" | "B" => 0,
-        "K" | "KiB" => 10,
-        "M" | "MiB" => 20,
-        "G" | "GiB" => 30,
-        "T" | "TiB" => 40,
-        other => return Err(format!("unknown unit {other:?}: use KiB, MiB, GiB or TiB")),
-    };
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("{s:?} is not a byte count (e.g. 16GiB)"))?;
-    n.checked_mul(1u64 << shift)
-        .ok_or_else(|| format!("{s:?} is too large"))
-}
-
-/// The memory this machine has available now (MemAvailable), if it can be read.
-fn available_memory() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    kib.checked_mul(1024)
 }
 
 /// The most bytes a batch file may have (about 150 bytes a sector).
@@ -418,7 +390,7 @@ fn label(args: LabelArgs) -> anyhow::Result<()> {
         .unwrap_or_else(default_parent_cache_dir);
     let graph = Graph::new(args.sector_size, &porep_id, version);
     let memory = BatchMemory::of(sectors.len(), graph.nodes());
-    let limit = args.max_memory.or_else(available_memory);
+    let limit = args.max_memory.or_else(origami_cluster::available_memory);
     // Refuse foreign files in an output directory, a batch that does not fit in memory, or
     // too little space for the layers and a cache still to be generated, before spending
     // time on the parent cache.

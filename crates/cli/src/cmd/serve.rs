@@ -1,7 +1,6 @@
 //! `origami serve`: the proving service (an HTTP API, a prover process and a verifier process),
 //! and the hidden `origami service-process` that runs each child.
 
-use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -9,9 +8,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use origami_service::{ChildCommand, ProverOptions, ServiceConfig};
 
-use super::keys::GeneratorCacheArgs;
-use super::shards::parse_bytes;
-use super::worker::host_name;
+use crate::args::{GeneratorCacheArgs, host_name, parse_bytes};
 
 /// The environment variable holding the bearer token job submission requires.
 const TOKEN_VAR: &str = "ORIGAMI_SERVICE_TOKEN";
@@ -60,54 +57,31 @@ pub struct ServiceProcessArgs {
     role: Role,
 }
 
+/// The child's options arrive as its first frame on stdin, not as arguments.
 #[derive(Subcommand)]
 enum Role {
-    /// Loads DIR/prover.key, sends its verifier key, proves jobs.
-    Prover {
-        #[arg(long)]
-        keys: PathBuf,
-        #[arg(long)]
-        cluster: Option<String>,
-        #[arg(long)]
-        workers: usize,
-        #[arg(long)]
-        name: String,
-        #[arg(long)]
-        generator_cache: Option<PathBuf>,
-    },
+    /// Receives its options on stdin, loads their key directory's prover.key, sends its
+    /// verifier key, proves jobs.
+    Prover,
     /// Receives a verifier key on stdin, then verifies proofs.
-    Verifier {
-        #[arg(long)]
-        generator_cache: Option<PathBuf>,
-    },
+    Verifier,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let token = token(&args)?;
     let program = std::env::current_exe()
         .context("finding the origami binary to start the service's processes")?;
-    let cache: Vec<OsString> = match args.generator_cache.dir() {
-        Some(dir) => vec!["--generator-cache".into(), dir.into()],
-        None => Vec::new(),
+    let child = |role: &str| ChildCommand {
+        program: program.clone(),
+        args: vec!["service-process".into(), role.into()],
     };
-    let mut prover: Vec<OsString> = vec![
-        "service-process".into(),
-        "prover".into(),
-        "--keys".into(),
-        args.keys.clone().into(),
-        "--workers".into(),
-        args.workers.to_string().into(),
-        "--name".into(),
-        format!("{}-serve-{}", host_name(), std::process::id()).into(),
-    ];
-    if let Some(url) = &args.cluster {
-        prover.extend(["--cluster".into(), url.into()]);
-    }
-    prover.extend(cache.iter().cloned());
-    let verifier: Vec<OsString> = ["service-process".into(), "verifier".into()]
-        .into_iter()
-        .chain(cache)
-        .collect();
+    let prover_options = ProverOptions {
+        keys: args.keys.clone(),
+        cluster: args.cluster.clone(),
+        workers: args.workers,
+        worker_name: format!("{}-serve-{}", host_name(), std::process::id()),
+        generator_cache: args.generator_cache.dir(),
+    };
     let config = ServiceConfig {
         keys: args.keys,
         listen: args.listen,
@@ -116,14 +90,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_body: usize::try_from(args.max_body).context("--max-body is too large")?,
         max_steps: args.max_steps,
         max_shards: args.max_shards,
-        prover: ChildCommand {
-            program: program.clone(),
-            args: prover,
-        },
-        verifier: ChildCommand {
-            program,
-            args: verifier,
-        },
+        prover: child("prover"),
+        prover_options,
+        verifier: child("verifier"),
+        generator_cache: args.generator_cache.dir(),
     };
     origami_service::serve(config, |addr, what| {
         // A service keeps serving whether or not anyone reads its banner.
@@ -190,25 +160,8 @@ pub fn run_process(args: ServiceProcessArgs) -> anyhow::Result<()> {
     // stdout carries the protocol: nothing else may be printed to it.
     let (input, output) = (std::io::stdin().lock(), std::io::stdout().lock());
     match args.role {
-        Role::Prover {
-            keys,
-            cluster,
-            workers,
-            name,
-            generator_cache,
-        } => {
-            let options = ProverOptions {
-                keys,
-                cluster,
-                workers,
-                worker_name: name,
-                generator_cache,
-            };
-            origami_service::run_prover(&options, input, output)?
-        }
-        Role::Verifier { generator_cache } => {
-            origami_service::run_verifier(generator_cache.as_deref(), input, output)?
-        }
+        Role::Prover => origami_service::run_prover(input, output)?,
+        Role::Verifier => origami_service::run_verifier(input, output)?,
     }
     Ok(())
 }

@@ -1,24 +1,20 @@
-//! `origami verify`: checks a proof file against a key directory.
+//! `origami verify`: checks a proof file against a key directory, and against the statement
+//! when one is given (`--steps`, `--z0`, `--expect`).
 //!
-//! A compressed proof needs only `verifier.key`. A recursive proof is checked against the full
-//! parameters: `prover.key` when it is at hand, else re-derived from `verifier.key` (slower: it
-//! repeats setup).
+//! A compressed or sharded proof needs only `verifier.key`. A recursive proof is checked against
+//! the full parameters: `prover.key` when it is at hand, else re-derived from `verifier.key`
+//! (slower: it repeats setup).
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use origami_arith::DefaultCycle;
 use origami_arith::generators::GeneratorOrigin;
-use origami_circuits::Builtin;
-use origami_format::{FileKind, hex};
-use origami_nova::{CompressedProof, CompressedVerifier, RecursiveProof};
-use origami_shard::ShardedProof;
+use origami_format::hex;
+use origami_keys::{Field, KeyDir, ProofFile, Verifier, VerifierKey, format_state, parse_state};
 
-use super::keys::{
-    GeneratorCacheArgs, Vk, load_prover_key, load_verifier_key, prover_key_path, verifier_key_path,
-};
+use crate::args::GeneratorCacheArgs;
 use crate::report;
 
 #[derive(Args)]
@@ -31,8 +27,24 @@ pub struct VerifyArgs {
     /// Require the proof to cover exactly this many steps.
     #[arg(long)]
     steps: Option<u64>,
+    /// Require the run to start from this state: field elements separated by commas (`0x…` hex
+    /// or decimal), e.g. as `verify` prints z0.
+    #[arg(long, value_name = "STATE", value_parser = parse_state_arg)]
+    z0: Option<State>,
+    /// Require the run to end in this state (written as for --z0); exits non-zero when the
+    /// proof proves another.
+    #[arg(long, value_name = "STATE", value_parser = parse_state_arg)]
+    expect: Option<State>,
     #[command(flatten)]
     generator_cache: GeneratorCacheArgs,
+}
+
+/// A state given on the command line.
+#[derive(Clone, Debug)]
+struct State(Vec<Field>);
+
+fn parse_state_arg(text: &str) -> Result<State, String> {
+    parse_state(text).map(State).map_err(|e| e.to_string())
 }
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
@@ -40,108 +52,85 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
     let proof_bytes = std::fs::metadata(&args.proof)
         .with_context(|| format!("opening {}", args.proof.display()))?
         .len();
-    let header = origami_format::read_file_header(&args.proof)
+    let proof = ProofFile::read(&args.proof)
         .with_context(|| format!("reading {}", args.proof.display()))?;
-    let (steps, z0, zn, circuit) = match header.kind {
-        FileKind::CompressedProof => {
-            let vk = load_verifier_key(&args.keys)?;
-            let loaded = start.elapsed();
-            // Read under the key it names; `verify` then says precisely why another key's proof
-            // (another circuit, another variant) is refused.
-            let proof = CompressedProof::<DefaultCycle>::load(&args.proof, &header.digest)
-                .with_context(|| format!("loading {}", args.proof.display()))?;
-            let circuit = vk.step().to_string();
-            outln!("proof:         compressed ({} variant)", vk.variant())?;
-            outln!("key identity:  {}", hex(&vk.identity()))?;
-            let steps = args.steps.unwrap_or(proof.num_steps);
-            let zn = with_verifier(vk, &args.generator_cache, loaded, |verifier| {
-                proof
-                    .verify(verifier, steps, &proof.z0)
-                    .context("the proof does not verify")
+    let keys = KeyDir::new(&args.keys);
+    // The statement: what was asked for, else what the proof claims.
+    let steps = match (args.steps, proof.claimed_steps()) {
+        (Some(steps), _) => steps,
+        (None, Some(steps)) => steps,
+        (None, None) => bail!("the shards' step counts add up past 2^64"),
+    };
+    let z0 = match (&args.z0, proof.claimed_z0()) {
+        (Some(State(z0)), _) => z0.clone(),
+        (None, Some(z0)) => z0.to_vec(),
+        (None, None) => bail!("the sharded proof holds no shard"),
+    };
+    let (z_final, circuit) = match &proof {
+        ProofFile::Recursive(_) => {
+            // A prover.key's generators are checked against their labels when it is loaded;
+            // when verifier.key is there too, the two must be one key pair.
+            let (params, identity) = keys.load_params(|| {
+                eprintln!("no prover.key beside verifier.key: re-deriving the parameters")
             })?;
-            (steps, proof.z0.clone(), zn, circuit)
+            outln!("key identity:  {}", hex(&identity))?;
+            outln!("proof:         recursive")?;
+            let z = proof
+                .verify_recursive(&params, steps, &z0)
+                .context("the proof does not verify")?;
+            (z, params.step().to_string())
         }
-        FileKind::ShardedProof => {
-            let vk = load_verifier_key(&args.keys)?;
-            let loaded = start.elapsed();
-            let proof = ShardedProof::<DefaultCycle>::load(&args.proof, Some(&vk.identity()))
-                .with_context(|| format!("loading {}", args.proof.display()))?;
+        ProofFile::Compressed(_) | ProofFile::Sharded(_) => {
+            let loading = Instant::now();
+            let vk = keys.load_verifier_key()?;
+            let loaded = loading.elapsed();
             let circuit = vk.step().to_string();
-            outln!(
-                "proof:         sharded ({} shards, {} variant)",
-                proof.shards.len(),
-                vk.variant()
-            )?;
+            match &proof {
+                ProofFile::Sharded(p) => outln!(
+                    "proof:         sharded ({} shards, {} variant)",
+                    p.shards.len(),
+                    vk.variant()
+                )?,
+                _ => outln!("proof:         compressed ({} variant)", vk.variant())?,
+            }
             outln!("key identity:  {}", hex(&vk.identity()))?;
-            let z0 = proof
-                .shards
-                .first()
-                .map(|s| s.z_in.clone())
-                .context("the sharded proof holds no shard")?;
-            let steps = match args.steps {
-                Some(steps) => steps,
-                None => proof
-                    .total_steps()
-                    .context("the shards' step counts add up past 2^64")?,
-            };
-            let zn = with_verifier(vk, &args.generator_cache, loaded, |verifier| {
+            let z = with_verifier(vk, &args.generator_cache, loaded, |verifier| {
                 proof
                     .verify(verifier, steps, &z0)
                     .context("the proof does not verify")
             })?;
-            (steps, z0, zn, circuit)
+            (z, circuit)
         }
-        FileKind::RecursiveProof => {
-            // A prover.key's generators are checked against their labels when it is loaded; when
-            // verifier.key is there too, the two must be one key pair.
-            let vk = verifier_key_path(&args.keys)
-                .exists()
-                .then(|| load_verifier_key(&args.keys))
-                .transpose()?;
-            let (params, identity) = if prover_key_path(&args.keys).exists() {
-                let pk = load_prover_key(&args.keys, None)?;
-                let identity = pk.verifier_key().identity();
-                if let Some(vk) = &vk {
-                    anyhow::ensure!(
-                        vk.identity() == identity,
-                        "prover.key belongs to verifier key {}, but verifier.key is {}",
-                        hex(&identity),
-                        hex(&vk.identity())
-                    );
-                }
-                (pk.params().clone(), identity)
-            } else {
-                let vk = vk.context("the key directory has neither prover.key nor verifier.key")?;
-                eprintln!("no prover.key beside verifier.key: re-deriving the parameters");
-                (vk.expand()?, vk.identity())
-            };
-            outln!("key identity:  {}", hex(&identity))?;
-            let proof = RecursiveProof::<DefaultCycle>::load(&args.proof, &params.digest())
-                .with_context(|| format!("loading {}", args.proof.display()))?;
-            outln!("proof:         recursive")?;
-            let steps = args.steps.unwrap_or(proof.num_steps);
-            let zn = proof
-                .verify(&params, steps, &proof.z0)
-                .context("the proof does not verify")?;
-            (steps, proof.z0.clone(), zn, params.step().to_string())
-        }
-        other => bail!("{} is a {other}, not a proof", args.proof.display()),
     };
-    let show = |z: &[_]| {
-        z.iter()
-            .map(|x| format!("{x:?}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    if let Some(State(expected)) = &args.expect
+        && *expected != z_final
+    {
+        bail!(
+            "the proof shows z{steps} = {}, not the expected {}",
+            format_state(&z_final),
+            format_state(expected)
+        );
+    }
     outln!("verified:      {steps} steps of {circuit}")?;
-    outln!("z0:            [{}]", show(&z0))?;
-    outln!("{:<15}[{}]", format!("z{steps}:"), show(&zn))?;
+    outln!("z0:            {}", format_state(&z0))?;
+    outln!("{:<15}{}", format!("z{steps}:"), format_state(&z_final))?;
+    if args.z0.is_some() || args.expect.is_some() {
+        let given = [
+            (args.z0.is_some(), "z0"),
+            (args.expect.is_some(), "the final state"),
+        ]
+        .into_iter()
+        .filter_map(|(given, name)| given.then_some(name))
+        .collect::<Vec<_>>()
+        .join(" and ");
+        outln!("statement:     {given} as given")?;
+    }
     outln!(
         "proof size:    {} B ({})",
         proof_bytes,
         report::bytes(proof_bytes)
     )?;
-    if let Ok(meta) = std::fs::metadata(verifier_key_path(&args.keys)) {
+    if let Ok(meta) = std::fs::metadata(keys.verifier_key_path()) {
         outln!(
             "verifier key:  {} B ({})",
             meta.len(),
@@ -156,16 +145,13 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
 /// Prepares the verifier for `vk` (reading its generators from the cache when there is one),
 /// runs `check` with it and reports the key, generator and verification times.
 fn with_verifier<T>(
-    vk: Vk,
+    vk: VerifierKey,
     cache: &GeneratorCacheArgs,
-    key_load: std::time::Duration,
-    check: impl FnOnce(&CompressedVerifier<DefaultCycle, Builtin>) -> anyhow::Result<T>,
+    key_load: Duration,
+    check: impl FnOnce(&Verifier) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
-    let mut verifier = vk.prepare()?;
+    let verifier = cache.verifier(vk)?;
     let cache = cache.dir();
-    if let Some(dir) = &cache {
-        verifier = verifier.with_generator_cache(dir);
-    }
     let verifying = Instant::now();
     let result = check(&verifier)?;
     outln!("key:           loaded in {}", report::duration(key_load))?;

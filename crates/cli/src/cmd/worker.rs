@@ -6,10 +6,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use origami_cluster::{KeyProver, PgStore, WorkerConfig, WorkerEvent, run_worker};
+use origami_cluster::{PgStore, ShardMemory, TaskProver, WorkerConfig, WorkerEvent, run_worker};
+use origami_keys::KeyDir;
 
-use super::keys::load_prover_key;
-use super::shards::{parse_bytes, shards_at_once};
+use crate::args::{host_name, parse_bytes};
 use crate::report;
 
 #[derive(Args)]
@@ -37,15 +37,6 @@ pub struct WorkerArgs {
     lease: u64,
 }
 
-/// The host's name, for default worker names.
-pub fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "worker".to_string())
-}
-
 pub fn run(args: WorkerArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.lease >= 2, "--lease must be at least 2 seconds");
     let stop = Arc::new(AtomicBool::new(false));
@@ -63,10 +54,11 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<()> {
         })?;
     }
     let store = PgStore::connect(&args.cluster)?;
-    let pk = load_prover_key(&args.keys, None)?;
-    let parallel = shards_at_once(
-        &pk,
-        Some(&args.keys),
+    let keys = KeyDir::new(&args.keys);
+    let pk = keys.load_prover_key(None)?;
+    let memory = ShardMemory::for_key(&pk, Some(&keys.prover_key_path()))?;
+    let parallel = report::shards_at_once(
+        &memory,
         Some(args.parallel),
         args.max_memory,
         args.parallel.max(1),
@@ -74,7 +66,7 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<()> {
     let name = args
         .name
         .unwrap_or_else(|| format!("{}-{}", host_name(), std::process::id()));
-    let prover = KeyProver::new(&pk);
+    let prover = TaskProver::new(&pk);
     outln!(
         "worker {name} on {}: {} (verifier key {}), {parallel} shard{} at once",
         store.place(),

@@ -1,0 +1,215 @@
+//! `POST /v1/jobs`, `GET /v1/jobs/{id}`, `GET /v1/jobs/{id}/proof`.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Json as JsonBody, Path, State as HttpState};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use origami_circuits::CircuitKind;
+use origami_cluster::{JobId, TaskStage, job_spec};
+use origami_shard::ShardPlan;
+use serde::Serialize;
+
+use super::blocking;
+use super::error::ApiError;
+use super::state::{JobResult, JobState, RESTART_WAIT, Service};
+use crate::locked;
+use crate::protocol::{ProverRequest, ProverResponse, State};
+use crate::requests::JobBody;
+
+/// The answer to `POST /v1/jobs`.
+#[derive(Serialize)]
+struct Accepted {
+    id: JobId,
+    /// False when the job was known already (the same job submitted again).
+    new: bool,
+    status_url: String,
+    proof_url: String,
+}
+
+/// The answer to `GET /v1/jobs/{id}`.
+#[derive(Serialize)]
+pub struct JobView {
+    id: JobId,
+    circuit: String,
+    steps: u64,
+    shards: u32,
+    z0: Vec<String>,
+    state: JobState,
+    shards_done: usize,
+    shard_states: Vec<ShardView>,
+    submitted_at: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seconds: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proof_url: Option<String>,
+}
+
+/// One shard in a [`JobView`].
+#[derive(Serialize)]
+struct ShardView {
+    shard: usize,
+    state: TaskStage,
+    worker: Option<String>,
+    attempts: u32,
+}
+
+/// A state's elements as the API writes them.
+pub fn state_text(state: &State) -> Vec<String> {
+    state.0.iter().map(origami_keys::format_field).collect()
+}
+
+/// `POST /v1/jobs`.
+pub async fn submit(
+    HttpState(service): HttpState<Arc<Service>>,
+    headers: HeaderMap,
+    body: Result<JsonBody<JobBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Some(prover) = service.prover.clone() else {
+        return Err(ApiError::VerifyOnlyTakesNoJobs);
+    };
+    service.authorize(&headers)?;
+    let JsonBody(body) = body?;
+    let kind: CircuitKind = body.circuit.parse()?;
+    let asked = kind.with_size(body.size.unwrap_or(service.circuit.size()));
+    if asked != service.circuit {
+        return Err(ApiError::OtherCircuit {
+            keys: service.circuit,
+            asked,
+        });
+    }
+    if body.steps == 0 || body.steps > service.max_steps {
+        return Err(ApiError::Steps {
+            max: service.max_steps,
+            asked: body.steps,
+        });
+    }
+    if body.shards > service.max_shards {
+        return Err(ApiError::Shards {
+            max: service.max_shards,
+            asked: body.shards,
+        });
+    }
+    let plan = ShardPlan::new(body.steps, body.shards).map_err(ApiError::Plan)?;
+    let z0 = match &body.z0 {
+        Some(values) => service.parse_state("z0", values)?,
+        None => State(service.circuit.default_z0()),
+    };
+    let id = job_spec(&service.vk, &plan, &z0.0).id();
+    let new = service.record(&id, body.steps, body.shards, &z0);
+    if new {
+        let request = ProverRequest::Submit {
+            steps: body.steps,
+            shards: body.shards,
+            z0,
+        };
+        let answer = blocking(move || Ok(prover.ask(&request, RESTART_WAIT)?)).await;
+        let taken = match answer {
+            Ok(ProverResponse::Submitted(made)) if made == id => Ok(()),
+            Ok(other) => Err(ApiError::NotTaken(format!("{other:?}"))),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = taken {
+            service.forget(&id);
+            return Err(e);
+        }
+    }
+    let location = format!("/v1/jobs/{id}");
+    let body = Accepted {
+        proof_url: format!("{location}/proof"),
+        status_url: location.clone(),
+        id,
+        new,
+    };
+    let mut response = (StatusCode::ACCEPTED, Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+fn no_job(service: &Service, id: &str) -> ApiError {
+    if service.prover.is_none() {
+        ApiError::VerifyOnlyHasNoJobs
+    } else {
+        ApiError::UnknownJob(id.to_string())
+    }
+}
+
+/// `GET /v1/jobs/{id}`.
+pub async fn status(
+    HttpState(service): HttpState<Arc<Service>>,
+    Path(id): Path<String>,
+) -> Result<Json<JobView>, ApiError> {
+    let id = JobId(id);
+    let jobs = locked(&service.jobs);
+    let record = jobs.get(&id).ok_or_else(|| no_job(&service, &id.0))?;
+    let shard_states = record
+        .progress
+        .iter()
+        .enumerate()
+        .map(|(shard, s)| ShardView {
+            shard,
+            state: s.state,
+            worker: s.worker.clone(),
+            attempts: s.attempts,
+        })
+        .collect();
+    Ok(Json(JobView {
+        circuit: service.circuit.to_string(),
+        steps: record.steps,
+        shards: record.shards,
+        z0: state_text(&record.z0),
+        state: record.state(),
+        shards_done: record.shards_done(),
+        shard_states,
+        submitted_at: record.submitted_at,
+        seconds: record.took.map(|t| t.as_secs_f64()),
+        error: match &record.result {
+            Some(JobResult::Failed(reason)) => Some(reason.clone()),
+            _ => None,
+        },
+        proof_url: matches!(record.result, Some(JobResult::Proof(_)))
+            .then(|| format!("/v1/jobs/{id}/proof")),
+        id,
+    }))
+}
+
+/// `GET /v1/jobs/{id}/proof`: the sharded proof file, once the job is complete.
+pub async fn proof(
+    HttpState(service): HttpState<Arc<Service>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = JobId(id);
+    let jobs = locked(&service.jobs);
+    let record = jobs.get(&id).ok_or_else(|| no_job(&service, &id.0))?;
+    let proof = match &record.result {
+        Some(JobResult::Proof(proof)) => proof.clone(),
+        Some(JobResult::Failed(reason)) => {
+            return Err(ApiError::JobFailed {
+                id,
+                reason: reason.clone(),
+            });
+        }
+        None => {
+            return Err(ApiError::JobIncomplete {
+                done: record.shards_done(),
+                total: record.shards,
+                id,
+            });
+        }
+    };
+    let disposition = format!("attachment; filename=\"{id}.proof\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        proof.as_ref().clone(),
+    )
+        .into_response())
+}

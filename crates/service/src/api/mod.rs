@@ -1,0 +1,101 @@
+//! The API process: the router and its shutdown; the handlers live by concern in `jobs`,
+//! `verify` and `health`, the shared state in `state`, the error answers in `error`.
+
+mod error;
+mod health;
+mod jobs;
+mod state;
+mod verify;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use self::error::ApiError;
+use self::state::Service;
+use crate::{ServiceConfig, ServiceError};
+
+/// How often the API process asks the prover process what changed.
+const POLL: Duration = Duration::from_millis(250);
+
+/// Runs the service until Ctrl-C or SIGTERM: starts the children (the prover process first,
+/// whose verifier key the verifier process receives), binds `config.listen`, calls `listening`
+/// with the bound address, and answers HTTP.
+pub fn serve(
+    config: ServiceConfig,
+    listening: impl FnOnce(SocketAddr, &str),
+) -> Result<(), ServiceError> {
+    let service = Service::start(&config)?;
+    let poller = Arc::downgrade(&service);
+    if service.prover.is_some() {
+        std::thread::spawn(move || {
+            while let Some(service) = poller.upgrade() {
+                service.take_updates();
+                drop(service);
+                std::thread::sleep(POLL);
+            }
+        });
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(ServiceError::Server)?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServiceError::Listen {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(ServiceError::Server)?;
+        listening(addr, &service.describe());
+        let app = router(service, config.max_body);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown())
+            .await
+            .map_err(ServiceError::Server)
+    })
+}
+
+async fn shutdown() {
+    let interrupt = tokio::signal::ctrl_c();
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = interrupt => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = interrupt.await;
+        }
+    }
+}
+
+fn router(service: Arc<Service>, max_body: usize) -> Router {
+    Router::new()
+        .route("/v1/jobs", post(jobs::submit))
+        .route("/v1/jobs/{id}", get(jobs::status))
+        .route("/v1/jobs/{id}/proof", get(jobs::proof))
+        .route("/v1/verify", post(verify::verify))
+        .route("/healthz", get(health::health))
+        .route("/metrics", get(health::metrics))
+        .fallback(|| async { ApiError::NoSuchEndpoint })
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(service)
+}
+
+/// Runs a blocking call (a child's answer) off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+}

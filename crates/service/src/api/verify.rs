@@ -1,0 +1,89 @@
+//! `POST /v1/verify`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Json as JsonBody, State as HttpState};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::blocking;
+use super::error::ApiError;
+use super::jobs::state_text;
+use super::state::{RESTART_WAIT, Service};
+use crate::protocol::{VerifyFailure, VerifyRequest, VerifyResponse};
+use crate::requests::VerifyBody;
+
+/// The answer to a proof that verified.
+#[derive(Serialize)]
+struct Verified {
+    verified: bool,
+    circuit: String,
+    steps: u64,
+    proof: &'static str,
+    shards: usize,
+    z_final: Vec<String>,
+    seconds: f64,
+}
+
+/// The answer to a proof that did not.
+#[derive(Serialize)]
+struct NotVerified {
+    verified: bool,
+    error: String,
+}
+
+/// `POST /v1/verify`: 200 with the statement, 400 for bytes that are not a proof for this key,
+/// 422 for a proof of another statement.
+pub async fn verify(
+    HttpState(service): HttpState<Arc<Service>>,
+    body: Result<JsonBody<VerifyBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let JsonBody(body) = body?;
+    let proof = body.proof_bytes()?;
+    let z0 = service.parse_state("z0", &body.z0)?;
+    let request = VerifyRequest {
+        proof,
+        z0,
+        steps: body.steps,
+    };
+    let verifier = service.verifier.clone();
+    let started = Instant::now();
+    let answer =
+        blocking(move || Ok(verifier.ask::<_, VerifyResponse>(&request, RESTART_WAIT)?)).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let (outcome, response) = match answer {
+        Ok(v) => (
+            "verified",
+            (
+                StatusCode::OK,
+                Json(Verified {
+                    verified: true,
+                    circuit: service.circuit.to_string(),
+                    steps: body.steps,
+                    proof: v.kind.as_str(),
+                    shards: v.shards,
+                    z_final: state_text(&v.z_final),
+                    seconds,
+                }),
+            )
+                .into_response(),
+        ),
+        Err(failure) => {
+            let (outcome, status) = match failure {
+                VerifyFailure::Malformed(_) => ("malformed", StatusCode::BAD_REQUEST),
+                VerifyFailure::Rejected(_) => ("rejected", StatusCode::UNPROCESSABLE_ENTITY),
+            };
+            let body = NotVerified {
+                verified: false,
+                error: failure.to_string(),
+            };
+            (outcome, (status, Json(body)).into_response())
+        }
+    };
+    service.observe_verify(outcome, seconds);
+    Ok(response)
+}
