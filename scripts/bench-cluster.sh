@@ -13,7 +13,7 @@
 # Each configuration gets a database of its own (job ids are deterministic: the same job on the
 # same database would be found complete). Uses ORIGAMI_BENCH_DATABASE_URL, else a throwaway
 # server (scripts/postgres.sh). Prints a Markdown table; logs go to $OUT_DIR (default
-# /tmp/origami-bench-cluster).
+# /tmp/origami-bench-cluster). ORIGAMI_BIN runs a binary built elsewhere instead of building.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,8 +24,13 @@ only="${ONLY:-local-1 pg-1 pg-2 pg-1-pinned pg-2-pinned}"
 out="${OUT_DIR:-/tmp/origami-bench-cluster}"
 mkdir -p "$out"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/origami/target}"
-cargo build --release -q -p origami
-bin="$CARGO_TARGET_DIR/release/origami"
+# ORIGAMI_BIN: a binary built elsewhere (another commit, for a before/after comparison).
+if [[ -n "${ORIGAMI_BIN:-}" ]]; then
+    bin="$ORIGAMI_BIN"
+else
+    cargo build --release -q -p origami
+    bin="$CARGO_TARGET_DIR/release/origami"
+fi
 
 if [[ -z "${ORIGAMI_BENCH_DATABASE_URL:-}" ]]; then
     pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/origami-bench-pg.XXXXXX")

@@ -4,6 +4,9 @@
 //! Both sides get the same inputs inside one benchmark group, so that their times are measured
 //! under the same machine load; compare them as ratios.
 
+// `criterion_group!` defines an undocumented public `benches`.
+#![allow(missing_docs)]
+
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use ff::Field;
 use group::{Curve, Group};

@@ -2,8 +2,8 @@
 //!
 //! A folding prover works over a *cycle* of curves: the scalar field of one is the base field of the
 //! other, so each curve's circuit can do the other's group arithmetic natively. [`CycleCurve`] pairs
-//! a curve with its two fields; [`CurveCycle`] pairs two curves whose fields swap. Callers are
-//! generic over one `CurveCycle` type parameter, so adding another cycle (BN254/Grumpkin) touches
+//! a curve with its two fields; [`Cycle`] pairs two curves whose fields swap. Callers are
+//! generic over one `Cycle` type parameter, so adding another cycle (BN254/Grumpkin) touches
 //! only this module.
 
 use core::fmt::Debug;
@@ -35,7 +35,7 @@ pub trait CycleCurve: Copy + Clone + Debug + PartialEq + Eq + Send + Sync + 'sta
 }
 
 /// Two curves whose scalar and base fields are swapped.
-pub trait CurveCycle: Copy + Clone + Debug + Send + Sync + 'static {
+pub trait Cycle: Copy + Clone + Debug + Send + Sync + 'static {
     /// The curve the user's step circuit is proven on.
     type Primary: CycleCurve;
     /// The curve that verifies the primary's folds.
@@ -75,7 +75,7 @@ impl CycleCurve for Vesta {
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct PastaCycle;
 
-impl CurveCycle for PastaCycle {
+impl Cycle for PastaCycle {
     type Primary = Pallas;
     type Secondary = Vesta;
     const NAME: &'static str = "pallas/vesta";
@@ -115,7 +115,7 @@ mod tests {
     use ff::Field;
     use group::{Curve, Group, prime::PrimeCurveAffine};
 
-    fn fields_swap<Y: CurveCycle>() {
+    fn fields_swap<Y: Cycle>() {
         // The cycle property the type system enforces, checked on values: the secondary's scalar
         // modulus is the primary's base modulus.
         assert_eq!(

@@ -12,7 +12,7 @@ pub mod transcript;
 pub mod transcript_log;
 
 pub use curve::{
-    AffineOf, BaseOf, CurveCycle, CycleCurve, Pallas, PastaCycle, PointOf, ScalarOf, Vesta,
+    AffineOf, BaseOf, Cycle, CycleCurve, Pallas, PastaCycle, PointOf, ScalarOf, Vesta,
 };
 pub use generators::{GeneratorSource, StreamedGenerators};
 pub use multilinear::{EqPolynomial, MultilinearPolynomial};

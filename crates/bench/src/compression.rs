@@ -12,7 +12,8 @@ use origami_nova::{CompressedProof, CompressedProverKey, CompressedVerifierKey, 
 use origami_spartan::Variant;
 use serde::{Deserialize, Serialize};
 
-use crate::{BenchError, Cycle, Field, Mismatch, Origami, Z0, hex_lower, peak_rss_bytes, seconds};
+use crate::{BenchError, Field, Mismatch, Origami, Z0, hex_lower, peak_rss_bytes, seconds};
+use origami_arith::DefaultCycle;
 use origami_circuits::Synthetic;
 
 /// File names inside the directory the two processes share.
@@ -115,7 +116,7 @@ impl CompressionBench for Origami {
         dir: &Path,
     ) -> Result<ProveReport, BenchError> {
         let (pk, setup_s) = timed(|| {
-            CompressedProverKey::<Cycle, Synthetic>::setup(Synthetic::new(num_cons), variant)
+            CompressedProverKey::<DefaultCycle, Synthetic>::setup(Synthetic::new(num_cons), variant)
         });
         let pk = pk.map_err(origami_error)?;
         let mut snark =
@@ -146,10 +147,13 @@ impl CompressionBench for Origami {
 
     fn verify(steps: usize, variant: Variant, dir: &Path) -> Result<VerifyReport, BenchError> {
         let (loaded, load_s) = timed(|| -> Result<_, BenchError> {
-            let vk = CompressedVerifierKey::<Cycle, Synthetic>::load(&dir.join(VERIFIER_KEY_FILE))
-                .map_err(origami_error)?;
-            let proof = CompressedProof::<Cycle>::load(&dir.join(PROOF_FILE), &vk.identity())
-                .map_err(origami_error)?;
+            let vk = CompressedVerifierKey::<DefaultCycle, Synthetic>::load(
+                &dir.join(VERIFIER_KEY_FILE),
+            )
+            .map_err(origami_error)?;
+            let proof =
+                CompressedProof::<DefaultCycle>::load(&dir.join(PROOF_FILE), &vk.identity())
+                    .map_err(origami_error)?;
             Ok((vk, proof))
         });
         let (vk, proof) = loaded?;

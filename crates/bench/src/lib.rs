@@ -9,7 +9,7 @@ pub use compression::{CompressionBench, CompressionComparison, ProveReport, Veri
 use ff::PrimeField;
 use origami_arith::DefaultCycle;
 use origami_circuits::Synthetic;
-use origami_nova::{NovaError, ProverKey, RecursiveSnark};
+use origami_nova::{NovaError, PublicParams, RecursiveSnark};
 use serde::{Deserialize, Serialize};
 
 /// Why a measured run failed.
@@ -208,12 +208,11 @@ pub fn state_bytes<F: PrimeField>(z: &[F]) -> Vec<u8> {
         .collect()
 }
 
-type Cycle = DefaultCycle;
-type Field = origami_nova::params::PrimaryField<Cycle>;
+type Field = origami_nova::PrimaryField<DefaultCycle>;
 
 /// Origami on its default cycle (Pallas/Vesta) with the built-in `synthetic` step.
 pub struct Origami {
-    pk: ProverKey<Cycle, Synthetic>,
+    pk: PublicParams<DefaultCycle, Synthetic>,
 }
 
 fn origami_error(e: NovaError) -> BenchError {
@@ -225,10 +224,10 @@ fn origami_error(e: NovaError) -> BenchError {
 
 impl FoldingBench for Origami {
     const NAME: &'static str = "origami";
-    type Run = RecursiveSnark<Cycle, Synthetic>;
+    type Run = RecursiveSnark<DefaultCycle, Synthetic>;
 
     fn setup(num_cons: usize) -> Result<Self, BenchError> {
-        let pk = ProverKey::setup(Synthetic::new(num_cons)).map_err(origami_error)?;
+        let pk = PublicParams::setup(Synthetic::new(num_cons)).map_err(origami_error)?;
         Ok(Self { pk })
     }
 

@@ -5,13 +5,13 @@
 use origami_arith::{Pallas, PastaCycle, ScalarOf};
 use origami_circuits::{Builtin, CIRCUIT_NAMES, CircuitKind};
 use origami_nova::{
-    CompressedProof, CompressedProverKey, ProverKey, RecursiveSnark, StepCircuit, Variant,
+    CompressedProof, CompressedProverKey, PublicParams, RecursiveSnark, StepCircuit, Variant,
 };
 
 type F = ScalarOf<Pallas>;
 
 fn ivc_of(circuit: Builtin) {
-    let pk = ProverKey::<PastaCycle, Builtin>::setup(circuit).unwrap();
+    let pk = PublicParams::<PastaCycle, Builtin>::setup(circuit).unwrap();
     let z0: Vec<F> = circuit.default_z0();
     let mut snark = RecursiveSnark::new(&pk, &z0).unwrap();
     let mut native = z0.clone();

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use origami_arith::DefaultCycle;
-use origami_shard::ShardedProof;
+use origami_shard::ShardChain;
 
 mod cli_support;
 use cli_support::{ok, origami, text};
@@ -392,7 +392,7 @@ fn a_sharded_run_proves_verifies_from_the_verifier_key_and_a_broken_one_is_refus
         ],
     );
 
-    let mut proof = ShardedProof::<DefaultCycle>::load(&path, None).unwrap();
+    let mut proof = ShardChain::<DefaultCycle>::load(&path, None).unwrap();
     proof.shards.swap(0, 2);
     proof.save(&path).unwrap();
     fails(&["verify", p, "--keys", k], "out of order");

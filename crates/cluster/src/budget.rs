@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use origami_arith::CurveCycle;
+use origami_arith::Cycle;
 use origami_format::FileKind;
 use origami_nova::CompressedProverKey;
 use serde::Serialize;
@@ -46,7 +46,7 @@ impl ShardMemory {
         path: Option<&Path>,
     ) -> Result<Self, ClusterError>
     where
-        Y: CurveCycle,
+        Y: Cycle,
         SC: Serialize + serde::de::DeserializeOwned,
     {
         let bytes = match path {

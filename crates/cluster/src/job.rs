@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use origami_arith::CurveCycle;
+use origami_arith::Cycle;
 use origami_format::hex;
-use origami_nova::params::PrimaryField;
+use origami_nova::PrimaryField;
 use origami_nova::{CompressedVerifier, StepCircuit};
-use origami_shard::{ShardProof, ShardedProof};
+use origami_shard::{ShardChain, ShardProof};
 
 use crate::error::{CheckError, ClusterError};
 use crate::store::{JobId, JobStatus, STORE_OUTAGE, StoreError, TaskStore, Upload, patiently};
@@ -61,9 +61,9 @@ impl Watch<'_> {
 
 /// A job's verified sharded proof and the state the run ends in.
 #[derive(Debug)]
-pub struct ProvenJob<Y: CurveCycle> {
+pub struct ProvenJob<Y: Cycle> {
     /// The sharded proof: every shard checked, the chain checked as the job's whole statement.
-    pub proof: ShardedProof<Y>,
+    pub proof: ShardChain<Y>,
     /// The run's final state, `z_N`.
     pub z_final: Vec<PrimaryField<Y>>,
 }
@@ -90,7 +90,7 @@ pub fn await_job<Y, SC>(
     on_event: &dyn Fn(JobEvent<'_>),
 ) -> Result<ProvenJob<Y>, ClusterError>
 where
-    Y: CurveCycle,
+    Y: Cycle,
     SC: StepCircuit<PrimaryField<Y>>,
 {
     let id = job.id();
@@ -124,7 +124,7 @@ where
         }
         std::thread::sleep(watch.poll);
     };
-    let proof = ShardedProof {
+    let proof = ShardChain {
         verifier_key: digest,
         shards,
     };
@@ -154,7 +154,7 @@ fn collect_round<Y, SC>(
     on_event: &dyn Fn(JobEvent<'_>),
 ) -> Result<Round, StoreError>
 where
-    Y: CurveCycle,
+    Y: Cycle,
     SC: StepCircuit<PrimaryField<Y>>,
 {
     let requeued = store.reap()?;
@@ -206,7 +206,7 @@ fn complete<Y, SC>(
     accepted: &mut BTreeMap<u32, ShardProof<Y>>,
 ) -> Result<Result<Vec<ShardProof<Y>>, ClusterError>, StoreError>
 where
-    Y: CurveCycle,
+    Y: Cycle,
     SC: StepCircuit<PrimaryField<Y>>,
 {
     let shards = job.spec.shards;

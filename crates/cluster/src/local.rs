@@ -3,8 +3,8 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use origami_arith::CurveCycle;
-use origami_nova::params::PrimaryField;
+use origami_arith::Cycle;
+use origami_nova::PrimaryField;
 use origami_nova::{CompressedProverKey, CompressedVerifier, ProvableStep};
 use origami_shard::ShardPlan;
 
@@ -43,7 +43,7 @@ pub fn prove_local<Y, SC>(
     on_event: &(dyn Fn(LocalEvent<'_>) + Sync),
 ) -> Result<ProvenJob<Y>, ClusterError>
 where
-    Y: CurveCycle,
+    Y: Cycle,
     SC: ProvableStep<Y> + Sync + std::fmt::Display,
 {
     let job = ShardJob::new(pk, plan, z0)?;

@@ -4,9 +4,9 @@
 use std::ops::ControlFlow;
 
 use ff::PrimeField;
-use origami_arith::{CurveCycle, encoding::field_vec};
+use origami_arith::{Cycle, encoding::field_vec};
 use origami_format::{FileKind, hex};
-use origami_nova::params::PrimaryField;
+use origami_nova::PrimaryField;
 use origami_nova::{
     CompressedProverKey, CompressedVerifier, CompressedVerifierKey, ProvableStep, StepCircuit,
 };
@@ -20,7 +20,7 @@ use crate::worker::ShardProver;
 /// A shard task's input: which shard, and the state it starts from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(bound = "")]
-pub struct ShardInput<Y: CurveCycle> {
+pub struct ShardInput<Y: Cycle> {
     /// The shard.
     pub shard: Shard,
     /// The run's state at the shard's first step.
@@ -28,7 +28,7 @@ pub struct ShardInput<Y: CurveCycle> {
     pub z_in: Vec<PrimaryField<Y>>,
 }
 
-impl<Y: CurveCycle> ShardInput<Y> {
+impl<Y: Cycle> ShardInput<Y> {
     /// The input as bytes, with a header naming the verifier key (its identity) it is to be
     /// proven for.
     pub fn to_bytes(&self, verifier_key: [u8; 32]) -> Result<Vec<u8>, ShardError> {
@@ -49,7 +49,7 @@ impl<Y: CurveCycle> ShardInput<Y> {
 /// A sharded job as its submitter knows it: what it proves, each shard's task input, and —
 /// when this process computed the checkpoints — the state the run must end in.
 #[derive(Clone, Debug)]
-pub struct ShardJob<Y: CurveCycle> {
+pub struct ShardJob<Y: Cycle> {
     /// What the job proves (and so its id).
     pub spec: JobSpec,
     inputs: Vec<ShardInput<Y>>,
@@ -57,7 +57,7 @@ pub struct ShardJob<Y: CurveCycle> {
     z_final: Option<Vec<PrimaryField<Y>>>,
 }
 
-impl<Y: CurveCycle> ShardJob<Y> {
+impl<Y: Cycle> ShardJob<Y> {
     /// The job of proving `plan`'s shards of the run from `z0` with `pk`'s parameters. The
     /// checkpoints are computed here with the circuit's native step, once: the last of them is
     /// the run's final state, which the proven chain must end in.
@@ -155,7 +155,7 @@ pub fn job_spec<Y, SC>(
     z0: &[PrimaryField<Y>],
 ) -> JobSpec
 where
-    Y: CurveCycle,
+    Y: Cycle,
     SC: std::fmt::Display,
 {
     JobSpec {
@@ -176,7 +176,7 @@ pub(crate) fn check_upload<Y, SC>(
     bytes: &[u8],
 ) -> Result<ShardProof<Y>, CheckError>
 where
-    Y: CurveCycle,
+    Y: Cycle,
     SC: StepCircuit<PrimaryField<Y>>,
 {
     let input = job
@@ -206,12 +206,12 @@ pub fn state_bytes<F: PrimeField>(z: &[F]) -> Vec<u8> {
 }
 
 /// Proves shard tasks with a prover key: the worker side of a task.
-pub struct TaskProver<'a, Y: CurveCycle, SC> {
+pub struct TaskProver<'a, Y: Cycle, SC> {
     pk: &'a CompressedProverKey<Y, SC>,
     digest: [u8; 32],
 }
 
-impl<'a, Y: CurveCycle, SC> TaskProver<'a, Y, SC> {
+impl<'a, Y: Cycle, SC> TaskProver<'a, Y, SC> {
     /// A prover for tasks made for `pk`'s verifier key.
     pub fn new(pk: &'a CompressedProverKey<Y, SC>) -> Self {
         Self {
@@ -221,7 +221,7 @@ impl<'a, Y: CurveCycle, SC> TaskProver<'a, Y, SC> {
     }
 }
 
-impl<Y: CurveCycle, SC: ProvableStep<Y> + Sync> ShardProver for TaskProver<'_, Y, SC> {
+impl<Y: Cycle, SC: ProvableStep<Y> + Sync> ShardProver for TaskProver<'_, Y, SC> {
     fn params(&self) -> Vec<[u8; 32]> {
         vec![self.digest]
     }

@@ -4,25 +4,17 @@ use std::str::FromStr;
 use std::sync::OnceLock;
 
 use origami_arith::DefaultCycle;
-use origami_circuits::{Builtin, CircuitKind};
+use origami_circuits::CircuitKind;
 use origami_cluster::ShardInput;
 use origami_format::FileKind;
-use origami_nova::params::PrimaryField;
-use origami_nova::{
-    CompressedProof, CompressedProverKey, CompressedVerifier, CompressedVerifierKey,
-    RecursiveProof, RecursiveSnark, StepCircuit, Variant,
-};
+use origami_keys::{Field as F, ProverKey as Pk, Verifier, VerifierKey as Vk};
+use origami_nova::{CompressedProof, RecursiveProof, RecursiveSnark, StepCircuit, Variant};
 use origami_sdr::SectorSize;
 use origami_service::protocol::{
     ProverOptions, ProverRequest, ProverResponse, VerifierStart, VerifyRequest, read_frame,
 };
 use origami_service::requests::{JobBody, VerifyBody, parse_state};
-use origami_shard::{ShardPlan, ShardProof, ShardedProof, checkpoints};
-
-type F = PrimaryField<DefaultCycle>;
-type Pk = CompressedProverKey<DefaultCycle, Builtin>;
-type Vk = CompressedVerifierKey<DefaultCycle, Builtin>;
-type Verifier = CompressedVerifier<DefaultCycle, Builtin>;
+use origami_shard::{ShardChain, ShardPlan, ShardProof, checkpoints};
 
 /// Steps every fixture proof covers.
 pub const STEPS: u64 = 2;
@@ -33,7 +25,7 @@ pub enum Target {
     /// A compressed proof file, then its verification.
     CompressedProof,
     /// A sharded proof file, then its verification.
-    ShardedProof,
+    ShardChain,
     /// A recursive (uncompressed) proof file, then its verification.
     RecursiveProof,
     /// A worker's shard-proof upload, then its check.
@@ -58,7 +50,7 @@ impl Target {
     /// Every target.
     pub const ALL: [Target; 10] = [
         Target::CompressedProof,
-        Target::ShardedProof,
+        Target::ShardChain,
         Target::RecursiveProof,
         Target::ShardProof,
         Target::VerifierKey,
@@ -73,7 +65,7 @@ impl Target {
     pub fn name(self) -> &'static str {
         match self {
             Target::CompressedProof => "compressed-proof",
-            Target::ShardedProof => "sharded-proof",
+            Target::ShardChain => "sharded-proof",
             Target::RecursiveProof => "recursive-proof",
             Target::ShardProof => "shard-proof",
             Target::VerifierKey => "verifier-key",
@@ -103,8 +95,8 @@ impl Target {
             Target::CompressedProof => file(data, FileKind::CompressedProof, f.identity)
                 .and_then(|b| CompressedProof::<DefaultCycle>::from_bytes(&b, &f.identity).ok())
                 .is_some_and(|p| p.verify(&f.verifier, STEPS, &f.z0).is_ok()),
-            Target::ShardedProof => file(data, FileKind::ShardedProof, f.identity)
-                .and_then(|b| ShardedProof::<DefaultCycle>::from_bytes(&b, Some(&f.identity)).ok())
+            Target::ShardChain => file(data, FileKind::ShardedProof, f.identity)
+                .and_then(|b| ShardChain::<DefaultCycle>::from_bytes(&b, Some(&f.identity)).ok())
                 .is_some_and(|p| p.verify(&f.verifier, STEPS, &f.z0).is_ok()),
             Target::RecursiveProof => {
                 let digest = f.pk.params().digest();
@@ -143,7 +135,7 @@ impl Target {
         let f = fixture();
         match self {
             Target::CompressedProof => modes(&f.compressed),
-            Target::ShardedProof => modes(&f.sharded),
+            Target::ShardChain => modes(&f.sharded),
             Target::RecursiveProof => modes(&f.recursive),
             Target::ShardProof => modes(&f.shard),
             Target::VerifierKey => modes(&f.vk_bytes),
@@ -470,9 +462,8 @@ fn load_fixture(dir: &std::path::Path) -> Result<Fixture, Box<dyn std::error::Er
 /// milliseconds, so the fuzzer spends its time in the decoders and checks, not in hashing to
 /// the curve. (Cache files are checked against the key's digest when read.)
 fn verifier_for(vk: Vk) -> Result<Verifier, origami_nova::NovaError> {
-    Ok(vk
-        .prepare()?
-        .with_generator_cache(&std::env::temp_dir().join("origami-fuzz-generators")))
+    let cache = std::env::temp_dir().join("origami-fuzz-generators");
+    origami_keys::prepare_verifier(vk, Some(&cache))
 }
 
 fn make_fixture() -> Result<Fixture, Box<dyn std::error::Error>> {
@@ -509,7 +500,7 @@ fn make_fixture() -> Result<Fixture, Box<dyn std::error::Error>> {
         z_in: states[1].clone(),
     }
     .to_bytes(identity)?;
-    let sharded = ShardedProof {
+    let sharded = ShardChain {
         verifier_key: identity,
         shards,
     }

@@ -112,7 +112,7 @@ macro_rules! bounded {
 
 bounded! {
     compressed_proof => Target::CompressedProof,
-    sharded_proof => Target::ShardedProof,
+    sharded_proof => Target::ShardChain,
     recursive_proof => Target::RecursiveProof,
     shard_proof => Target::ShardProof,
     verifier_key => Target::VerifierKey,

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use origami_arith::DefaultCycle;
 use origami_circuits::Builtin;
-use origami_nova::params::PrimaryField;
+use origami_nova::PrimaryField;
 use origami_nova::{CompressedProverKey, CompressedVerifier, CompressedVerifierKey, NovaError};
 
 pub use dir::{KeyDir, KeyError, PROVER_KEY_FILE, VERIFIER_KEY_FILE};
@@ -24,7 +24,7 @@ pub type VerifierKey = CompressedVerifierKey<DefaultCycle, Builtin>;
 /// A verifier key made ready to verify compressed and sharded proofs.
 pub type Verifier = CompressedVerifier<DefaultCycle, Builtin>;
 /// The folding parameters of a built-in circuit (what a recursive proof is checked against).
-pub type Params = origami_nova::ProverKey<DefaultCycle, Builtin>;
+pub type Params = origami_nova::PublicParams<DefaultCycle, Builtin>;
 
 /// The verifier for `vk`, reading (and on first use writing) its commitment generators in
 /// `generator_cache` when one is given, else deriving them for every proof.

@@ -6,7 +6,7 @@ use std::path::Path;
 use origami_arith::DefaultCycle;
 use origami_format::{FileKind, FormatError};
 use origami_nova::{CompressedProof, NovaError, RecursiveProof};
-use origami_shard::{ShardError, ShardedProof};
+use origami_shard::{ShardChain, ShardError};
 
 use crate::{Field, Params, Verifier};
 
@@ -89,7 +89,7 @@ pub enum ProofFile {
     /// A compressed proof (the proofs are boxed: their sizes differ by kilobytes).
     Compressed(Box<CompressedProof<DefaultCycle>>),
     /// A sharded proof.
-    Sharded(ShardedProof<DefaultCycle>),
+    Sharded(ShardChain<DefaultCycle>),
     /// A recursive proof.
     Recursive(Box<RecursiveProof<DefaultCycle>>),
 }
@@ -126,7 +126,7 @@ impl ProofFile {
                 CompressedProof::from_bytes(bytes, &digest).map_err(ProofError::Decode)?,
             )),
             ProofKind::Sharded => Self::Sharded(
-                ShardedProof::from_bytes(bytes, Some(&digest)).map_err(ProofError::DecodeShards)?,
+                ShardChain::from_bytes(bytes, Some(&digest)).map_err(ProofError::DecodeShards)?,
             ),
             ProofKind::Recursive => Self::Recursive(Box::new(
                 RecursiveProof::from_bytes(bytes, &digest).map_err(ProofError::Decode)?,

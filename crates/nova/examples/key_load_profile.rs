@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use origami_arith::PastaCycle;
-use origami_nova::ProverKey;
+use origami_nova::PublicParams;
 
 #[path = "../tests/support/squarings.rs"]
 mod squarings;
@@ -15,7 +15,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1 << 14);
     let t = Instant::now();
-    let pk = ProverKey::<PastaCycle, Squarings>::setup(Squarings(size)).unwrap();
+    let pk = PublicParams::<PastaCycle, Squarings>::setup(Squarings(size)).unwrap();
     let setup = t.elapsed();
     let dir = std::env::temp_dir().join("origami-key-profile");
     std::fs::create_dir_all(&dir).unwrap();
@@ -25,7 +25,7 @@ fn main() {
     let bytes = std::fs::read(&path).unwrap();
     let read = t.elapsed();
     let t = Instant::now();
-    let _: (_, ProverKey<PastaCycle, Squarings>) =
+    let _: (_, PublicParams<PastaCycle, Squarings>) =
         origami_format::decode(&bytes, origami_format::FileKind::ProverKey, None).unwrap();
     let decode = t.elapsed();
     let t = Instant::now();
@@ -33,7 +33,7 @@ fn main() {
     let _ = pk.shape_secondary().digest();
     let digest = t.elapsed();
     let t = Instant::now();
-    let _ = ProverKey::<PastaCycle, Squarings>::load(&path).unwrap();
+    let _ = PublicParams::<PastaCycle, Squarings>::load(&path).unwrap();
     let load = t.elapsed();
     println!(
         "size 2^{}: setup {setup:?}; load {load:?} = read {read:?} + decode (checksum, points, shapes) {decode:?} + shape digests {digest:?}; ratio {:.1}",

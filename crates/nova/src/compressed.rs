@@ -15,7 +15,7 @@ use std::path::Path;
 
 use origami_arith::encoding::field_vec;
 use origami_arith::generators::{GeneratorOrigin, generator_digest};
-use origami_arith::{Commitment, CurveCycle, GeneratorSource, StreamedGenerators};
+use origami_arith::{Commitment, Cycle, GeneratorSource, StreamedGenerators};
 use origami_format::{FileKind, FormatError, hex};
 use origami_r1cs::{R1csInstance, RelaxedR1csInstance};
 use origami_spartan::{SnarkProof, SnarkProverKey, SnarkVerifierKey, SpartanError, Variant};
@@ -25,11 +25,11 @@ use sha3::{Digest, Keccak256};
 use crate::error::NovaError;
 use crate::ivc::{RecursiveSnark, Statement};
 use crate::nifs::{BlindingFold, NifsProof};
-use crate::params::{PrimaryField, ProvableStep, ProverKey, SecondaryField, digest_to_field};
+use crate::params::{PrimaryField, ProvableStep, PublicParams, SecondaryField, digest_to_field};
 use crate::step::StepCircuit;
 
-type Primary<Y> = <Y as CurveCycle>::Primary;
-type Secondary<Y> = <Y as CurveCycle>::Secondary;
+type Primary<Y> = <Y as Cycle>::Primary;
+type Secondary<Y> = <Y as Cycle>::Secondary;
 
 fn snark_error(which: &'static str) -> impl FnOnce(origami_spartan::SpartanError) -> NovaError {
     move |source| NovaError::Snark { which, source }
@@ -43,7 +43,7 @@ fn snark_error(which: &'static str) -> impl FnOnce(origami_spartan::SpartanError
     bound = "SC: Serialize + DeserializeOwned",
     from = "VerifierKeyParts<Y, SC>"
 )]
-pub struct CompressedVerifierKey<Y: CurveCycle, SC> {
+pub struct CompressedVerifierKey<Y: Cycle, SC> {
     parts: VerifierKeyParts<Y, SC>,
     identity: [u8; 32],
 }
@@ -51,7 +51,7 @@ pub struct CompressedVerifierKey<Y: CurveCycle, SC> {
 /// What a verifier key holds (and its file stores).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(bound = "SC: Serialize + DeserializeOwned")]
-struct VerifierKeyParts<Y: CurveCycle, SC> {
+struct VerifierKeyParts<Y: Cycle, SC> {
     step: SC,
     params_digest: [u8; 32],
     ck_len_primary: usize,
@@ -63,14 +63,14 @@ struct VerifierKeyParts<Y: CurveCycle, SC> {
     snark_secondary: SnarkVerifierKey<Secondary<Y>>,
 }
 
-impl<Y: CurveCycle, SC: Serialize> From<VerifierKeyParts<Y, SC>> for CompressedVerifierKey<Y, SC> {
+impl<Y: Cycle, SC: Serialize> From<VerifierKeyParts<Y, SC>> for CompressedVerifierKey<Y, SC> {
     fn from(parts: VerifierKeyParts<Y, SC>) -> Self {
         let identity = parts.identity();
         Self { parts, identity }
     }
 }
 
-impl<Y: CurveCycle, SC: Serialize + DeserializeOwned> Serialize for CompressedVerifierKey<Y, SC> {
+impl<Y: Cycle, SC: Serialize + DeserializeOwned> Serialize for CompressedVerifierKey<Y, SC> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.parts.serialize(s)
     }
@@ -79,8 +79,8 @@ impl<Y: CurveCycle, SC: Serialize + DeserializeOwned> Serialize for CompressedVe
 /// Everything the prover needs to prove steps and compress.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(bound = "SC: Serialize + DeserializeOwned")]
-pub struct CompressedProverKey<Y: CurveCycle, SC> {
-    params: ProverKey<Y, SC>,
+pub struct CompressedProverKey<Y: Cycle, SC> {
+    params: PublicParams<Y, SC>,
     snark_primary: SnarkProverKey<Primary<Y>>,
     snark_secondary: SnarkProverKey<Secondary<Y>>,
     vk: CompressedVerifierKey<Y, SC>,
@@ -91,21 +91,24 @@ pub struct CompressedProverKey<Y: CurveCycle, SC> {
 /// The generators are derived a chunk at a time during each verification and dropped, so a
 /// verifier holds a few MiB however large the circuit.
 #[derive(Clone, Debug)]
-pub struct CompressedVerifier<Y: CurveCycle, SC> {
+pub struct CompressedVerifier<Y: Cycle, SC> {
     vk: CompressedVerifierKey<Y, SC>,
     gens_primary: StreamedGenerators<Primary<Y>>,
     gens_secondary: StreamedGenerators<Secondary<Y>>,
 }
 
-impl<Y: CurveCycle, SC: ProvableStep<Y>> CompressedProverKey<Y, SC> {
+impl<Y: Cycle, SC: ProvableStep<Y>> CompressedProverKey<Y, SC> {
     /// Runs setup for `step` with the chosen Spartan variant.
     pub fn setup(step: SC, variant: Variant) -> Result<Self, NovaError> {
-        let params = ProverKey::setup(step)?;
+        let params = PublicParams::setup(step)?;
         Self::from_params(params, variant)
     }
 
     /// Adds compression to folding parameters: grows the commitment keys and sets Spartan up.
-    pub fn from_params(mut params: ProverKey<Y, SC>, variant: Variant) -> Result<Self, NovaError> {
+    pub fn from_params(
+        mut params: PublicParams<Y, SC>,
+        variant: Variant,
+    ) -> Result<Self, NovaError> {
         let n1 = variant.commitment_key_len::<Primary<Y>>(params.shape_primary());
         let n2 = variant.commitment_key_len::<Secondary<Y>>(params.shape_secondary());
         params.extend_commitment_keys(n1, n2);
@@ -145,7 +148,7 @@ impl<Y: CurveCycle, SC: ProvableStep<Y>> CompressedProverKey<Y, SC> {
 
     /// Loads a key written by [`save`](Self::save), checking that its parts fit together: the
     /// folding parameters against their digest and their generators against their labels
-    /// ([`ProverKey::load`]'s checks), the verifier key against the prover's, and the header
+    /// ([`PublicParams::load`]'s checks), the verifier key against the prover's, and the header
     /// against the verifier key's recomputed identity.
     pub fn load(path: &Path) -> Result<Self, NovaError> {
         Self::from_bytes(&origami_format::read_file_bytes(
@@ -184,8 +187,8 @@ impl<Y: CurveCycle, SC: ProvableStep<Y>> CompressedProverKey<Y, SC> {
 }
 
 /// The digests of the generators each curve's Spartan proof is opened against.
-fn generator_digests<Y: CurveCycle, SC>(
-    params: &ProverKey<Y, SC>,
+fn generator_digests<Y: Cycle, SC>(
+    params: &PublicParams<Y, SC>,
     snark_primary: &SnarkVerifierKey<Primary<Y>>,
     snark_secondary: &SnarkVerifierKey<Secondary<Y>>,
 ) -> Result<([u8; 32], [u8; 32]), NovaError> {
@@ -194,7 +197,7 @@ fn generator_digests<Y: CurveCycle, SC>(
     primary.zip(secondary).ok_or(NovaError::KeyInconsistent)
 }
 
-impl<Y: CurveCycle, SC> CompressedProverKey<Y, SC> {
+impl<Y: Cycle, SC> CompressedProverKey<Y, SC> {
     /// Writes both curves' generator cache files into `dir` (see [`StreamedGenerators`]), so that
     /// verifiers on this machine read the generators instead of deriving them.
     pub fn store_generators(&self, dir: &Path) -> std::io::Result<()> {
@@ -204,7 +207,7 @@ impl<Y: CurveCycle, SC> CompressedProverKey<Y, SC> {
     }
 
     /// The folding parameters (for [`RecursiveSnark`]).
-    pub fn params(&self) -> &ProverKey<Y, SC> {
+    pub fn params(&self) -> &PublicParams<Y, SC> {
         &self.params
     }
 
@@ -219,7 +222,7 @@ impl<Y: CurveCycle, SC> CompressedProverKey<Y, SC> {
     }
 }
 
-impl<Y: CurveCycle, SC: Serialize> VerifierKeyParts<Y, SC> {
+impl<Y: Cycle, SC: Serialize> VerifierKeyParts<Y, SC> {
     /// [`CompressedVerifierKey::identity`] of these parts.
     fn identity(&self) -> [u8; 32] {
         // The step's encoding names the circuit and its size; bincode cannot fail on the plain
@@ -247,7 +250,7 @@ impl<Y: CurveCycle, SC: Serialize> VerifierKeyParts<Y, SC> {
     }
 }
 
-impl<Y: CurveCycle, SC: ProvableStep<Y>> CompressedVerifierKey<Y, SC> {
+impl<Y: Cycle, SC: ProvableStep<Y>> CompressedVerifierKey<Y, SC> {
     /// Checks the key and names the generators its proofs are opened against.
     pub fn prepare(self) -> Result<CompressedVerifier<Y, SC>, NovaError> {
         if self.parts.snark_primary.commitment_key_len() != self.parts.ck_len_primary
@@ -256,7 +259,7 @@ impl<Y: CurveCycle, SC: ProvableStep<Y>> CompressedVerifierKey<Y, SC> {
         {
             return Err(NovaError::KeyInconsistent);
         }
-        let (l1, l2) = ProverKey::<Y, SC>::commitment_key_labels();
+        let (l1, l2) = PublicParams::<Y, SC>::commitment_key_labels();
         Ok(CompressedVerifier {
             gens_primary: StreamedGenerators::new(
                 l1,
@@ -274,8 +277,8 @@ impl<Y: CurveCycle, SC: ProvableStep<Y>> CompressedVerifierKey<Y, SC> {
 
     /// Re-derives the full folding parameters (setup again) and checks them against the digest:
     /// what checking an uncompressed proof needs when the prover key is not at hand.
-    pub fn expand(&self) -> Result<ProverKey<Y, SC>, NovaError> {
-        let pk = ProverKey::setup(self.parts.step.clone())?;
+    pub fn expand(&self) -> Result<PublicParams<Y, SC>, NovaError> {
+        let pk = PublicParams::setup(self.parts.step.clone())?;
         if pk.digest() != self.parts.params_digest {
             return Err(NovaError::KeyInconsistent);
         }
@@ -319,7 +322,7 @@ impl<Y: CurveCycle, SC: ProvableStep<Y>> CompressedVerifierKey<Y, SC> {
     }
 }
 
-impl<Y: CurveCycle, SC> CompressedVerifierKey<Y, SC> {
+impl<Y: Cycle, SC> CompressedVerifierKey<Y, SC> {
     /// The key's identity: a digest of everything a verifier uses — the step (circuit and size),
     /// the folding parameters' digest (both augmented shapes, the commitment-key labels), both
     /// commitment keys' lengths and generator digests, the Spartan variant and both Spartan
@@ -363,7 +366,7 @@ impl<Y: CurveCycle, SC> CompressedVerifierKey<Y, SC> {
     }
 }
 
-impl<Y: CurveCycle, SC> CompressedVerifier<Y, SC> {
+impl<Y: Cycle, SC> CompressedVerifier<Y, SC> {
     /// Reads the generators from cache files in `dir` (writing them on first use) instead of
     /// deriving them for every proof.
     pub fn with_generator_cache(mut self, dir: &Path) -> Self {
@@ -398,7 +401,7 @@ impl<Y: CurveCycle, SC> CompressedVerifier<Y, SC> {
 /// A compressed proof of `z_n = Fⁿ(z0)`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(bound = "")]
-pub struct CompressedProof<Y: CurveCycle> {
+pub struct CompressedProof<Y: Cycle> {
     /// [`CompressedVerifierKey::identity`] of the key the proof was made for.
     pub verifier_key: [u8; 32],
     /// Digest of the parameters the proof was made with.
@@ -410,7 +413,7 @@ pub struct CompressedProof<Y: CurveCycle> {
     pub z0: Vec<PrimaryField<Y>>,
     /// Final state.
     #[serde(with = "field_vec")]
-    pub zi: Vec<PrimaryField<Y>>,
+    pub z_final: Vec<PrimaryField<Y>>,
     /// Final state of the secondary (trivial) circuit.
     #[serde(with = "field_vec")]
     pub zi_secondary: Vec<SecondaryField<Y>>,
@@ -432,7 +435,7 @@ pub struct CompressedProof<Y: CurveCycle> {
     pub snark_secondary: SnarkProof<Secondary<Y>>,
 }
 
-impl<Y: CurveCycle> CompressedProof<Y> {
+impl<Y: Cycle> CompressedProof<Y> {
     /// Compresses the steps `snark` has proven so far (fresh randomness each call).
     pub fn prove<SC: ProvableStep<Y>>(
         pk: &CompressedProverKey<Y, SC>,
@@ -498,7 +501,7 @@ impl<Y: CurveCycle> CompressedProof<Y> {
             params_digest: digest,
             num_steps: snark.num_steps,
             z0: snark.z0.clone(),
-            zi: snark.zi.clone(),
+            z_final: snark.zi.clone(),
             zi_secondary: snark.zi_secondary.clone(),
             running_primary: st.running_primary.instance().clone(),
             running_secondary: st.running_secondary.instance().clone(),
@@ -543,7 +546,7 @@ impl<Y: CurveCycle> CompressedProof<Y> {
             params_digest: &self.params_digest,
             num_steps: self.num_steps,
             z0: &self.z0,
-            zi: &self.zi,
+            z_final: &self.z_final,
             zi_secondary: &self.zi_secondary,
             running_primary: &self.running_primary,
             running_secondary: &self.running_secondary,
@@ -578,7 +581,7 @@ impl<Y: CurveCycle> CompressedProof<Y> {
         );
         primary.map_err(snark_error("primary"))?;
         secondary.map_err(snark_error("secondary"))?;
-        Ok(self.zi.clone())
+        Ok(self.z_final.clone())
     }
 
     /// Writes the proof to `path`, its header naming the verifier key's identity. Returns the

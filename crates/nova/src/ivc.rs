@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use ff::Field;
 use origami_arith::encoding::field_vec;
-use origami_arith::{CurveCycle, CycleCurve};
+use origami_arith::{Cycle, CycleCurve};
 use origami_format::{FileKind, FormatError, hex};
 use origami_r1cs::{
     R1csInstance, R1csShape, R1csWitness, RelaxedR1csInstance, RelaxedR1csWitness, WitnessBuffer,
@@ -23,11 +23,11 @@ use crate::augmented::{self, AugmentedInputs, instance_hash};
 use crate::convert::cross_field;
 use crate::error::NovaError;
 use crate::nifs::FoldingProver;
-use crate::params::{PrimaryField, ProvableStep, ProverKey, SecondaryField, digest_to_field};
+use crate::params::{PrimaryField, ProvableStep, PublicParams, SecondaryField, digest_to_field};
 use crate::step::{StepCircuit, TrivialCircuit};
 
-type Primary<Y> = <Y as CurveCycle>::Primary;
-type Secondary<Y> = <Y as CurveCycle>::Secondary;
+type Primary<Y> = <Y as Cycle>::Primary;
+type Secondary<Y> = <Y as Cycle>::Secondary;
 
 /// Time spent in each phase of proving, summed over steps.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -76,7 +76,7 @@ where
 }
 
 /// The prover of an incremental computation.
-pub struct RecursiveSnark<Y: CurveCycle, SC> {
+pub struct RecursiveSnark<Y: Cycle, SC> {
     pub(crate) z0: Vec<PrimaryField<Y>>,
     pub(crate) zi: Vec<PrimaryField<Y>>,
     pub(crate) zi_secondary: Vec<SecondaryField<Y>>,
@@ -87,7 +87,7 @@ pub struct RecursiveSnark<Y: CurveCycle, SC> {
 }
 
 /// Everything of size O(circuit), created by the first step.
-pub(crate) struct FoldState<Y: CurveCycle> {
+pub(crate) struct FoldState<Y: Cycle> {
     pub(crate) running_primary: FoldingProver<Primary<Y>>,
     pub(crate) running_secondary: FoldingProver<Secondary<Y>>,
     /// The last secondary instance, not yet folded; its assignment is in `buf_secondary`.
@@ -96,9 +96,9 @@ pub(crate) struct FoldState<Y: CurveCycle> {
     pub(crate) buf_secondary: WitnessBuffer<SecondaryField<Y>>,
 }
 
-impl<Y: CurveCycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
+impl<Y: Cycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
     /// A prover for the computation starting at `z0`; no step is proven yet.
-    pub fn new(pk: &ProverKey<Y, SC>, z0: &[PrimaryField<Y>]) -> Result<Self, NovaError> {
+    pub fn new(pk: &PublicParams<Y, SC>, z0: &[PrimaryField<Y>]) -> Result<Self, NovaError> {
         let arity = pk.step().arity();
         if z0.len() != arity {
             return Err(NovaError::Arity {
@@ -134,7 +134,7 @@ impl<Y: CurveCycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
     }
 
     /// Proves one more step.
-    pub fn prove_step(&mut self, pk: &ProverKey<Y, SC>) -> Result<(), NovaError> {
+    pub fn prove_step(&mut self, pk: &PublicParams<Y, SC>) -> Result<(), NovaError> {
         let (pp1, pp2) = (pk.digest_primary(), pk.digest_secondary());
         let z0_secondary = vec![SecondaryField::<Y>::ZERO];
         let i = self.num_steps;
@@ -260,13 +260,13 @@ impl<Y: CurveCycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
     }
 
     /// The proof of the steps so far (a copy of the running witnesses: as large as the circuit).
-    pub fn proof(&self, pk: &ProverKey<Y, SC>) -> Result<RecursiveProof<Y>, NovaError> {
+    pub fn proof(&self, pk: &PublicParams<Y, SC>) -> Result<RecursiveProof<Y>, NovaError> {
         let st = self.state.as_ref().ok_or(NovaError::NoSteps)?;
         Ok(RecursiveProof {
             params_digest: pk.digest(),
             num_steps: self.num_steps,
             z0: self.z0.clone(),
-            zi: self.zi.clone(),
+            z_final: self.zi.clone(),
             zi_secondary: self.zi_secondary.clone(),
             running_primary: st.running_primary.instance().clone(),
             running_primary_witness: st.running_primary.witness(),
@@ -282,7 +282,7 @@ impl<Y: CurveCycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
     /// Verifies the steps proven so far (see [`RecursiveProof::verify`]).
     pub fn verify(
         &self,
-        pk: &ProverKey<Y, SC>,
+        pk: &PublicParams<Y, SC>,
         num_steps: u64,
         z0: &[PrimaryField<Y>],
     ) -> Result<Vec<PrimaryField<Y>>, NovaError> {
@@ -294,7 +294,7 @@ impl<Y: CurveCycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
 /// last secondary instance. As large as the circuit; compress it for shipping.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(bound = "")]
-pub struct RecursiveProof<Y: CurveCycle> {
+pub struct RecursiveProof<Y: Cycle> {
     /// Digest of the parameters the proof was made with.
     pub params_digest: [u8; 32],
     /// Steps proven.
@@ -304,7 +304,7 @@ pub struct RecursiveProof<Y: CurveCycle> {
     pub z0: Vec<PrimaryField<Y>>,
     /// Final state.
     #[serde(with = "field_vec")]
-    pub zi: Vec<PrimaryField<Y>>,
+    pub z_final: Vec<PrimaryField<Y>>,
     /// Final state of the secondary (trivial) circuit.
     #[serde(with = "field_vec")]
     pub zi_secondary: Vec<SecondaryField<Y>>,
@@ -332,7 +332,7 @@ where
     }
 }
 
-impl<Y: CurveCycle> RecursiveProof<Y> {
+impl<Y: Cycle> RecursiveProof<Y> {
     /// Checks that the proof shows `z_n = Fⁿ(z0)` for `n = num_steps` and returns `z_n`.
     ///
     /// Checks, in order: the parameters' digest, the step count and `z0`; that the last secondary
@@ -340,7 +340,7 @@ impl<Y: CurveCycle> RecursiveProof<Y> {
     /// `z0` and `z_n`); and that all three instances are satisfied by their witnesses.
     pub fn verify<SC: StepCircuit<PrimaryField<Y>>>(
         &self,
-        pk: &ProverKey<Y, SC>,
+        pk: &PublicParams<Y, SC>,
         num_steps: u64,
         z0: &[PrimaryField<Y>],
     ) -> Result<Vec<PrimaryField<Y>>, NovaError> {
@@ -365,7 +365,7 @@ impl<Y: CurveCycle> RecursiveProof<Y> {
             &self.last_secondary_witness,
         )
         .map_err(unsat("last secondary"))?;
-        Ok(self.zi.clone())
+        Ok(self.z_final.clone())
     }
 
     fn statement(&self) -> Statement<'_, Y> {
@@ -373,7 +373,7 @@ impl<Y: CurveCycle> RecursiveProof<Y> {
             params_digest: &self.params_digest,
             num_steps: self.num_steps,
             z0: &self.z0,
-            zi: &self.zi,
+            z_final: &self.z_final,
             zi_secondary: &self.zi_secondary,
             running_primary: &self.running_primary,
             running_secondary: &self.running_secondary,
@@ -404,18 +404,18 @@ impl<Y: CurveCycle> RecursiveProof<Y> {
 
 /// What a proof claims (`z_n = Fⁿ(z0)`) and the instances that bind the claim, as both the
 /// recursive and the compressed proof carry them.
-pub(crate) struct Statement<'a, Y: CurveCycle> {
+pub(crate) struct Statement<'a, Y: Cycle> {
     pub params_digest: &'a [u8; 32],
     pub num_steps: u64,
     pub z0: &'a [PrimaryField<Y>],
-    pub zi: &'a [PrimaryField<Y>],
+    pub z_final: &'a [PrimaryField<Y>],
     pub zi_secondary: &'a [SecondaryField<Y>],
     pub running_primary: &'a RelaxedR1csInstance<Primary<Y>>,
     pub running_secondary: &'a RelaxedR1csInstance<Secondary<Y>>,
     pub last_secondary: &'a R1csInstance<Secondary<Y>>,
 }
 
-impl<Y: CurveCycle> Statement<'_, Y> {
+impl<Y: Cycle> Statement<'_, Y> {
     /// Checks, in order: the parameters' digest, the step count and `z0`; then that the last
     /// secondary instance's public inputs are the hashes of both running instances (binding them
     /// to `n`, `z0` and `z_n`). What remains is that the instances are satisfied.
@@ -432,7 +432,7 @@ impl<Y: CurveCycle> Statement<'_, Y> {
         for (state, expected, got) in [
             ("the expected z0", arity, z0.len()),
             ("the proof's z0", arity, self.z0.len()),
-            ("the proof's final state", arity, self.zi.len()),
+            ("the proof's final state", arity, self.z_final.len()),
             (
                 "the proof's secondary state",
                 secondary_arity,
@@ -475,7 +475,7 @@ impl<Y: CurveCycle> Statement<'_, Y> {
             &pp1,
             self.num_steps,
             self.z0,
-            self.zi,
+            self.z_final,
             self.running_secondary,
         )?;
         let h_secondary = instance_hash::<Primary<Y>>(

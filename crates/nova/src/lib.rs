@@ -1,14 +1,16 @@
 #![doc = include_str!("../README.md")]
 
-pub mod augmented;
-pub mod compressed;
-pub mod convert;
-pub mod error;
-pub mod gadgets;
-pub mod ivc;
+// Only `nifs` is API as a module (its proof, challenge and instances); the others are reached
+// through the re-exports below.
+mod augmented;
+mod compressed;
+mod convert;
+mod error;
+mod gadgets;
+mod ivc;
 pub mod nifs;
-pub mod params;
-pub mod step;
+mod params;
+mod step;
 
 pub use compressed::{
     CompressedProof, CompressedProverKey, CompressedVerifier, CompressedVerifierKey,
@@ -17,5 +19,5 @@ pub use error::NovaError;
 pub use ivc::{PhaseTimes, RecursiveProof, RecursiveSnark};
 pub use nifs::{BlindingFold, FoldingProver, NifsProof};
 pub use origami_spartan::Variant;
-pub use params::{ProvableStep, ProverKey};
+pub use params::{PrimaryField, ProvableStep, PublicParams, SecondaryField};
 pub use step::{StepCircuit, StepError, TrivialCircuit};

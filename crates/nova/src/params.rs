@@ -1,6 +1,6 @@
 //! Public parameters: both augmented circuits' shapes and commitment keys, and their digest.
 //!
-//! [`ProverKey`] is the whole of it. Both parts are deterministic (shapes by synthesis, keys
+//! [`PublicParams`] is the whole of it. Both parts are deterministic (shapes by synthesis, keys
 //! derived from a label), so a verifier holding only the step's description and the digest
 //! ([`CompressedVerifierKey`](crate::CompressedVerifierKey)) can re-derive them and check the
 //! digest without the prover's file.
@@ -9,7 +9,7 @@ use std::marker::PhantomData;
 use std::path::Path;
 
 use ff::PrimeField;
-use origami_arith::{CommitmentKey, CurveCycle, CycleCurve, ScalarOf};
+use origami_arith::{CommitmentKey, Cycle, CycleCurve, ScalarOf};
 use origami_format::{FileKind, FormatError};
 use origami_r1cs::R1csShape;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -21,9 +21,9 @@ use crate::error::NovaError;
 use crate::step::{StepCircuit, TrivialCircuit};
 
 /// Scalar field of the primary curve: the field the user's step circuit is written over.
-pub type PrimaryField<Y> = ScalarOf<<Y as CurveCycle>::Primary>;
+pub type PrimaryField<Y> = ScalarOf<<Y as Cycle>::Primary>;
 /// Scalar field of the secondary curve.
-pub type SecondaryField<Y> = ScalarOf<<Y as CurveCycle>::Secondary>;
+pub type SecondaryField<Y> = ScalarOf<<Y as Cycle>::Secondary>;
 
 /// Label of the primary commitment key.
 const CK_PRIMARY: &[u8] = b"origami/ck/primary";
@@ -31,12 +31,12 @@ const CK_PRIMARY: &[u8] = b"origami/ck/primary";
 const CK_SECONDARY: &[u8] = b"origami/ck/secondary";
 
 /// What setup needs of a step circuit: it runs over the primary field and is written to key files.
-pub trait ProvableStep<Y: CurveCycle>:
+pub trait ProvableStep<Y: Cycle>:
     StepCircuit<PrimaryField<Y>> + Serialize + DeserializeOwned + PartialEq + core::fmt::Debug
 {
 }
 
-impl<Y: CurveCycle, T> ProvableStep<Y> for T where
+impl<Y: Cycle, T> ProvableStep<Y> for T where
     T: StepCircuit<PrimaryField<Y>> + Serialize + DeserializeOwned + PartialEq + core::fmt::Debug
 {
 }
@@ -44,7 +44,7 @@ impl<Y: CurveCycle, T> ProvableStep<Y> for T where
 /// Everything the prover needs: shapes and commitment keys of both augmented circuits.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(bound = "SC: Serialize + DeserializeOwned")]
-pub struct ProverKey<Y: CurveCycle, SC> {
+pub struct PublicParams<Y: Cycle, SC> {
     step: SC,
     shape_primary: R1csShape<PrimaryField<Y>>,
     shape_secondary: R1csShape<SecondaryField<Y>>,
@@ -63,7 +63,7 @@ pub(crate) fn digest_to_field<F: PrimeField>(digest: &[u8; 32]) -> F {
 /// The digest of the shapes and the commitment keys' labels. A key's length is not part of it: a
 /// longer key from the same label extends a shorter one (compression needs more generators than
 /// folding), so the label alone fixes every commitment.
-fn params_digest<Y: CurveCycle>(
+fn params_digest<Y: Cycle>(
     shape_primary: &R1csShape<PrimaryField<Y>>,
     shape_secondary: &R1csShape<SecondaryField<Y>>,
 ) -> [u8; 32] {
@@ -82,7 +82,7 @@ fn params_digest<Y: CurveCycle>(
 /// The shapes of both augmented circuits for `step`.
 type Shapes<Y> = (R1csShape<PrimaryField<Y>>, R1csShape<SecondaryField<Y>>);
 
-fn shapes<Y: CurveCycle, SC: ProvableStep<Y>>(step: &SC) -> Result<Shapes<Y>, NovaError>
+fn shapes<Y: Cycle, SC: ProvableStep<Y>>(step: &SC) -> Result<Shapes<Y>, NovaError>
 where
     PrimaryField<Y>: ff::PrimeFieldBits,
     SecondaryField<Y>: ff::PrimeFieldBits,
@@ -97,7 +97,7 @@ where
     Ok((primary, secondary))
 }
 
-impl<Y: CurveCycle, SC: ProvableStep<Y>> ProverKey<Y, SC>
+impl<Y: Cycle, SC: ProvableStep<Y>> PublicParams<Y, SC>
 where
     PrimaryField<Y>: ff::PrimeFieldBits,
     SecondaryField<Y>: ff::PrimeFieldBits,
@@ -170,7 +170,7 @@ where
     }
 }
 
-impl<Y: CurveCycle, SC: StepCircuit<PrimaryField<Y>>> ProverKey<Y, SC> {
+impl<Y: Cycle, SC: StepCircuit<PrimaryField<Y>>> PublicParams<Y, SC> {
     /// Constraints of the step circuit alone: the primary circuit's others verify the fold.
     pub fn step_constraints(&self) -> Result<usize, NovaError> {
         use bellpepper_core::{ConstraintSystem, num::AllocatedNum};
@@ -189,7 +189,7 @@ impl<Y: CurveCycle, SC: StepCircuit<PrimaryField<Y>>> ProverKey<Y, SC> {
     }
 }
 
-impl<Y: CurveCycle, SC> ProverKey<Y, SC> {
+impl<Y: Cycle, SC> PublicParams<Y, SC> {
     /// The digest of these parameters.
     pub fn digest(&self) -> [u8; 32] {
         self.digest

@@ -83,7 +83,7 @@ fn tampered(p: &Proof) -> Vec<(&'static str, Proof)> {
     let edits: Vec<(&'static str, Edit)> = vec![
         ("verifier key", |p, _, _, _, _| p.verifier_key[0] ^= 1),
         ("params digest", |p, _, _, _, _| p.params_digest[0] ^= 1),
-        ("z_n", |p, one, _, _, _| p.zi[0] += one),
+        ("z_n", |p, one, _, _, _| p.z_final[0] += one),
         ("secondary z_n", |p, _, two, _, _| p.zi_secondary[0] += two),
         ("running primary W", |p, _, _, g1, _| {
             p.running_primary.comm_w += g1

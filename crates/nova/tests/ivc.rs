@@ -2,7 +2,7 @@
 
 use ff::Field;
 use origami_arith::{PastaCycle, ScalarOf};
-use origami_nova::{NovaError, ProverKey, RecursiveSnark, StepCircuit};
+use origami_nova::{NovaError, PublicParams, RecursiveSnark, StepCircuit};
 
 type F = ScalarOf<origami_arith::Pallas>;
 
@@ -12,7 +12,7 @@ use fib::Fib;
 
 #[test]
 fn ivc_verifies_and_matches_the_native_step() {
-    let pk = ProverKey::<PastaCycle, Fib>::setup(Fib { n: 3 }).unwrap();
+    let pk = PublicParams::<PastaCycle, Fib>::setup(Fib { n: 3 }).unwrap();
     let z0 = vec![F::from(1), F::from(2)];
     let mut snark = RecursiveSnark::new(&pk, &z0).unwrap();
     let mut expected = z0.clone();
@@ -43,11 +43,11 @@ mod tampering {
     use origami_nova::RecursiveProof;
 
     fn setup() -> (
-        ProverKey<PastaCycle, Fib>,
+        PublicParams<PastaCycle, Fib>,
         RecursiveProof<PastaCycle>,
         Vec<F>,
     ) {
-        let pk = ProverKey::<PastaCycle, Fib>::setup(Fib { n: 2 }).unwrap();
+        let pk = PublicParams::<PastaCycle, Fib>::setup(Fib { n: 2 }).unwrap();
         let z0 = vec![F::from(3), F::from(5)];
         let mut snark = RecursiveSnark::new(&pk, &z0).unwrap();
         for _ in 0..3 {
@@ -125,7 +125,7 @@ mod tampering {
                 "last secondary W",
                 Box::new(|p| p.last_secondary_witness.w[2] += ScalarOf::<Vesta>::ONE),
             ),
-            ("final state", Box::new(|p| p.zi[0] += F::ONE)),
+            ("final state", Box::new(|p| p.z_final[0] += F::ONE)),
             (
                 "secondary state",
                 Box::new(|p| p.zi_secondary[0] += ScalarOf::<Vesta>::ONE),
@@ -172,7 +172,7 @@ mod tampering {
             "{err}"
         );
         let mut bad = proof.clone();
-        bad.zi = too_long(&bad.zi);
+        bad.z_final = too_long(&bad.z_final);
         let err = bad.verify(&pk, 3, &z0).unwrap_err();
         assert!(
             err.to_string().starts_with("the proof's final state has 3"),
@@ -217,7 +217,7 @@ mod tampering {
     #[test]
     fn a_proof_is_refused_under_another_circuits_key() {
         let (_, proof, z0) = setup();
-        let other = ProverKey::<PastaCycle, Fib>::setup(Fib { n: 3 }).unwrap();
+        let other = PublicParams::<PastaCycle, Fib>::setup(Fib { n: 3 }).unwrap();
         assert!(matches!(
             proof.verify(&other, 3, &z0),
             Err(NovaError::ParamsMismatch { .. })
@@ -248,13 +248,13 @@ mod tampering {
         );
         pk.save(&pkp).unwrap();
         keys.verifier_key().save(&vkp).unwrap();
-        let loaded = ProverKey::<PastaCycle, Fib>::load(&pkp).unwrap();
+        let loaded = PublicParams::<PastaCycle, Fib>::load(&pkp).unwrap();
         assert_eq!(loaded.digest(), pk.digest());
         let vk = origami_nova::CompressedVerifierKey::<PastaCycle, Fib>::load(&vkp).unwrap();
         assert_eq!(vk.expand().unwrap().digest(), pk.digest());
         // A verifier key is not a prover key, and the other way round.
         assert!(
-            ProverKey::<PastaCycle, Fib>::load(&vkp)
+            PublicParams::<PastaCycle, Fib>::load(&vkp)
                 .unwrap_err()
                 .to_string()
                 .contains("verifier key")
@@ -264,7 +264,7 @@ mod tampering {
         let bytes = std::fs::read(&pkp).unwrap();
         std::fs::write(&pkp, &bytes[..bytes.len() / 2]).unwrap();
         assert!(
-            ProverKey::<PastaCycle, Fib>::load(&pkp)
+            PublicParams::<PastaCycle, Fib>::load(&pkp)
                 .unwrap_err()
                 .to_string()
                 .contains("truncated")

@@ -10,7 +10,7 @@ use origami_arith::{Commitment, CommitmentKey, Pallas, PastaCycle, PointOf, Scal
 use origami_format::FileKind;
 use origami_nova::{
     CompressedProof, CompressedProverKey, CompressedVerifier, CompressedVerifierKey, NovaError,
-    ProverKey, RecursiveSnark, Variant,
+    PublicParams, RecursiveSnark, Variant,
 };
 use origami_spartan::SnarkVerifierKey;
 
@@ -90,7 +90,7 @@ const EDITS: &[Edit] = &[
     ),
     ("steps", |p| p.num_steps += 1, BLIND_SECONDARY, b"r"),
     ("z0", |p| p.z0[0] += F::ONE, BLIND_SECONDARY, b"r"),
-    ("z_n", |p| p.zi[1] += F::ONE, BLIND_SECONDARY, b"r"),
+    ("z_n", |p| p.z_final[1] += F::ONE, BLIND_SECONDARY, b"r"),
     (
         "secondary z_n",
         |p| p.zi_secondary[0] += ScalarOf::<Vesta>::ONE,
@@ -359,7 +359,7 @@ fn a_prover_key_with_substituted_generators_is_refused() {
     let genuine = dir.path().join("prover.key");
     f.pk.save(&genuine).unwrap();
     Pk::load(&genuine).unwrap();
-    let (label, _) = ProverKey::<PastaCycle, Fib>::commitment_key_labels();
+    let (label, _) = PublicParams::<PastaCycle, Fib>::commitment_key_labels();
     let ck = CommitmentKey::<Pallas>::setup(label, 2);
     let [g0, g1] = [0, 1].map(|i| PointOf::<Pallas>::from(ck.generators()[i]));
     let h = PointOf::<Pallas>::from(ck.blinding_generator());

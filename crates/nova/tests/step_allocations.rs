@@ -1,11 +1,14 @@
 //! After the first steps, proving a step allocates nothing of size O(circuit): the witness
 //! buffers, the folded W and E, Az/Bz/Cz and T are all reused.
 
+// A counting allocator implements `GlobalAlloc`, an unsafe trait; it only forwards to `System`.
+#![allow(unsafe_code)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use origami_arith::{PastaCycle, ScalarOf};
-use origami_nova::{ProverKey, RecursiveSnark};
+use origami_nova::{PublicParams, RecursiveSnark};
 
 struct LargestAllocation;
 static TRACKING: AtomicBool = AtomicBool::new(false);
@@ -38,7 +41,7 @@ use squarings::Squarings;
 
 #[test]
 fn steps_3_to_10_allocate_nothing_of_circuit_size() {
-    let pk = ProverKey::<PastaCycle, Squarings>::setup(Squarings(1 << 14)).unwrap();
+    let pk = PublicParams::<PastaCycle, Squarings>::setup(Squarings(1 << 14)).unwrap();
     let z0 = vec![ScalarOf::<origami_arith::Pallas>::from(3)];
     let mut snark = RecursiveSnark::new(&pk, &z0).unwrap();
     snark.prove_step(&pk).unwrap();

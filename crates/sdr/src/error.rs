@@ -7,13 +7,21 @@ use std::path::PathBuf;
 pub enum SdrError {
     /// A sector size that is not a power of two in the supported range, or not parseable.
     #[error("unknown sector size {given:?}: {reason}")]
-    UnknownSectorSize { given: String, reason: String },
+    UnknownSectorSize {
+        /// What was given.
+        given: String,
+        /// Why.
+        reason: String,
+    },
 
     /// `--proof` was used with a sector size Filecoin has no registered proof for.
     #[error(
         "no registered Filecoin proof for a {sector_size}-byte sector (registered: 2KiB, 8MiB, 512MiB, 32GiB, 64GiB)"
     )]
-    UnregisteredSectorSize { sector_size: u64 },
+    UnregisteredSectorSize {
+        /// The sector size in bytes.
+        sector_size: u64,
+    },
 
     /// An API version other than v1 / v1.1.
     #[error("unknown proof version {0:?}: expected v1 or v1.1")]
@@ -22,32 +30,44 @@ pub enum SdrError {
     /// Hex input that does not decode to the expected number of bytes.
     #[error("{what}: expected {expected} bytes ({} hex digits), {detail}", expected * 2)]
     BadHex {
+        /// What it is.
         what: &'static str,
+        /// What was expected.
         expected: usize,
+        /// What is wrong.
         detail: String,
     },
 
     /// A parent cache whose length does not match its graph.
     #[error("parent cache {path} is truncated or oversized: {actual} bytes, expected {expected}")]
     CacheWrongLength {
+        /// The file.
         path: PathBuf,
+        /// What was expected.
         expected: u64,
+        /// What was found.
         actual: u64,
     },
 
     /// A parent cache whose SHA-256 differs from Filecoin's published digest.
     #[error("parent cache {path} is corrupted: SHA-256 {actual}, Filecoin publishes {expected}")]
     CacheDigestMismatch {
+        /// The file.
         path: PathBuf,
+        /// What was expected.
         expected: String,
+        /// What was found.
         actual: String,
     },
 
     /// A parent cache whose entry for a node differs from the graph's definition.
     #[error("parent cache {path} is corrupted at node {node}: {detail}")]
     CacheCorrupted {
+        /// The file.
         path: PathBuf,
+        /// The node.
         node: u64,
+        /// What is wrong.
         detail: String,
     },
 
@@ -57,9 +77,13 @@ pub enum SdrError {
         "parent cache {path} is corrupted: SHA-256 {actual}, but {record} records {recorded}; delete both files to regenerate the cache"
     )]
     CacheRecordMismatch {
+        /// The file.
         path: PathBuf,
+        /// The record file.
         record: PathBuf,
+        /// The digest the record holds.
         recorded: String,
+        /// What was found.
         actual: String,
     },
 
@@ -67,7 +91,12 @@ pub enum SdrError {
     #[error(
         "parent cache digest record {path} is damaged: {detail}; delete it to re-check the cache"
     )]
-    BadCacheRecord { path: PathBuf, detail: String },
+    BadCacheRecord {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
 
     /// A path that should name a regular file names a directory or device.
     #[error("{0} is not a regular file")]
@@ -83,20 +112,33 @@ pub enum SdrError {
 
     /// More layers than any run may label.
     #[error("{given} layers requested; at most {max} are allowed (Filecoin's proofs use 2 or 11)")]
-    TooManyLayers { given: usize, max: usize },
+    TooManyLayers {
+        /// What was given.
+        given: usize,
+        /// The most allowed.
+        max: usize,
+    },
 
     /// A thread count the pipelined labeler cannot use.
     #[error(
         "the pipelined labeler takes 2 to {max} threads (one hasher, up to {} producers), not {given}; 1 thread runs the reference labeler",
         max - 1
     )]
-    ThreadCount { given: usize, max: usize },
+    ThreadCount {
+        /// What was given.
+        given: usize,
+        /// The most allowed.
+        max: usize,
+    },
 
     /// A layer buffer or previous layer of the wrong size for the graph.
     #[error("{what} holds {actual} bytes, the graph needs {expected}")]
     WrongBufferSize {
+        /// What it is.
         what: &'static str,
+        /// What was expected.
         expected: usize,
+        /// What was found.
         actual: usize,
     },
 
@@ -104,7 +146,12 @@ pub enum SdrError {
     #[error(
         "output directory {dir} is not empty (it holds {example}); choose an empty or new directory"
     )]
-    OutputNotEmpty { dir: PathBuf, example: String },
+    OutputNotEmpty {
+        /// The directory.
+        dir: PathBuf,
+        /// One of the files it holds.
+        example: String,
+    },
 
     /// Not enough free space for what a run will write (checked before work starts, and when
     /// a file's blocks are reserved).
@@ -114,9 +161,13 @@ pub enum SdrError {
         human_bytes(*available)
     )]
     NoSpace {
+        /// The file.
         path: PathBuf,
+        /// What it is.
         what: String,
+        /// Bytes needed.
         needed: u64,
+        /// Bytes available.
         available: u64,
     },
 
@@ -125,9 +176,13 @@ pub enum SdrError {
         "{dir} holds layer {layer} of another sector (replica id {replica_id}, graph {graph}); choose an empty or new directory"
     )]
     OtherSector {
+        /// The directory.
         dir: PathBuf,
+        /// The layer.
         layer: usize,
+        /// The other sector's replica id (hex).
         replica_id: String,
+        /// The other sector's graph.
         graph: String,
     },
 
@@ -146,16 +201,22 @@ pub enum SdrError {
         human_bytes(*limit)
     )]
     NotEnoughMemory {
+        /// Bytes needed.
         needed: u64,
+        /// The limit in bytes.
         limit: u64,
+        /// What is wrong.
         detail: String,
     },
 
     /// An I/O error with the file it happened on.
     #[error("{action} {path}: {source}")]
     Io {
+        /// What was being done.
         action: &'static str,
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },

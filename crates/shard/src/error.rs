@@ -105,7 +105,7 @@ pub enum ShardError {
         source: NovaError,
     },
     /// A shard's proof ends in another state than the shard claims.
-    #[error("shard {index}'s proof ends in another state than the shard's z_out")]
+    #[error("shard {index}'s proof ends in another state than the shard's z_final")]
     FinalState {
         /// The shard.
         index: u32,

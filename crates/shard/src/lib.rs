@@ -6,4 +6,4 @@ mod proof;
 
 pub use error::ShardError;
 pub use plan::{Shard, ShardPlan, checkpoints, run_native};
-pub use proof::{ShardProof, ShardedProof};
+pub use proof::{ShardChain, ShardProof};

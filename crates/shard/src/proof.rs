@@ -3,9 +3,9 @@
 use std::ops::ControlFlow;
 use std::path::Path;
 
-use origami_arith::{CurveCycle, encoding::field_vec};
+use origami_arith::{Cycle, encoding::field_vec};
 use origami_format::{FileKind, hex};
-use origami_nova::params::PrimaryField;
+use origami_nova::PrimaryField;
 use origami_nova::{
     CompressedProof, CompressedProverKey, CompressedVerifier, ProvableStep, RecursiveSnark,
     StepCircuit,
@@ -14,11 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Shard, ShardError};
 
-/// A compressed proof of one shard: `z_out = F^steps(z_in)`, where `z_in` is the run's state
+/// A compressed proof of one shard: `z_final = F^steps(z_in)`, where `z_in` is the run's state
 /// after `first_step` steps.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(bound = "")]
-pub struct ShardProof<Y: CurveCycle> {
+pub struct ShardProof<Y: Cycle> {
     /// Position of the shard in its plan.
     pub index: u32,
     /// The run's step the shard starts at.
@@ -30,12 +30,12 @@ pub struct ShardProof<Y: CurveCycle> {
     pub z_in: Vec<PrimaryField<Y>>,
     /// The state the shard ends in.
     #[serde(with = "field_vec")]
-    pub z_out: Vec<PrimaryField<Y>>,
+    pub z_final: Vec<PrimaryField<Y>>,
     /// The compressed proof of the shard's steps from `z_in`.
     pub proof: CompressedProof<Y>,
 }
 
-impl<Y: CurveCycle> ShardProof<Y> {
+impl<Y: Cycle> ShardProof<Y> {
     /// Proves `shard` from its checkpoint `z_in`: folds its steps, then compresses. `on_step` is
     /// called with the number of steps folded so far after each one; when it breaks, proving
     /// stops there with [`ShardError::Cancelled`].
@@ -65,20 +65,20 @@ impl<Y: CurveCycle> ShardProof<Y> {
             first_step: shard.first_step,
             steps: shard.steps,
             z_in: z_in.to_vec(),
-            z_out: snark.zi().to_vec(),
+            z_final: snark.zi().to_vec(),
             proof,
         })
     }
 
     /// Checks the shard's proof against its own statement: `steps` steps from `z_in` ending in
-    /// `z_out`. Says nothing about where the shard sits in a run (see [`ShardedProof::verify`]).
+    /// `z_final`. Says nothing about where the shard sits in a run (see [`ShardChain::verify`]).
     pub fn verify<SC: StepCircuit<PrimaryField<Y>>>(
         &self,
         verifier: &CompressedVerifier<Y, SC>,
     ) -> Result<(), ShardError> {
         // The claimed end state against the proof's before any cryptography (the proof's own
         // `z_n` is bound by its instance hashes).
-        if self.proof.zi != self.z_out {
+        if self.proof.z_final != self.z_final {
             return Err(ShardError::FinalState { index: self.index });
         }
         self.proof
@@ -128,7 +128,7 @@ impl<Y: CurveCycle> ShardProof<Y> {
 /// made for. Verifies as the single statement `z_N = F^N(z0)`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(bound = "")]
-pub struct ShardedProof<Y: CurveCycle> {
+pub struct ShardChain<Y: Cycle> {
     /// [`identity`](origami_nova::CompressedVerifierKey::identity) of the verifier key (circuit,
     /// size, variant, keys) every shard was proven for.
     pub verifier_key: [u8; 32],
@@ -136,7 +136,7 @@ pub struct ShardedProof<Y: CurveCycle> {
     pub shards: Vec<ShardProof<Y>>,
 }
 
-impl<Y: CurveCycle> ShardedProof<Y> {
+impl<Y: Cycle> ShardChain<Y> {
     /// Checks that the shards prove `num_steps` steps from `z0` and returns the final state.
     ///
     /// The chain is checked before any proof (cheap first; see [`check_chain`]). Then every
@@ -149,11 +149,11 @@ impl<Y: CurveCycle> ShardedProof<Y> {
         num_steps: u64,
         z0: &[PrimaryField<Y>],
     ) -> Result<Vec<PrimaryField<Y>>, ShardError> {
-        let end = self.check_chain(&verifier.key().identity(), num_steps, z0)?;
+        let z_final = self.check_chain(&verifier.key().identity(), num_steps, z0)?;
         for shard in &self.shards {
             shard.verify(verifier)?;
         }
-        Ok(end)
+        Ok(z_final)
     }
 
     /// The cheap half of [`verify`](Self::verify), for shards whose proofs were each checked
@@ -200,13 +200,13 @@ impl<Y: CurveCycle> ShardedProof<Y> {
             }
             // The shard's claims against its proof's statement, so that every shard's fields
             // are checked before any shard's cryptography (the proof checks its own statement).
-            if shard.proof.zi != shard.z_out {
+            if shard.proof.z_final != shard.z_final {
                 return Err(ShardError::FinalState { index });
             }
             next_step = next_step
                 .checked_add(shard.steps)
                 .ok_or(ShardError::StepOverflow { index })?;
-            state = &shard.z_out;
+            state = &shard.z_final;
         }
         if next_step != num_steps {
             return Err(ShardError::StepTotal {
@@ -214,7 +214,7 @@ impl<Y: CurveCycle> ShardedProof<Y> {
                 found: next_step,
             });
         }
-        Ok(last.z_out.clone())
+        Ok(last.z_final.clone())
     }
 
     /// Steps the shards claim to cover (`None` if the claims add up past `u64::MAX`).

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use origami_arith::{Pallas, PastaCycle, ScalarOf};
 use origami_circuits::{Builtin, CircuitKind};
 use origami_nova::{CompressedProverKey, CompressedVerifier, RecursiveSnark, StepCircuit, Variant};
-use origami_shard::{ShardError, ShardPlan, ShardProof, ShardedProof, checkpoints};
+use origami_shard::{ShardChain, ShardError, ShardPlan, ShardProof, checkpoints};
 
 type F = ScalarOf<Pallas>;
 type Keys = (
@@ -44,7 +44,7 @@ fn z0() -> Vec<F> {
     circuit(8).default_z0()
 }
 
-fn prove_sharded((pk, _): &Keys, num_shards: u32) -> ShardedProof<PastaCycle> {
+fn prove_sharded((pk, _): &Keys, num_shards: u32) -> ShardChain<PastaCycle> {
     let plan = ShardPlan::new(STEPS, num_shards).unwrap();
     let states = checkpoints(pk.verifier_key().step(), &plan, &z0()).unwrap();
     let shards = plan
@@ -55,19 +55,19 @@ fn prove_sharded((pk, _): &Keys, num_shards: u32) -> ShardedProof<PastaCycle> {
             ShardProof::prove(pk, shard, z_in, |_| ControlFlow::Continue(())).unwrap()
         })
         .collect();
-    ShardedProof {
+    ShardChain {
         verifier_key: pk.verifier_key().identity(),
         shards,
     }
 }
 
 /// The 3-shard proof the rejection tests alter.
-fn three_shards() -> &'static ShardedProof<PastaCycle> {
-    static PROOF: OnceLock<ShardedProof<PastaCycle>> = OnceLock::new();
+fn three_shards() -> &'static ShardChain<PastaCycle> {
+    static PROOF: OnceLock<ShardChain<PastaCycle>> = OnceLock::new();
     PROOF.get_or_init(|| prove_sharded(keys(), 3))
 }
 
-fn verify(proof: &ShardedProof<PastaCycle>) -> Result<Vec<F>, ShardError> {
+fn verify(proof: &ShardChain<PastaCycle>) -> Result<Vec<F>, ShardError> {
     proof.verify(&keys().1, STEPS, &z0())
 }
 
@@ -206,7 +206,7 @@ fn altered_boundaries_are_rejected() {
 
     // Both sides of a boundary altered alike: the chain holds, the proofs do not.
     let mut p = three_shards().clone();
-    p.shards[0].z_out = other.clone();
+    p.shards[0].z_final = other.clone();
     p.shards[1].z_in = other.clone();
     assert!(matches!(
         verify(&p),
@@ -214,7 +214,7 @@ fn altered_boundaries_are_rejected() {
     ));
 
     let mut p = three_shards().clone();
-    p.shards[2].z_out = other;
+    p.shards[2].z_final = other;
     assert!(matches!(
         verify(&p),
         Err(ShardError::FinalState { index: 2 })
@@ -280,7 +280,7 @@ fn shards_of_another_circuit_are_rejected() {
     let mut foreign = other.shards[0].clone();
     foreign.index = 0;
     foreign.steps = p.shards[0].steps;
-    foreign.z_out = p.shards[0].z_out.clone();
+    foreign.z_final = p.shards[0].z_final.clone();
     p.shards[0] = foreign;
     assert!(matches!(
         verify(&p),
@@ -300,14 +300,14 @@ fn sharded_proofs_survive_a_file_and_malformed_files_are_refused() {
     let bytes = three_shards().save(&path).unwrap();
     assert!(bytes > 0);
     let digest = keys().0.verifier_key().identity();
-    let loaded = ShardedProof::<PastaCycle>::load(&path, Some(&digest)).unwrap();
+    let loaded = ShardChain::<PastaCycle>::load(&path, Some(&digest)).unwrap();
     assert_eq!(verify(&loaded).unwrap(), verify(three_shards()).unwrap());
-    assert!(ShardedProof::<PastaCycle>::load(&path, Some(&[7; 32])).is_err());
+    assert!(ShardChain::<PastaCycle>::load(&path, Some(&[7; 32])).is_err());
 
     let mut raw = std::fs::read(&path).unwrap();
     raw.truncate(raw.len() / 2);
     std::fs::write(&path, &raw).unwrap();
-    let err = ShardedProof::<PastaCycle>::load(&path, None).unwrap_err();
+    let err = ShardChain::<PastaCycle>::load(&path, None).unwrap_err();
     assert!(matches!(err, ShardError::Format(_)), "{err}");
 }
 
@@ -324,10 +324,10 @@ fn every_shard_field_is_checked_before_any_challenge() {
         .num_threads(1)
         .build()
         .unwrap();
-    let run = |p: &ShardedProof<PastaCycle>| pool.install(|| record(|| verify(p)));
+    let run = |p: &ShardChain<PastaCycle>| pool.install(|| record(|| verify(p)));
     let (ok, honest) = run(proof);
     ok.unwrap();
-    type Edit = fn(&mut ShardedProof<PastaCycle>);
+    type Edit = fn(&mut ShardChain<PastaCycle>);
     let edits: [(&str, Edit); 10] = [
         ("verifier key", |p| p.verifier_key[3] ^= 1),
         ("index", |p| p.shards[1].index = 2),
@@ -335,9 +335,9 @@ fn every_shard_field_is_checked_before_any_challenge() {
         ("steps", |p| p.shards[0].steps += 1),
         ("z_in of shard 0", |p| p.shards[0].z_in[0] += F::ONE),
         ("z_in of shard 2", |p| p.shards[2].z_in[0] += F::ONE),
-        ("z_out of shard 0", |p| p.shards[0].z_out[0] += F::ONE),
-        ("z_out of the last shard", |p| {
-            p.shards[2].z_out[0] += F::ONE
+        ("z_final of shard 0", |p| p.shards[0].z_final[0] += F::ONE),
+        ("z_final of the last shard", |p| {
+            p.shards[2].z_final[0] += F::ONE
         }),
         ("a dropped shard", |p| drop(p.shards.pop())),
         ("swapped shards", |p| p.shards.swap(0, 1)),

@@ -26,7 +26,7 @@ pub fn run(_args: InfoArgs) -> anyhow::Result<()> {
     outln!("origami {}", env!("CARGO_PKG_VERSION"))?;
     outln!(
         "curve cycle:   {}",
-        <origami_arith::DefaultCycle as origami_arith::CurveCycle>::NAME
+        <origami_arith::DefaultCycle as origami_arith::Cycle>::NAME
     )?;
     outln!("field backend: {}", origami_arith::FIELD_BACKEND)?;
     outln!(

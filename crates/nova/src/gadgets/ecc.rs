@@ -242,11 +242,13 @@ impl<F: PrimeField> AllocatedPoint<F> {
         &self.y
     }
 
+    #[cfg(test)]
     /// 1 for the identity, 0 otherwise (constrained to {0, 1}).
     pub fn is_infinity(&self) -> &AllocatedNum<F> {
         &self.is_infinity
     }
 
+    #[cfg(test)]
     /// The witness `(x, y, is_infinity)`, in the form `Commitment::coordinates` returns; `None`
     /// without a witness.
     pub fn value(&self) -> Option<(F, F, bool)> {
@@ -257,6 +259,7 @@ impl<F: PrimeField> AllocatedPoint<F> {
         ))
     }
 
+    #[cfg(test)]
     /// `−self`; 1 constraint. The identity stays `(0, 0, 1)`.
     pub fn negate<CS: ConstraintSystem<F>>(&self, mut cs: CS) -> Result<Self, SynthesisError> {
         let y = AllocatedNum::alloc(cs.namespace(|| "y"), || Ok(-value(&self.y)?))?;

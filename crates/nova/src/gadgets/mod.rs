@@ -2,5 +2,3 @@
 
 pub mod ecc;
 pub mod nonnative;
-
-pub use ecc::{AllocatedPoint, conditionally_select_num};

@@ -56,17 +56,8 @@ pub struct Limb<F: PrimeField> {
 }
 
 impl<F: PrimeField> Limb<F> {
-    /// The linear combination whose value is this limb.
-    pub fn lc(&self) -> &LinearCombination<F> {
-        &self.lc
-    }
-
-    /// The limb's integer value, when the witness is known.
-    pub fn value(&self) -> Option<&BigUint> {
-        self.value.as_ref()
-    }
-
     /// The largest integer the constraints allow this limb to hold.
+    #[cfg(test)]
     pub fn max(&self) -> &BigUint {
         &self.max
     }
@@ -190,6 +181,7 @@ impl<F: PrimeField> BigNat<F> {
         BigNat { limbs }
     }
 
+    #[cfg(test)]
     /// The limbs, least significant first.
     pub fn limbs(&self) -> &[Limb<F>] {
         &self.limbs
@@ -247,6 +239,7 @@ impl<F: PrimeField> BigNat<F> {
             })
     }
 
+    #[cfg(test)]
     /// The value reduced modulo `G`'s modulus, as an element of `G`, when the witness is known.
     pub fn to_field<G: PrimeField>(&self) -> Option<G> {
         self.value()
@@ -369,6 +362,7 @@ impl<F: PrimeField> BigNat<F> {
         enforce_difference_zero(cs, &self.limbs, &other.limbs)
     }
 
+    #[cfg(test)]
     /// `self · other = quotient · modulus + remainder` with `remainder < modulus`: returns
     /// `(quotient, remainder)`.
     pub fn mult_mod<CS: ConstraintSystem<F>>(
@@ -381,6 +375,7 @@ impl<F: PrimeField> BigNat<F> {
         reduce(cs.namespace(|| "reduce"), &product, modulus, None)
     }
 
+    #[cfg(test)]
     /// `self mod modulus`, the canonical remainder.
     pub fn red_mod<CS: ConstraintSystem<F>>(
         &self,

@@ -81,8 +81,10 @@ pub enum Labeler {
     /// Single-threaded, written to read like the specification.
     Reference,
     /// Producer threads gather parent labels into a ring ahead of one hashing thread.
-    /// `threads` counts all of them (at least 2: one producer and the hasher).
-    Pipelined { threads: usize },
+    Pipelined {
+        /// All the threads (at least 2: one producer and the hasher).
+        threads: usize,
+    },
 }
 
 /// The most threads the pipelined labeler can use: one hasher and one producer per ring chunk
