@@ -651,3 +651,173 @@ fn with_a_cluster_the_jobs_are_proven_by_its_workers() {
     let out = ok(&["cluster", "status", "--db", &db]);
     assert!(out.contains(&id) && out.contains("complete"), "{out}");
 }
+
+/// Sends `raw` on a fresh connection and reads what comes back until the service closes it
+/// or `wait` passes; returns the bytes and how long it took.
+fn raw_exchange(addr: &str, raw: &[u8], wait: Duration) -> (Vec<u8>, Duration) {
+    let mut stream = TcpStream::connect(addr).expect("connect to the service");
+    stream.set_read_timeout(Some(wait)).unwrap();
+    let start = Instant::now();
+    stream.write_all(raw).unwrap();
+    let mut got = Vec::new();
+    let _ = stream.read_to_end(&mut got);
+    (got, start.elapsed())
+}
+
+/// The status and JSON body of a raw HTTP response.
+fn parse_response(raw: &[u8]) -> (u16, Value) {
+    let text = String::from_utf8_lossy(raw);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP response: {text:?}"));
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// The HTTP layer's limits (issue 22, items 3, 4 and 11): every refusal is the API's JSON, a
+/// body over the limit is refused before it is read, slow and idle clients are cut off, the
+/// connections and the verify queue are bounded, and verify can require a token.
+#[test]
+fn the_http_layer_bounds_clients_and_answers_every_refusal_in_json() {
+    let dir = verifier_key_only();
+    let token_file = dir.join("verify.token");
+    std::fs::write(&token_file, "verify-secret\n").unwrap();
+    let service = Service::start(
+        dir.to_str().unwrap(),
+        &[
+            "--verify-only",
+            "--header-timeout",
+            "1",
+            "--request-timeout",
+            "3",
+            "--max-connections",
+            "3",
+            "--verify-queue",
+            "1",
+            "--verify-token-file",
+            token_file.to_str().unwrap(),
+        ],
+    );
+    service.wait_healthy(|_| true);
+    let json_error = |status: u16, body: &[u8], expected: u16, says: &str| {
+        let body: Value = serde_json::from_slice(body)
+            .unwrap_or_else(|_| panic!("{status}: not JSON: {:?}", String::from_utf8_lossy(body)));
+        assert_eq!(status, expected, "{body}");
+        let error = body["error"].as_str().unwrap_or_else(|| panic!("{body}"));
+        assert!(error.contains(says), "{body}");
+    };
+
+    // Item 11: a method the route does not take, a job id that is not UTF-8, a URI over the
+    // limit: each a JSON error, not an empty body or plain text.
+    let (status, body) = service.request("GET", "/v1/verify", &[], b"");
+    json_error(status, &body, 405, "does not take GET");
+    let (status, body) = service.request("GET", "/v1/jobs/%FF%FE", &[], b"");
+    json_error(status, &body, 400, "path");
+    let long = format!("/v1/jobs/{}", "a".repeat(9000));
+    let (status, body) = service.request("GET", &long, &[], b"");
+    json_error(status, &body, 414, "at most 8192");
+
+    // Verify's token: none or a wrong one is 401; the scheme is matched in any case.
+    let good = verify_body(proof(), json!([2]), 2).to_string();
+    let json = ("Content-Type", "application/json");
+    let (status, body) = service.request("POST", "/v1/verify", &[json], good.as_bytes());
+    json_error(status, &body, 401, "Authorization");
+    let wrong = [json, ("Authorization", "Bearer nope")];
+    let (status, body) = service.request("POST", "/v1/verify", &wrong, good.as_bytes());
+    json_error(status, &body, 401, "wrong bearer token");
+    let lower = [json, ("Authorization", "bearer verify-secret")];
+    let (status, body) = service.request("POST", "/v1/verify", &lower, good.as_bytes());
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+
+    // Item 4: a declared length over the limit is answered 413 at once, without its body.
+    let huge = "POST /v1/verify HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 9223372036854775807\r\n\r\n";
+    let (raw, took) = raw_exchange(&service.addr, huge.as_bytes(), Duration::from_secs(20));
+    let (status, body) = parse_response(&raw);
+    assert_eq!(status, 413, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("--max-body"),
+        "{body}"
+    );
+    assert!(took < Duration::from_secs(5), "413 after {took:?}");
+
+    // Half a header is cut off after the header timeout (1 s), not held open.
+    let (raw, took) = raw_exchange(
+        &service.addr,
+        b"POST /v1/verify HTTP/1.1\r\nHost: t\r\nContent-Le",
+        Duration::from_secs(30),
+    );
+    assert!(
+        took < Duration::from_secs(8),
+        "half a header held {took:?}: {raw:?}"
+    );
+    // A body sent too slowly is answered 408 at the request deadline (3 s).
+    let slow = "POST /v1/verify HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nAuthorization: Bearer verify-secret\r\nContent-Length: 100\r\n\r\n{\"proof\":";
+    let (raw, took) = raw_exchange(&service.addr, slow.as_bytes(), Duration::from_secs(30));
+    let (status, body) = parse_response(&raw);
+    assert_eq!(status, 408, "{body}");
+    assert!(took < Duration::from_secs(10), "408 after {took:?}");
+
+    // Connections are bounded: with 3 held idle, a fourth is answered 503 at once; idle ones
+    // are closed after the header timeout, and the service answers again.
+    let idle: Vec<TcpStream> = (0..3)
+        .map(|_| TcpStream::connect(&service.addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let (raw, _) = raw_exchange(
+        &service.addr,
+        b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n",
+        Duration::from_secs(10),
+    );
+    let (status, body) = parse_response(&raw);
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("--max-connections"),
+        "{body}"
+    );
+    assert!(
+        String::from_utf8_lossy(&raw)
+            .to_ascii_lowercase()
+            .contains("retry-after")
+    );
+    for mut stream in idle {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut rest = Vec::new();
+        let start = Instant::now();
+        let _ = stream.read_to_end(&mut rest);
+        assert!(
+            start.elapsed() < Duration::from_secs(8),
+            "an idle connection stayed open"
+        );
+    }
+    service.wait_healthy(|_| true);
+
+    // Item 3: the verify queue is bounded (one slot here): of six requests at once, those
+    // that find it taken get 503 with Retry-After, the others verify.
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..6)
+            .map(|_| {
+                s.spawn(|| {
+                    service
+                        .request("POST", "/v1/verify", &lower, good.as_bytes())
+                        .0
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(statuses.contains(&200), "{statuses:?}");
+    assert!(statuses.contains(&503), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| matches!(s, 200 | 503)),
+        "{statuses:?}"
+    );
+    let (status, _) = service.request("POST", "/v1/verify", &lower, good.as_bytes());
+    assert_eq!(status, 200);
+}

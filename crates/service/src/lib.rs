@@ -11,6 +11,7 @@ mod verifier_process;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub use api::serve;
 pub use error::{ProcessError, ServiceError};
@@ -39,6 +40,18 @@ pub struct ServiceConfig {
     pub verify_only: bool,
     /// The bearer token job submission requires (`None` only for a verify-only service).
     pub token: Option<String>,
+    /// The bearer token verify requests require (`None`: verifying is open to all).
+    pub verify_token: Option<String>,
+    /// Verify requests in progress or waiting at once; one more is answered 503.
+    pub verify_queue: usize,
+    /// How long a verify request waits for the verifier's answer before it is answered 503.
+    pub verify_timeout: Duration,
+    /// Connections served at once; one more is answered 503 and closed.
+    pub max_connections: usize,
+    /// How long a client has to send a request's headers (and may stay idle between requests).
+    pub header_timeout: Duration,
+    /// How long receiving and answering one request may take.
+    pub request_timeout: Duration,
     /// The largest request body accepted, in bytes.
     pub max_body: usize,
     /// The most steps a job may ask for.

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -12,6 +13,8 @@ use crate::args::{GeneratorCacheArgs, host_name, parse_bytes};
 
 /// The environment variable holding the bearer token job submission requires.
 const TOKEN_VAR: &str = "ORIGAMI_SERVICE_TOKEN";
+/// The environment variable holding the bearer token verify requests require, if any.
+const VERIFY_TOKEN_VAR: &str = "ORIGAMI_VERIFY_TOKEN";
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -46,6 +49,28 @@ pub struct ServeArgs {
     /// The most shards a job may be split into.
     #[arg(long, default_value_t = 1024)]
     max_shards: u32,
+    /// File holding a bearer token every verify request must carry (default: the
+    /// ORIGAMI_VERIFY_TOKEN environment variable; unset, verifying is open to all).
+    #[arg(long, value_name = "FILE")]
+    verify_token_file: Option<PathBuf>,
+    /// Verify requests being checked or waiting at once; one more is answered 503 with
+    /// Retry-After. Bounds the memory the request bodies take (each at most --max-body).
+    #[arg(long, default_value_t = 8)]
+    verify_queue: usize,
+    /// Seconds a verify request waits for the verifier's answer before it is answered 503.
+    #[arg(long, default_value_t = 60)]
+    verify_timeout: u64,
+    /// Connections served at once; one more is answered 503 and closed.
+    #[arg(long, default_value_t = 256)]
+    max_connections: usize,
+    /// Seconds a client has to send a request's headers; also how long a connection may stay
+    /// idle between requests.
+    #[arg(long, default_value_t = 10)]
+    header_timeout: u64,
+    /// Seconds receiving and answering one request may take (a body sent too slowly is
+    /// answered 408).
+    #[arg(long, default_value_t = 120)]
+    request_timeout: u64,
     #[command(flatten)]
     generator_cache: GeneratorCacheArgs,
 }
@@ -69,6 +94,17 @@ enum Role {
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let token = token(&args)?;
+    let verify_token = read_token(args.verify_token_file.as_deref(), VERIFY_TOKEN_VAR)
+        .context("the verify token")?;
+    for (flag, value) in [
+        ("--verify-queue", args.verify_queue as u64),
+        ("--verify-timeout", args.verify_timeout),
+        ("--max-connections", args.max_connections as u64),
+        ("--header-timeout", args.header_timeout),
+        ("--request-timeout", args.request_timeout),
+    ] {
+        anyhow::ensure!(value >= 1, "{flag} must be at least 1");
+    }
     let program = std::env::current_exe()
         .context("finding the origami binary to start the service's processes")?;
     let child = |role: &str| ChildCommand {
@@ -90,6 +126,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_body: usize::try_from(args.max_body).context("--max-body is too large")?,
         max_steps: args.max_steps,
         max_shards: args.max_shards,
+        verify_token,
+        verify_queue: args.verify_queue,
+        verify_timeout: Duration::from_secs(args.verify_timeout),
+        max_connections: args.max_connections,
+        header_timeout: Duration::from_secs(args.header_timeout),
+        request_timeout: Duration::from_secs(args.request_timeout),
         prover: child("prover"),
         prover_options,
         verifier: child("verifier"),
@@ -131,29 +173,34 @@ fn read_token_file(path: &std::path::Path) -> anyhow::Result<String> {
     Ok(text)
 }
 
-/// The bearer token: from `--token-file`, else the environment; none for a verify-only service.
-fn token(args: &ServeArgs) -> anyhow::Result<Option<String>> {
-    let token = match &args.token_file {
+/// A bearer token: from `file`, else the environment variable `var`; checked to be one word.
+fn read_token(file: Option<&std::path::Path>, var: &str) -> anyhow::Result<Option<String>> {
+    let token = match file {
         Some(path) => Some(
             read_token_file(path)
                 .with_context(|| format!("reading the token file {}", path.display()))?,
         ),
-        None => std::env::var(TOKEN_VAR).ok(),
+        None => std::env::var(var).ok(),
     };
-    let token = token.map(|t| t.trim().to_string());
-    if args.verify_only {
-        return Ok(None);
-    }
-    match token {
+    match token.map(|t| t.trim().to_string()) {
         Some(t) if t.is_empty() => anyhow::bail!("the bearer token is empty"),
         Some(t) if t.chars().any(|c| c.is_whitespace() || c.is_control()) => {
             anyhow::bail!("the bearer token holds whitespace or control characters")
         }
-        Some(t) => Ok(Some(t)),
-        None => anyhow::bail!(
-            "job submission needs a bearer token: set {TOKEN_VAR} or pass --token-file FILE (or serve with --verify-only)"
-        ),
+        other => Ok(other),
     }
+}
+
+/// The job token: from `--token-file`, else the environment; none for a verify-only service.
+fn token(args: &ServeArgs) -> anyhow::Result<Option<String>> {
+    if args.verify_only {
+        return Ok(None);
+    }
+    read_token(args.token_file.as_deref(), TOKEN_VAR)?.map(Some).ok_or_else(|| {
+        anyhow::anyhow!(
+            "job submission needs a bearer token: set {TOKEN_VAR} or pass --token-file FILE (or serve with --verify-only)"
+        )
+    })
 }
 
 pub fn run_process(args: ServiceProcessArgs) -> anyhow::Result<()> {

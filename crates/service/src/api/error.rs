@@ -1,7 +1,7 @@
 //! Every reason the API answers with an error, and the one mapping of reasons to status codes.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use origami_circuits::{Builtin, UnknownCircuit};
@@ -99,6 +99,42 @@ pub enum ApiError {
     /// A bug or a panic in the API process.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The route exists, but not for this method.
+    #[error("this endpoint does not take {0}; see the API's endpoints in the documentation")]
+    MethodNotAllowed(String),
+    /// A path segment that is not what the route takes (not UTF-8, say).
+    #[error("the path is not one the API takes: {0}")]
+    BadPath(String),
+    /// A path and query longer than the service reads.
+    #[error("the URI is {length} bytes; the service reads at most {max}")]
+    UriTooLong {
+        /// Its length.
+        length: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A declared body larger than the limit: refused before it is read.
+    #[error("the body is {declared} bytes; the service takes at most {max} (--max-body)")]
+    TooLarge {
+        /// The declared length.
+        declared: u64,
+        /// The limit.
+        max: usize,
+    },
+    /// A `Content-Length` that is not a number.
+    #[error("the Content-Length header is not a byte count")]
+    BadContentLength,
+    /// The request was not received and answered in time.
+    #[error("the request was not received and answered within {} s", .0.as_secs_f64())]
+    RequestTimeout(std::time::Duration),
+    /// Every verify slot is taken.
+    #[error(
+        "{0} proofs are being verified or waiting, this service's limit (--verify-queue); retry shortly"
+    )]
+    VerifyBusy(usize),
+    /// The verifier did not answer in time (it is still busy with earlier proofs).
+    #[error("the verifier did not answer within {} s (--verify-timeout); retry shortly", .0.as_secs_f64())]
+    VerifyTimeout(std::time::Duration),
 }
 
 impl ApiError {
@@ -109,6 +145,12 @@ impl ApiError {
                 StatusCode::NOT_FOUND
             }
             ApiError::MissingToken | ApiError::WrongToken => StatusCode::UNAUTHORIZED,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::BadPath(_) | ApiError::BadContentLength => StatusCode::BAD_REQUEST,
+            ApiError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+            ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::VerifyBusy(_) | ApiError::VerifyTimeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Body(rejection) => rejection.status(),
             ApiError::BadRequest(_) | ApiError::UnknownCircuit(_) => StatusCode::BAD_REQUEST,
             ApiError::OtherCircuit { .. }
@@ -142,6 +184,12 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        // Every 503 passes: a child restarting, a full queue.
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         response
     }
 }
@@ -149,5 +197,11 @@ impl IntoResponse for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         ApiError::Body(rejection)
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::BadPath(rejection.body_text())
     }
 }

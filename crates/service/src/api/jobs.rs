@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Json as JsonBody, Path, State as HttpState};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequest, Json as JsonBody, Path, Request, State as HttpState};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use origami_circuits::CircuitKind;
 use origami_cluster::{JobId, TaskStage, job_spec};
@@ -66,14 +66,14 @@ pub fn state_text(state: &State) -> Vec<String> {
 /// `POST /v1/jobs`.
 pub async fn submit(
     HttpState(service): HttpState<Arc<Service>>,
-    headers: HeaderMap,
-    body: Result<JsonBody<JobBody>, JsonRejection>,
+    request: Request,
 ) -> Result<Response, ApiError> {
     let Some(prover) = service.prover.clone() else {
         return Err(ApiError::VerifyOnlyTakesNoJobs);
     };
-    service.authorize(&headers)?;
-    let JsonBody(body) = body?;
+    // The token before the body: an unauthorised client gets nothing parsed.
+    service.authorize(request.headers())?;
+    let JsonBody(body) = JsonBody::<JobBody>::from_request(request, &()).await?;
     let kind: CircuitKind = body.circuit.parse()?;
     let asked = kind.with_size(body.size.unwrap_or(service.circuit.size()));
     if asked != service.circuit {
@@ -143,8 +143,9 @@ fn no_job(service: &Service, id: &str) -> ApiError {
 /// `GET /v1/jobs/{id}`.
 pub async fn status(
     HttpState(service): HttpState<Arc<Service>>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<JobView>, ApiError> {
+    let Path(id) = id?;
     let id = JobId(id);
     let jobs = locked(&service.jobs);
     let record = jobs.get(&id).ok_or_else(|| no_job(&service, &id.0))?;
@@ -182,8 +183,9 @@ pub async fn status(
 /// `GET /v1/jobs/{id}/proof`: the sharded proof file, once the job is complete.
 pub async fn proof(
     HttpState(service): HttpState<Arc<Service>>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let Path(id) = id?;
     let id = JobId(id);
     let jobs = locked(&service.jobs);
     let record = jobs.get(&id).ok_or_else(|| no_job(&service, &id.0))?;

@@ -4,6 +4,8 @@
 mod error;
 mod health;
 mod jobs;
+mod limits;
+mod server;
 mod state;
 mod verify;
 
@@ -13,14 +15,21 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
+use axum::middleware;
 use axum::routing::{get, post};
 
 use self::error::ApiError;
+use self::limits::RequestLimits;
+use self::server::ConnectionLimits;
 use self::state::Service;
 use crate::{ServiceConfig, ServiceError};
 
 /// How often the API process asks the prover process what changed.
 const POLL: Duration = Duration::from_millis(250);
+
+/// The longest path and query the API reads: its longest real one is under 100 bytes.
+const MAX_URI: usize = 8 << 10;
 
 /// Runs the service until Ctrl-C or SIGTERM: starts the children (the prover process first,
 /// whose verifier key the verifier process receives), binds `config.listen`, calls `listening`
@@ -55,11 +64,18 @@ pub fn serve(
             })?;
         let addr = listener.local_addr().map_err(ServiceError::Server)?;
         listening(addr, &service.describe());
-        let app = router(service, config.max_body);
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown())
-            .await
-            .map_err(ServiceError::Server)
+        let limits = RequestLimits {
+            max_uri: MAX_URI,
+            max_body: config.max_body,
+            deadline: config.request_timeout,
+        };
+        let connections = ConnectionLimits {
+            max_connections: config.max_connections.max(1),
+            header_timeout: config.header_timeout,
+            drain: config.request_timeout,
+        };
+        server::serve(listener, router(service, limits), connections, shutdown()).await;
+        Ok(())
     })
 }
 
@@ -78,7 +94,7 @@ async fn shutdown() {
     }
 }
 
-fn router(service: Arc<Service>, max_body: usize) -> Router {
+fn router(service: Arc<Service>, limits: RequestLimits) -> Router {
     Router::new()
         .route("/v1/jobs", post(jobs::submit))
         .route("/v1/jobs/{id}", get(jobs::status))
@@ -87,7 +103,11 @@ fn router(service: Arc<Service>, max_body: usize) -> Router {
         .route("/healthz", get(health::health))
         .route("/metrics", get(health::metrics))
         .fallback(|| async { ApiError::NoSuchEndpoint })
-        .layer(DefaultBodyLimit::max(max_body))
+        .method_not_allowed_fallback(|method: Method| async move {
+            ApiError::MethodNotAllowed(method.to_string())
+        })
+        .layer(DefaultBodyLimit::max(limits.max_body))
+        .layer(middleware::from_fn_with_state(limits, limits::enforce))
         .with_state(service)
 }
 

@@ -139,6 +139,33 @@ impl JobRecord {
     }
 }
 
+/// Checks `Authorization: Bearer TOKEN` against `expected` (nothing to check when `None`). The
+/// scheme is matched without regard to case (RFC 7235), the token exactly.
+fn check_bearer(expected: Option<&str>, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(token) = expected else {
+        return Ok(());
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, given)| given.trim())
+        .ok_or(ApiError::MissingToken)?;
+    // Compared without stopping at the first difference, so timing says nothing of the token.
+    let same = given.len() == token.len()
+        && given
+            .bytes()
+            .zip(token.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(ApiError::WrongToken)
+    }
+}
+
 /// Verify requests by outcome, for `/metrics`.
 pub const VERIFY_OUTCOMES: [&str; 3] = ["verified", "rejected", "malformed"];
 
@@ -149,6 +176,11 @@ pub struct Service {
     pub circuit: Builtin,
     pub vk: VerifierKey,
     token: Option<String>,
+    verify_token: Option<String>,
+    /// One permit per verify request in progress or waiting for the verifier.
+    pub verify_slots: Arc<tokio::sync::Semaphore>,
+    pub verify_queue: usize,
+    pub verify_timeout: Duration,
     pub max_steps: u64,
     pub max_shards: u32,
     pub jobs: Mutex<BTreeMap<JobId, JobRecord>>,
@@ -234,6 +266,10 @@ impl Service {
             circuit: *vk.step(),
             vk,
             token: config.token.clone(),
+            verify_token: config.verify_token.clone(),
+            verify_slots: Arc::new(tokio::sync::Semaphore::new(config.verify_queue.max(1))),
+            verify_queue: config.verify_queue.max(1),
+            verify_timeout: config.verify_timeout,
             max_steps: config.max_steps,
             max_shards: config.max_shards,
             jobs: Mutex::default(),
@@ -290,28 +326,14 @@ impl Service {
             .collect()
     }
 
-    /// Refuses a request without the service's bearer token.
+    /// Refuses a job request without the service's bearer token.
     pub fn authorize(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        let Some(token) = &self.token else {
-            return Ok(());
-        };
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(ApiError::MissingToken)?;
-        // Compared without stopping at the first difference, so timing says nothing of the token.
-        let same = given.len() == token.len()
-            && given
-                .bytes()
-                .zip(token.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        if same {
-            Ok(())
-        } else {
-            Err(ApiError::WrongToken)
-        }
+        check_bearer(self.token.as_deref(), headers)
+    }
+
+    /// Refuses a verify request without the verify token, when the service has one.
+    pub fn authorize_verify(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        check_bearer(self.verify_token.as_deref(), headers)
     }
 
     /// Records a job before it is handed to the prover process; `false` when it is known.

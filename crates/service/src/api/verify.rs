@@ -4,8 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Json as JsonBody, State as HttpState};
+use axum::extract::{FromRequest, Json as JsonBody, Request, State as HttpState};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -40,9 +39,16 @@ struct NotVerified {
 /// 422 for a proof of another statement.
 pub async fn verify(
     HttpState(service): HttpState<Arc<Service>>,
-    body: Result<JsonBody<VerifyBody>, JsonRejection>,
+    request: Request,
 ) -> Result<Response, ApiError> {
-    let JsonBody(body) = body?;
+    service.authorize_verify(request.headers())?;
+    // A slot before the body is read: at most `verify_queue` bodies are held at once.
+    let slot = service
+        .verify_slots
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| ApiError::VerifyBusy(service.verify_queue))?;
+    let JsonBody(body) = JsonBody::<VerifyBody>::from_request(request, &()).await?;
     let proof = body.proof_bytes()?;
     let z0 = service.parse_state("z0", &body.z0)?;
     let request = VerifyRequest {
@@ -52,8 +58,14 @@ pub async fn verify(
     };
     let verifier = service.verifier.clone();
     let started = Instant::now();
-    let answer =
-        blocking(move || Ok(verifier.ask::<_, VerifyResponse>(&request, RESTART_WAIT)?)).await?;
+    // The slot is held until the verifier answers, also when this request stops waiting.
+    let asked = blocking(move || {
+        let _slot = slot;
+        Ok(verifier.ask::<_, VerifyResponse>(&request, RESTART_WAIT)?)
+    });
+    let answer = tokio::time::timeout(service.verify_timeout, asked)
+        .await
+        .map_err(|_| ApiError::VerifyTimeout(service.verify_timeout))??;
     let seconds = started.elapsed().as_secs_f64();
     let (outcome, response) = match answer {
         Ok(v) => (
