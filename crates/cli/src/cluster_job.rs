@@ -90,7 +90,9 @@ pub fn wait(
 /// One line on a job: circuit, size, and where its shards stand.
 pub fn summary(status: &JobStatus) -> String {
     let count = |f: fn(&TaskState) -> bool| status.tasks.iter().filter(|t| f(t)).count();
-    let state = if let Some((shard, _)) = status.failure() {
+    let state = if let Some(reason) = &status.cancelled {
+        format!("cancelled ({reason})")
+    } else if let Some((shard, _)) = status.failure() {
         format!("failed (shard {shard} given up)")
     } else if status.is_complete() {
         "complete".to_string()

@@ -85,3 +85,51 @@ fn a_killed_workers_shard_is_proven_again_and_ctrl_c_gives_a_shard_back() {
         "{status}"
     );
 }
+
+#[test]
+fn a_cancelled_job_stops_its_worker_and_is_not_fetched() {
+    let db = fresh_database();
+    let dir = scratch("cancel");
+    let out = dir.join("job.proof");
+    let job = submit(&db, "2", &out);
+    // A 2 s lease: the heartbeat, which notices the cancellation, beats every third of a second.
+    let worker = Worker::start(&db, "wc", "2");
+    worker.wait_for("claimed shard");
+    let cancelled = ok(&["cluster", "cancel", "--db", &db, &job]);
+    assert!(
+        cancelled.contains("cancelled, 2 unfinished shards given up"),
+        "{cancelled}"
+    );
+    worker.wait_for("the job was cancelled");
+    let again = ok(&["cluster", "cancel", "--db", &db, &job]);
+    assert!(
+        again.contains("nothing to cancel (") && again.contains("cancelled ("),
+        "{again}"
+    );
+    let status = ok(&["cluster", "status", "--db", &db, &job]);
+    assert!(
+        status.contains("cancelled (cancelled by `origami cluster cancel`)"),
+        "{status}"
+    );
+    let fetched = cluster_support::command(&[
+        "cluster",
+        "fetch",
+        "--db",
+        &db,
+        &job,
+        "--keys",
+        keys(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    let text = String::from_utf8_lossy(&fetched.stderr);
+    assert!(
+        !fetched.status.success() && text.contains("the job was cancelled"),
+        "{text}"
+    );
+    assert!(!out.exists());
+    let log = worker.interrupt();
+    assert_eq!(uploads(&log), 0, "{log}");
+}

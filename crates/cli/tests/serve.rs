@@ -821,3 +821,54 @@ fn the_http_layer_bounds_clients_and_answers_every_refusal_in_json() {
     let (status, _) = service.request("POST", "/v1/verify", &lower, good.as_bytes());
     assert_eq!(status, 200);
 }
+
+/// Issue 22, item 5: `DELETE /v1/jobs/{id}` cancels a job through the task store (its workers
+/// stop, its prover-side wait ends), the job reads as cancelled, and it cannot be cancelled or
+/// fetched afterwards.
+#[test]
+fn a_job_is_cancelled_through_the_store() {
+    let service = Service::start(keys(), &[]);
+    let job = json!({ "circuit": "synthetic", "size": 8, "steps": 60, "shards": 2 });
+    let (status, submitted) = service.post("/v1/jobs", &job);
+    assert_eq!(status, 202, "{submitted}");
+    let id = submitted["id"].as_str().unwrap().to_string();
+    let path = format!("/v1/jobs/{id}");
+    let auth = format!("Bearer {TOKEN}");
+    let auth = [("Authorization", auth.as_str())];
+
+    let (status, _) = service.request("DELETE", &path, &[], b"");
+    assert_eq!(status, 401);
+    let (status, body) = service.request("DELETE", &path, &auth, b"");
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "cancelled", "{body}");
+    let (status, view) = service.get(&path);
+    assert_eq!(
+        (status, &view["state"]),
+        (200, &json!("cancelled")),
+        "{view}"
+    );
+    let (status, body) = service.request("DELETE", &path, &auth, b"");
+    assert_eq!(status, 409, "{}", String::from_utf8_lossy(&body));
+    let (status, body) = service.request("GET", &format!("{path}/proof"), &[], b"");
+    assert_eq!(status, 409, "{}", String::from_utf8_lossy(&body));
+    let (status, _) = service.request("DELETE", "/v1/jobs/0123", &auth, b"");
+    assert_eq!(status, 404);
+
+    // The prover process's wait for the job ends with the cancellation, through the store.
+    let start = Instant::now();
+    while !service.log().contains("the job was cancelled") {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the prover never saw the cancellation:\n{}",
+            service.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (_, metrics) = service.request("GET", "/metrics", &[], b"");
+    let metrics = String::from_utf8(metrics).unwrap();
+    assert!(
+        metrics.contains("origami_jobs{state=\"cancelled\"} 1"),
+        "{metrics}"
+    );
+}

@@ -23,6 +23,9 @@ pub enum ClusterError {
         /// The key at hand (hex).
         given: String,
     },
+    /// The job was cancelled.
+    #[error("the job was cancelled: {0}")]
+    Cancelled(String),
     /// A shard failed on every attempt.
     #[error("shard {shard} was given up: {reason}")]
     ShardGivenUp {

@@ -80,8 +80,8 @@ pub struct ProvenJob<Y: Cycle> {
 /// - The chain is checked from the job's initial state over all its steps, and its end must be
 ///   the final state the checkpoints gave, when this process computed them.
 ///
-/// Fails when a shard is given up, when `watch.give_up` says so, or when the store has been
-/// unreachable for [`STORE_OUTAGE`].
+/// Fails when a shard is given up, the job is cancelled, `watch.give_up` says so, or the store
+/// has been unreachable for [`STORE_OUTAGE`].
 pub fn await_job<Y, SC>(
     store: &dyn TaskStore,
     job: &ShardJob<Y>,
@@ -117,6 +117,7 @@ where
             Round::GivenUp { shard, reason } => {
                 return Err(ClusterError::ShardGivenUp { shard, reason });
             }
+            Round::Cancelled(reason) => return Err(ClusterError::Cancelled(reason)),
             Round::Pending => {}
         }
         if let Some(reason) = (watch.give_up)() {
@@ -140,6 +141,7 @@ enum Round {
     Pending,
     Complete,
     GivenUp { shard: u32, reason: String },
+    Cancelled(String),
 }
 
 /// One round: requeue lapsed tasks, give each waiting upload its verdict (keeping the proofs
@@ -184,7 +186,9 @@ where
     }
     let status = store.status(id)?;
     on_event(JobEvent::Progress(&status));
-    Ok(if let Some((shard, reason)) = status.failure() {
+    Ok(if let Some(reason) = status.cancelled {
+        Round::Cancelled(reason)
+    } else if let Some((shard, reason)) = status.failure() {
         Round::GivenUp {
             shard,
             reason: reason.to_string(),

@@ -20,6 +20,7 @@ struct Job {
     id: JobId,
     spec: JobSpec,
     tasks: Vec<Task>,
+    cancelled: Option<String>,
 }
 
 #[derive(Debug)]
@@ -121,6 +122,7 @@ impl TaskStore for MemoryStore {
                         proof: None,
                     })
                     .collect(),
+                cancelled: None,
             });
         }
         Ok(id)
@@ -282,6 +284,7 @@ impl TaskStore for MemoryStore {
         self.with_job(job, |j| JobStatus {
             spec: j.spec.clone(),
             tasks: j.tasks.iter().map(|t| t.state.clone()).collect(),
+            cancelled: j.cancelled.clone(),
         })
     }
 
@@ -293,5 +296,35 @@ impl TaskStore for MemoryStore {
                 .collect::<Option<Vec<_>>>()
         })?
         .ok_or_else(|| StoreError::Incomplete(job.clone()))
+    }
+
+    fn cancel(&self, id: &JobId, reason: &str) -> Result<usize, StoreError> {
+        let mut jobs = self.jobs();
+        let job = jobs
+            .iter_mut()
+            .find(|j| &j.id == id)
+            .ok_or_else(|| StoreError::UnknownJob(id.clone()))?;
+        let unfinished =
+            |t: &Task| !matches!(t.state, TaskState::Done { .. } | TaskState::Failed { .. });
+        // Cancelled already, or over (complete or failed): nothing to stop.
+        if job.cancelled.is_some() || !job.tasks.iter().any(unfinished) {
+            return Ok(0);
+        }
+        job.cancelled = Some(reason.to_string());
+        let mut stopped = 0;
+        for task in &mut job.tasks {
+            task.uploads.clear();
+            if !matches!(
+                task.state,
+                TaskState::Done { .. } | TaskState::Failed { .. }
+            ) {
+                task.lease_until = None;
+                task.state = TaskState::Failed {
+                    reason: format!("cancelled: {reason}"),
+                };
+                stopped += 1;
+            }
+        }
+        Ok(stopped)
     }
 }

@@ -28,6 +28,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "jobs name their verifier key",
         include_str!("../migrations/0002_verifier_key.sql"),
     ),
+    (
+        3,
+        "jobs can be cancelled",
+        include_str!("../migrations/0003_cancel.sql"),
+    ),
 ];
 
 /// Serialises concurrent `init`s (an arbitrary constant, the key of an advisory lock).
@@ -686,7 +691,8 @@ impl TaskStore for PgStore {
     fn status(&self, job: &JobId) -> Result<JobStatus, StoreError> {
         let (spec, tasks) = self.run(async {
             let spec = sqlx::query(
-                "SELECT circuit, verifier_key, steps, shards, z0 FROM origami_jobs WHERE id = $1",
+                "SELECT circuit, verifier_key, steps, shards, z0, cancelled FROM origami_jobs
+                 WHERE id = $1",
             )
             .bind(&job.0)
             .fetch_optional(&self.pool)
@@ -713,6 +719,7 @@ impl TaskStore for PgStore {
                 z0: spec.try_get("z0").map_err(db_error)?,
             },
             tasks: tasks.iter().map(task_state).collect::<Result<_, _>>()?,
+            cancelled: spec.try_get("cancelled").map_err(db_error)?,
         })
     }
 
@@ -727,5 +734,43 @@ impl TaskStore for PgStore {
             .into_iter()
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| StoreError::Incomplete(job.clone()))
+    }
+
+    fn cancel(&self, job: &JobId, reason: &str) -> Result<usize, StoreError> {
+        self.ensure_job(job)?;
+        let stopped = self.run(async {
+            let mut tx = self.pool.begin().await?;
+            // The job's row first: concurrent cancels serialise on it, and the first one wins;
+            // a job with nothing unfinished (complete, or failed) is left as it is.
+            let first = sqlx::query(&sql("UPDATE origami_jobs SET cancelled = $2
+                 WHERE id = $1 AND cancelled IS NULL
+                   AND EXISTS (SELECT 1 FROM origami_tasks
+                               WHERE job = $1 AND state <> @done AND state <> @failed)"))
+            .bind(&job.0)
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if !first {
+                return Ok(0);
+            }
+            let stopped = sqlx::query(&sql("UPDATE origami_tasks
+                 SET state = @failed, reason = 'cancelled: ' || $2, worker = NULL, attempt = NULL,
+                     lease_until = NULL, updated_at = now()
+                 WHERE job = $1 AND state <> @done AND state <> @failed"))
+            .bind(&job.0)
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query("DELETE FROM origami_uploads WHERE job = $1")
+                .bind(&job.0)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(stopped as usize)
+        })?;
+        Ok(stopped)
     }
 }

@@ -228,6 +228,8 @@ pub struct JobStatus {
     pub spec: JobSpec,
     /// One state per shard.
     pub tasks: Vec<TaskState>,
+    /// Why the job was cancelled, if it was.
+    pub cancelled: Option<String>,
 }
 
 impl JobStatus {
@@ -378,4 +380,11 @@ pub trait TaskStore: Send + Sync {
 
     /// The accepted proofs of a complete job, shard 0 first.
     fn proofs(&self, job: &JobId) -> Result<Vec<Vec<u8>>, StoreError>;
+
+    /// Cancels `job` for `reason`: every task not done is given up (a worker proving one stops
+    /// at its next step once its heartbeat finds out) and waiting uploads are dropped; the
+    /// submitting side's wait ends with [`ClusterError::Cancelled`](crate::ClusterError).
+    /// Returns how many tasks were stopped; cancelling again, or a job with nothing unfinished
+    /// (complete, or failed), changes nothing.
+    fn cancel(&self, job: &JobId, reason: &str) -> Result<usize, StoreError>;
 }

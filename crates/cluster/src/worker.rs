@@ -7,7 +7,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 use crate::error::ProveError;
-use crate::store::{Claim, STORE_OUTAGE, StoreError, TaskStore, patiently};
+use crate::store::{Claim, STORE_OUTAGE, StoreError, TaskState, TaskStore, patiently};
 
 /// Proves the task a claim holds.
 pub trait ShardProver: Sync {
@@ -77,6 +77,9 @@ pub enum WorkerEvent<'a> {
     /// A renewal found the task no longer the worker's (its lease lapsed); the proof is still
     /// uploaded when done, and counts if it is the first valid one.
     LeaseLost(&'a Claim),
+    /// The task was given up or its job cancelled while the worker proved it: proving stopped
+    /// at the next step, and nothing was uploaded.
+    Abandoned(&'a Claim),
     /// The worker was stopped while proving; the task went back to the queue, its attempt not
     /// counted.
     Released(&'a Claim),
@@ -119,16 +122,23 @@ pub fn run_worker(
             continue;
         };
         on_event(WorkerEvent::Claimed(&claim));
+        // Set by the heartbeat when the task was given up or its job cancelled: proving stops
+        // at the next step and nothing is uploaded.
+        let abandoned = AtomicBool::new(false);
         let result = std::thread::scope(|s| {
             let (done, finished) = mpsc::channel::<()>();
-            let claim = &claim;
+            let (claim, abandoned) = (&claim, &abandoned);
             s.spawn(move || {
                 loop {
                     match finished.recv_timeout(config.heartbeat) {
                         Err(RecvTimeoutError::Timeout) => match store.renew(claim, config.lease) {
                             Ok(true) => {}
                             Ok(false) => {
-                                on_event(WorkerEvent::LeaseLost(claim));
+                                if is_abandoned(store, claim) {
+                                    abandoned.store(true, Ordering::SeqCst);
+                                } else {
+                                    on_event(WorkerEvent::LeaseLost(claim));
+                                }
                                 return;
                             }
                             // A store that is briefly unreachable: try again next beat.
@@ -141,7 +151,7 @@ pub fn run_worker(
             let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
                 prover.prove(claim, &mut |steps| {
                     on_event(WorkerEvent::Step { claim, done: steps });
-                    if stop.load(Ordering::Relaxed) {
+                    if stop.load(Ordering::Relaxed) || abandoned.load(Ordering::SeqCst) {
                         ControlFlow::Break(())
                     } else {
                         ControlFlow::Continue(())
@@ -158,6 +168,10 @@ pub fn run_worker(
                 Err(ProveError::Panicked(what))
             })
         });
+        if abandoned.load(Ordering::SeqCst) {
+            on_event(WorkerEvent::Abandoned(&claim));
+            continue;
+        }
         match result {
             Ok(proof) => {
                 patient(&|| store.upload(&claim, proof.clone()))?;
@@ -179,4 +193,21 @@ pub fn run_worker(
         }
     }
     Ok(uploaded)
+}
+
+/// True when `claim`'s task can no longer be done: its job was cancelled (or is gone), or the
+/// task was given up. A lapsed lease alone is not that: the proof may still be the first valid.
+fn is_abandoned(store: &dyn TaskStore, claim: &Claim) -> bool {
+    match store.status(&claim.task.job) {
+        Ok(status) => {
+            status.cancelled.is_some()
+                || matches!(
+                    status.tasks.get(claim.task.shard as usize),
+                    Some(TaskState::Failed { .. }) | None
+                )
+        }
+        Err(StoreError::UnknownJob(_)) => true,
+        // Unreachable: keep proving; the upload decides.
+        Err(_) => false,
+    }
 }

@@ -183,6 +183,11 @@ pub enum ProverRequest {
     },
     /// What happened to the jobs since the last time this was asked.
     TakeUpdates,
+    /// Cancel a job: its unfinished shards are given up in the store, so workers stop.
+    Cancel {
+        /// The job.
+        job: JobId,
+    },
 }
 
 /// The prover process's answer.
@@ -194,6 +199,8 @@ pub enum ProverResponse {
     Updates(Updates),
     /// The job was not taken.
     Refused(SubmitError),
+    /// The job was cancelled: this many unfinished shards were given up.
+    Cancelled(usize),
 }
 
 /// Why the prover process did not take a job.
@@ -202,6 +209,9 @@ pub enum SubmitError {
     /// The steps cannot be split so.
     #[error("{0}")]
     Plan(String),
+    /// The task store failed.
+    #[error("the task store: {0}")]
+    Store(String),
 }
 
 /// What the prover process reports since it was last asked: the API process keeps the jobs'

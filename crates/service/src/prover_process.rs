@@ -27,6 +27,9 @@ use crate::protocol::{
 /// How often a job's thread looks for uploaded shard proofs.
 const POLL: Duration = Duration::from_millis(100);
 
+/// The reason a job cancelled through the service is given.
+const CANCELLED: &str = "cancelled through the service (DELETE /v1/jobs/{id})";
+
 /// Runs the prover process on `input` / `output` (its stdin and stdout): reads its options,
 /// loads the key, sends its verifier key, then answers requests until `input` closes.
 pub fn run_prover(mut input: impl Read, mut output: impl Write) -> Result<(), ProcessError> {
@@ -58,6 +61,8 @@ struct Node {
     store: Arc<dyn TaskStore>,
     /// Jobs being proven here, so a job handed over twice is proven once.
     in_hand: Arc<Mutex<BTreeSet<JobId>>>,
+    /// Jobs cancelled before they reached the store (still being planned).
+    cancelled: Arc<Mutex<BTreeSet<JobId>>>,
     /// What changed since the API process last asked: the latest news of each job.
     news: Arc<Mutex<BTreeMap<JobId, JobUpdate>>>,
     shard_seconds: Arc<Mutex<Vec<f64>>>,
@@ -85,6 +90,7 @@ impl Node {
             verifier: Arc::new(verifier),
             store,
             in_hand: Arc::default(),
+            cancelled: Arc::default(),
             news: Arc::default(),
             shard_seconds: Arc::default(),
         };
@@ -134,12 +140,27 @@ impl Node {
                 Ok(id) => ProverResponse::Submitted(id),
                 Err(e) => ProverResponse::Refused(e),
             },
+            ProverRequest::Cancel { job } => match self.cancel(&job) {
+                Ok(stopped) => ProverResponse::Cancelled(stopped),
+                Err(e) => ProverResponse::Refused(e),
+            },
             ProverRequest::TakeUpdates => ProverResponse::Updates(Updates {
                 jobs: std::mem::take(&mut *locked(&self.news))
                     .into_values()
                     .collect(),
                 shard_seconds: std::mem::take(&mut *locked(&self.shard_seconds)),
             }),
+        }
+    }
+
+    /// Cancels a job in the store; one still being planned is cancelled as soon as it is
+    /// submitted there.
+    fn cancel(&self, job: &JobId) -> Result<usize, SubmitError> {
+        locked(&self.cancelled).insert(job.clone());
+        match self.store.cancel(job, CANCELLED) {
+            Ok(stopped) => Ok(stopped),
+            Err(origami_cluster::StoreError::UnknownJob(_)) => Ok(0),
+            Err(e) => Err(SubmitError::Store(e.to_string())),
         }
     }
 
@@ -151,12 +172,13 @@ impl Node {
         if !locked(&self.in_hand).insert(id.clone()) {
             return Ok(id);
         }
-        let (pk, verifier, store, in_hand, news) = (
+        let (pk, verifier, store, in_hand, news, cancelled) = (
             self.pk.clone(),
             self.verifier.clone(),
             self.store.clone(),
             self.in_hand.clone(),
             self.news.clone(),
+            self.cancelled.clone(),
         );
         let job = id.clone();
         std::thread::spawn(move || {
@@ -168,16 +190,18 @@ impl Node {
                 };
                 locked(&news).insert(job.clone(), update);
             };
-            let outcome = match prove_job(&pk, &verifier, &*store, &plan, &z0, &report) {
-                Ok(bytes) => {
-                    eprintln!("prover: job {job} complete");
-                    Outcome::Complete(bytes)
-                }
-                Err(reason) => {
-                    eprintln!("prover: job {job} failed: {reason}");
-                    Outcome::Failed(reason)
-                }
-            };
+            let was_cancelled = || locked(&cancelled).contains(&job);
+            let outcome =
+                match prove_job(&pk, &verifier, &*store, &plan, &z0, &was_cancelled, &report) {
+                    Ok(bytes) => {
+                        eprintln!("prover: job {job} complete");
+                        Outcome::Complete(bytes)
+                    }
+                    Err(reason) => {
+                        eprintln!("prover: job {job} failed: {reason}");
+                        Outcome::Failed(reason)
+                    }
+                };
             let shards = match store.status(&job) {
                 Ok(status) => status.tasks.iter().map(ShardProgress::of).collect(),
                 Err(_) => Vec::new(),
@@ -192,16 +216,24 @@ impl Node {
 /// Submits the job to the store and proves it through the library's one path (every shard
 /// proof checked, the chain checked against the checkpoints' final state); returns the sharded
 /// proof file's bytes, or why the job failed. `report` hears where the shards stand.
+#[allow(clippy::too_many_arguments)]
 fn prove_job(
     pk: &ProverKey,
     verifier: &Verifier,
     store: &dyn TaskStore,
     plan: &ShardPlan,
     z0: &State,
+    cancelled: &dyn Fn() -> bool,
     report: &dyn Fn(Vec<ShardProgress>, Option<Outcome>),
 ) -> Result<Vec<u8>, String> {
     let job = ShardJob::<DefaultCycle>::new(pk, plan, &z0.0).map_err(|e| e.to_string())?;
     job.submit(store).map_err(|e| e.to_string())?;
+    // Cancelled while its checkpoints were computed: cancel it in the store now.
+    if cancelled() {
+        store
+            .cancel(&job.id(), CANCELLED)
+            .map_err(|e| e.to_string())?;
+    }
     let proven = await_job(
         store,
         &job,

@@ -35,6 +35,18 @@ enum ClusterCommand {
         /// The job id `prove --cluster` printed.
         job: Option<String>,
     },
+    /// Cancel a job: its unfinished shards are given up, workers proving them stop at their
+    /// next step, and a submitter waiting for it fails with the reason.
+    Cancel {
+        /// The cluster's database.
+        #[arg(long, env = "ORIGAMI_CLUSTER", value_name = "URL")]
+        db: String,
+        /// The job id.
+        job: String,
+        /// Why, as the job's status will say.
+        #[arg(long, default_value = "cancelled by `origami cluster cancel`")]
+        reason: String,
+    },
     /// Check a job's uploaded shard proofs and write the sharded proof once every shard is in.
     Fetch {
         /// The cluster's database.
@@ -81,6 +93,21 @@ pub fn run(args: ClusterArgs) -> anyhow::Result<()> {
                         outln!("{job}  {}", summary(&store.status(&job)?))?;
                     }
                 }
+            }
+            Ok(())
+        }
+        ClusterCommand::Cancel { db, job, reason } => {
+            let store = PgStore::connect(&db)?;
+            let job = JobId(job);
+            let stopped = store.cancel(&job, &reason)?;
+            let status = store.status(&job)?;
+            if stopped > 0 {
+                outln!(
+                    "job {job}: cancelled, {stopped} unfinished shard{} given up",
+                    if stopped == 1 { "" } else { "s" }
+                )?;
+            } else {
+                outln!("job {job}: nothing to cancel ({})", summary(&status))?;
             }
             Ok(())
         }

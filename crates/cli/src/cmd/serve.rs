@@ -141,7 +141,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         // A service keeps serving whether or not anyone reads its banner.
         let _ = outln!("serving:       http://{addr} ({what})").and_then(|()| {
             outln!(
-                "endpoints:     POST /v1/jobs, GET /v1/jobs/{{id}}, GET /v1/jobs/{{id}}/proof, POST /v1/verify, GET /healthz, GET /metrics"
+                "endpoints:     POST /v1/jobs, GET and DELETE /v1/jobs/{{id}}, GET /v1/jobs/{{id}}/proof, POST /v1/verify, GET /healthz, GET /metrics"
             )
         });
     })?;

@@ -114,6 +114,12 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<()> {
                 claim.task.shard,
                 claim.task.job
             ),
+            WorkerEvent::Abandoned(c) => outln!(
+                "{}: stopped shard {} of job {}: the job was cancelled or the shard given up",
+                c.worker,
+                c.task.shard,
+                c.task.job
+            ),
             WorkerEvent::Released(c) => outln!(
                 "{}: released shard {} of job {} (not counted as an attempt)",
                 c.worker,

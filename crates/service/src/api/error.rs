@@ -18,7 +18,7 @@ use crate::supervisor::ChildError;
 pub enum ApiError {
     /// No route matches.
     #[error(
-        "no such endpoint: the API has POST /v1/jobs, GET /v1/jobs/{{id}}, GET /v1/jobs/{{id}}/proof, POST /v1/verify, GET /healthz and GET /metrics"
+        "no such endpoint: the API has POST /v1/jobs, GET and DELETE /v1/jobs/{{id}}, GET /v1/jobs/{{id}}/proof, POST /v1/verify, GET /healthz and GET /metrics"
     )]
     NoSuchEndpoint,
     /// No bearer token where one is required.
@@ -79,6 +79,14 @@ pub enum ApiError {
         id: JobId,
         /// Why.
         reason: String,
+    },
+    /// The job is over: there is nothing to cancel.
+    #[error("job {id} is {}: there is nothing to cancel", state.as_str())]
+    JobOver {
+        /// The job.
+        id: JobId,
+        /// How it ended.
+        state: super::state::JobState,
     },
     /// The job's proof is not ready.
     #[error("job {id} is not complete: {done} of {total} shards done")]
@@ -158,7 +166,9 @@ impl ApiError {
             | ApiError::Shards { .. }
             | ApiError::Plan(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::VerifyOnlyTakesNoJobs => StatusCode::FORBIDDEN,
-            ApiError::JobFailed { .. } | ApiError::JobIncomplete { .. } => StatusCode::CONFLICT,
+            ApiError::JobFailed { .. }
+            | ApiError::JobIncomplete { .. }
+            | ApiError::JobOver { .. } => StatusCode::CONFLICT,
             ApiError::Child(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NotTaken(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

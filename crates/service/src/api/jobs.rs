@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, Json as JsonBody, Path, Request, State as HttpState};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use origami_circuits::CircuitKind;
 use origami_cluster::{JobId, TaskStage, job_spec};
@@ -180,6 +180,42 @@ pub async fn status(
     }))
 }
 
+/// The answer to `DELETE /v1/jobs/{id}`.
+#[derive(Serialize)]
+pub struct Cancelled {
+    id: JobId,
+    state: JobState,
+    /// Unfinished shards given up in the task store (their workers stop at their next step).
+    shards_stopped: usize,
+}
+
+/// `DELETE /v1/jobs/{id}`: cancels an open job through the task store, so workers proving its
+/// shards stop; a restarted prover process is not handed it again.
+pub async fn cancel(
+    HttpState(service): HttpState<Arc<Service>>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Cancelled>, ApiError> {
+    let Some(prover) = service.prover.clone() else {
+        return Err(ApiError::VerifyOnlyHasNoJobs);
+    };
+    service.authorize(&headers)?;
+    let Path(id) = id?;
+    let id = JobId(id);
+    service.close_cancelled(&id)?;
+    let request = ProverRequest::Cancel { job: id.clone() };
+    let answer = blocking(move || Ok(prover.ask(&request, RESTART_WAIT)?)).await?;
+    let shards_stopped = match answer {
+        ProverResponse::Cancelled(stopped) => stopped,
+        other => return Err(ApiError::NotTaken(format!("{other:?}"))),
+    };
+    Ok(Json(Cancelled {
+        id,
+        state: JobState::Cancelled,
+        shards_stopped,
+    }))
+}
+
 /// `GET /v1/jobs/{id}/proof`: the sharded proof file, once the job is complete.
 pub async fn proof(
     HttpState(service): HttpState<Arc<Service>>,
@@ -195,6 +231,12 @@ pub async fn proof(
             return Err(ApiError::JobFailed {
                 id,
                 reason: reason.clone(),
+            });
+        }
+        Some(JobResult::Cancelled) => {
+            return Err(ApiError::JobOver {
+                id,
+                state: JobState::Cancelled,
             });
         }
         None => {

@@ -97,7 +97,7 @@ async fn shutdown() {
 fn router(service: Arc<Service>, limits: RequestLimits) -> Router {
     Router::new()
         .route("/v1/jobs", post(jobs::submit))
-        .route("/v1/jobs/{id}", get(jobs::status))
+        .route("/v1/jobs/{id}", get(jobs::status).delete(jobs::cancel))
         .route("/v1/jobs/{id}/proof", get(jobs::proof))
         .route("/v1/verify", post(verify::verify))
         .route("/healthz", get(health::health))

@@ -37,15 +37,18 @@ pub enum JobState {
     Complete,
     /// Given up.
     Failed,
+    /// Cancelled (`DELETE /v1/jobs/{id}`).
+    Cancelled,
 }
 
 impl JobState {
     /// Every state, in the order a job goes through them.
-    pub const ALL: [JobState; 4] = [
+    pub const ALL: [JobState; 5] = [
         JobState::Queued,
         JobState::Proving,
         JobState::Complete,
         JobState::Failed,
+        JobState::Cancelled,
     ];
 
     /// `queued`, `proving`, `complete` or `failed`.
@@ -55,6 +58,7 @@ impl JobState {
             JobState::Proving => "proving",
             JobState::Complete => "complete",
             JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
         }
     }
 }
@@ -65,6 +69,8 @@ pub enum JobResult {
     Proof(Arc<Vec<u8>>),
     /// Why it was given up.
     Failed(String),
+    /// Cancelled.
+    Cancelled,
 }
 
 /// What the API process knows of a job: the service's one record of it. The prover process
@@ -110,6 +116,7 @@ impl JobRecord {
         match &self.result {
             Some(JobResult::Proof(_)) => JobState::Complete,
             Some(JobResult::Failed(_)) => JobState::Failed,
+            Some(JobResult::Cancelled) => JobState::Cancelled,
             None if self.progress.iter().any(|s| s.state != TaskStage::Queued) => JobState::Proving,
             None => JobState::Queued,
         }
@@ -344,6 +351,23 @@ impl Service {
         }
         jobs.insert(id.clone(), JobRecord::new(steps, shards, z0.clone()));
         true
+    }
+
+    /// Marks an open job cancelled; returns its state instead when it is over already.
+    pub fn close_cancelled(&self, id: &JobId) -> Result<(), ApiError> {
+        let mut jobs = locked(&self.jobs);
+        let record = jobs
+            .get_mut(id)
+            .ok_or_else(|| ApiError::UnknownJob(id.0.clone()))?;
+        if !record.is_open() {
+            return Err(ApiError::JobOver {
+                id: id.clone(),
+                state: record.state(),
+            });
+        }
+        record.took = Some(record.submitted.elapsed());
+        record.result = Some(JobResult::Cancelled);
+        Ok(())
     }
 
     /// Forgets a job the prover process did not take.
