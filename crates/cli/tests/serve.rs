@@ -872,3 +872,33 @@ fn a_job_is_cancelled_through_the_store() {
         "{metrics}"
     );
 }
+
+/// Issue 22, item 5: a job whose estimated time or memory is over the service's limits is
+/// refused at submission, with the estimate (10^6 steps used to be accepted: days of work).
+#[test]
+fn a_job_over_the_time_or_memory_limit_is_refused_with_the_estimate() {
+    let service = Service::start(keys(), &["--max-job-seconds", "5", "--max-memory", "1MiB"]);
+    let long = json!({ "circuit": "synthetic", "size": 8, "steps": 1_000_000 });
+    let (status, answer) = service.post("/v1/jobs", &long);
+    assert_eq!(status, 422, "{answer}");
+    let error = answer["error"].as_str().unwrap();
+    assert!(
+        error.contains("would take about") && error.contains("--max-job-seconds 5"),
+        "{answer}"
+    );
+    let small = json!({ "circuit": "synthetic", "size": 8, "steps": 2 });
+    let (status, answer) = service.post("/v1/jobs", &small);
+    assert_eq!(status, 422, "{answer}");
+    let error = answer["error"].as_str().unwrap();
+    assert!(
+        error.contains("would need about") && error.contains("--max-memory of 1 MiB"),
+        "{answer}"
+    );
+    // Refused jobs leave no record.
+    let (_, metrics) = service.request("GET", "/metrics", &[], b"");
+    let metrics = String::from_utf8(metrics).unwrap();
+    assert!(
+        metrics.contains("origami_jobs{state=\"queued\"} 0"),
+        "{metrics}"
+    );
+}

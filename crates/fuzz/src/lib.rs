@@ -174,6 +174,8 @@ impl Target {
                             workers: 2,
                             worker_name: "fuzz".into(),
                             generator_cache: None,
+                            max_job_seconds: Some(86_400),
+                            max_memory: Some(8 << 30),
                         }),
                     ),
                 ] {

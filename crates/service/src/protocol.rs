@@ -81,6 +81,10 @@ pub struct ProverOptions {
     pub worker_name: String,
     /// Where the verifier's commitment generators are cached.
     pub generator_cache: Option<PathBuf>,
+    /// A job whose estimated proving time (seconds) is over this is refused.
+    pub max_job_seconds: Option<u64>,
+    /// A job whose estimated peak memory in this process (bytes) is over this is refused.
+    pub max_memory: Option<u64>,
 }
 
 /// Why a child process could not start (sent to the API process before it exits).
@@ -212,6 +216,9 @@ pub enum SubmitError {
     /// The task store failed.
     #[error("the task store: {0}")]
     Store(String),
+    /// The job would take longer, or more memory, than this service allows.
+    #[error("{0}")]
+    NotAdmitted(String),
 }
 
 /// What the prover process reports since it was last asked: the API process keeps the jobs'

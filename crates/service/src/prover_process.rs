@@ -66,13 +66,83 @@ struct Node {
     /// What changed since the API process last asked: the latest news of each job.
     news: Arc<Mutex<BTreeMap<JobId, JobUpdate>>>,
     shard_seconds: Arc<Mutex<Vec<f64>>>,
+    /// Seconds per step measured on this process's proven shards (folding and compression).
+    step_seconds: Arc<Mutex<Option<f64>>>,
+    admission: Admission,
+}
+
+/// What a job may take here, and what an estimate is made from.
+struct Admission {
+    max_seconds: Option<u64>,
+    max_memory: Option<u64>,
+    /// Worker threads proving shards here at once (at least one counts for a cluster's).
+    workers: usize,
+    /// Constraints of one step's primary circuit, for the estimate before any shard is done.
+    constraints: usize,
+    memory: origami_cluster::ShardMemory,
+}
+
+/// Seconds per primary-circuit constraint and step on this project's 2-core machine (a
+/// 2^14-constraint synthetic step, 26,000 primary constraints, proves and compresses in about
+/// 1.2 s per step): the estimate used until this process has measured its own.
+const SECONDS_PER_CONSTRAINT_STEP: f64 = 4.6e-5;
+
+impl Admission {
+    /// Refuses a job over the limits, with the estimates in the reason.
+    fn check(&self, steps: u64, shards: u32, measured: Option<f64>) -> Result<(), SubmitError> {
+        let parallel = self.workers.clamp(1, shards.max(1) as usize);
+        let (per_step, basis) = match measured {
+            Some(s) => (s, format!("{s:.2} s per step measured here")),
+            None => {
+                let s = self.constraints as f64 * SECONDS_PER_CONSTRAINT_STEP;
+                (
+                    s,
+                    format!(
+                        "about {s:.2} s per step for {} constraints",
+                        self.constraints
+                    ),
+                )
+            }
+        };
+        let seconds = steps as f64 * per_step / parallel as f64;
+        if let Some(max) = self.max_seconds
+            && seconds > max as f64
+        {
+            return Err(SubmitError::NotAdmitted(format!(
+                "the job would take about {seconds:.0} s ({steps} steps, {basis}, {parallel} shard{} at once), more than this service's --max-job-seconds {max}",
+                if parallel == 1 { "" } else { "s" }
+            )));
+        }
+        let peak = self.memory.peak(parallel);
+        if let Some(max) = self.max_memory
+            && peak > max
+        {
+            return Err(SubmitError::NotAdmitted(format!(
+                "the job would need about {} MiB ({parallel} shard{} at once, estimated from the prover key), more than this service's --max-memory of {} MiB",
+                peak >> 20,
+                if parallel == 1 { "" } else { "s" },
+                max >> 20
+            )));
+        }
+        Ok(())
+    }
 }
 
 impl Node {
     fn start(options: &ProverOptions) -> Result<Self, StartError> {
-        let pk = KeyDir::new(&options.keys)
+        let keys = KeyDir::new(&options.keys);
+        let pk = keys
             .load_prover_key(None)
             .map_err(|e| StartError::Key(error_chain(&e)))?;
+        let memory = origami_cluster::ShardMemory::for_key(&pk, Some(&keys.prover_key_path()))
+            .map_err(|e| StartError::Key(e.to_string()))?;
+        let admission = Admission {
+            max_seconds: options.max_job_seconds,
+            max_memory: options.max_memory,
+            workers: options.workers,
+            constraints: pk.params().shape_primary().num_cons(),
+            memory,
+        };
         let verifier = prepare_verifier(
             pk.verifier_key().clone(),
             options.generator_cache.as_deref(),
@@ -93,6 +163,8 @@ impl Node {
             cancelled: Arc::default(),
             news: Arc::default(),
             shard_seconds: Arc::default(),
+            step_seconds: Arc::default(),
+            admission,
         };
         for w in 0..options.workers {
             node.start_worker(format!("{}-{w}", options.worker_name));
@@ -102,20 +174,26 @@ impl Node {
 
     /// A worker thread that proves shards from the store for as long as the process lives.
     fn start_worker(&self, name: String) {
-        let (store, pk, times) = (
+        let (store, pk, times, per_step) = (
             self.store.clone(),
             self.pk.clone(),
             self.shard_seconds.clone(),
+            self.step_seconds.clone(),
         );
         std::thread::spawn(move || {
             let prover = TaskProver::new(&pk);
             let config = WorkerConfig::new(name.clone());
-            let started = Mutex::new(Instant::now());
+            let started = Mutex::new((Instant::now(), 0u64));
             let on_event = |event: WorkerEvent<'_>| match event {
-                WorkerEvent::Claimed(_) => *locked(&started) = Instant::now(),
+                WorkerEvent::Claimed(_) => *locked(&started) = (Instant::now(), 0),
+                WorkerEvent::Step { done, .. } => locked(&started).1 = done,
                 WorkerEvent::Uploaded(claim) => {
-                    let seconds = locked(&started).elapsed().as_secs_f64();
+                    let (at, steps) = *locked(&started);
+                    let seconds = at.elapsed().as_secs_f64();
                     locked(&times).push(seconds);
+                    if steps > 0 {
+                        *locked(&per_step) = Some(seconds / steps as f64);
+                    }
                     eprintln!("prover: shard {} proven in {seconds:.1} s", claim.task);
                 }
                 WorkerEvent::Failed { claim, reason } => {
@@ -169,6 +247,11 @@ impl Node {
     fn submit(&self, steps: u64, shards: u32, z0: State) -> Result<JobId, SubmitError> {
         let plan = ShardPlan::new(steps, shards).map_err(|e| SubmitError::Plan(e.to_string()))?;
         let id = job_spec(self.pk.verifier_key(), &plan, &z0.0).id();
+        if locked(&self.in_hand).contains(&id) {
+            return Ok(id);
+        }
+        let measured = *locked(&self.step_seconds);
+        self.admission.check(steps, shards, measured)?;
         if !locked(&self.in_hand).insert(id.clone()) {
             return Ok(id);
         }

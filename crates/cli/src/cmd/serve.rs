@@ -49,6 +49,16 @@ pub struct ServeArgs {
     /// The most shards a job may be split into.
     #[arg(long, default_value_t = 1024)]
     max_shards: u32,
+    /// Refuse a job whose estimated proving time is over this many seconds (the estimate: the
+    /// seconds per step measured here, or at first from the circuit's size; divided among the
+    /// worker threads). 0: no limit.
+    #[arg(long, default_value_t = 86_400)]
+    max_job_seconds: u64,
+    /// Refuse a job whose estimated peak memory in the prover process (from the prover key's
+    /// size, per shard in flight) is over this, e.g. `8GiB` [default: the memory available at
+    /// start].
+    #[arg(long, value_parser = parse_bytes)]
+    max_memory: Option<u64>,
     /// File holding a bearer token every verify request must carry (default: the
     /// ORIGAMI_VERIFY_TOKEN environment variable; unset, verifying is open to all).
     #[arg(long, value_name = "FILE")]
@@ -117,6 +127,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         workers: args.workers,
         worker_name: format!("{}-serve-{}", host_name(), std::process::id()),
         generator_cache: args.generator_cache.dir(),
+        max_job_seconds: (args.max_job_seconds > 0).then_some(args.max_job_seconds),
+        max_memory: args.max_memory.or_else(origami_cluster::available_memory),
     };
     let config = ServiceConfig {
         keys: args.keys,

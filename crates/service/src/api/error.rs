@@ -98,6 +98,9 @@ pub enum ApiError {
         /// Shards in the job.
         total: u32,
     },
+    /// The job would take longer, or more memory, than the service allows.
+    #[error("{0}")]
+    NotAdmitted(String),
     /// The prover process did not take the job.
     #[error("the prover process did not take the job: {0}")]
     NotTaken(String),
@@ -164,7 +167,8 @@ impl ApiError {
             ApiError::OtherCircuit { .. }
             | ApiError::Steps { .. }
             | ApiError::Shards { .. }
-            | ApiError::Plan(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            | ApiError::Plan(_)
+            | ApiError::NotAdmitted(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::VerifyOnlyTakesNoJobs => StatusCode::FORBIDDEN,
             ApiError::JobFailed { .. }
             | ApiError::JobIncomplete { .. }

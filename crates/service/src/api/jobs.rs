@@ -16,7 +16,7 @@ use super::blocking;
 use super::error::ApiError;
 use super::state::{JobResult, JobState, RESTART_WAIT, Service};
 use crate::locked;
-use crate::protocol::{ProverRequest, ProverResponse, State};
+use crate::protocol::{ProverRequest, ProverResponse, State, SubmitError};
 use crate::requests::JobBody;
 
 /// The answer to `POST /v1/jobs`.
@@ -110,6 +110,9 @@ pub async fn submit(
         let answer = blocking(move || Ok(prover.ask(&request, RESTART_WAIT)?)).await;
         let taken = match answer {
             Ok(ProverResponse::Submitted(made)) if made == id => Ok(()),
+            Ok(ProverResponse::Refused(SubmitError::NotAdmitted(reason))) => {
+                Err(ApiError::NotAdmitted(reason))
+            }
             Ok(other) => Err(ApiError::NotTaken(format!("{other:?}"))),
             Err(e) => Err(e),
         };
