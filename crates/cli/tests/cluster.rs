@@ -3,6 +3,7 @@
 //! gives its shard back.
 
 mod cluster_support;
+mod fault_support;
 
 use cluster_support::{STEPS, Worker, fetch, fresh_database, keys, ok, submit, uploads};
 
@@ -132,4 +133,56 @@ fn a_cancelled_job_stops_its_worker_and_is_not_fetched() {
     assert!(!out.exists());
     let log = worker.interrupt();
     assert_eq!(uploads(&log), 0, "{log}");
+}
+
+/// The database's disk fills while a worker proves: its upload is refused with disk_full, and
+/// the worker keeps the proof and says why, instead of exiting and losing it; once space is
+/// freed the upload lands and the job completes. The server runs on a tiny tmpfs in a private
+/// mount namespace, started there (issue 22: the cluster's proof upload into a full disk).
+#[test]
+fn a_full_database_disk_holds_the_upload_until_space_is_freed() {
+    if fault_support::skipped() {
+        return;
+    }
+    let (tmp, mnt) = fault_support::mount_point();
+    let log = tmp.path().join("worker.log");
+    let out = tmp.path().join("job.proof");
+    let scripts = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts");
+    let script = format!(
+        r#"set -u
+PG="$MNT/pg"
+url=$(bash "{scripts}/postgres.sh" start "$PG" | tail -n 1) || exit 3
+trap 'bash "{scripts}/postgres.sh" stop "$PG"' EXIT
+db="${{url%/*}}/full"
+"$ORIGAMI" cluster init --db "$db" >/dev/null || exit 4
+job=$("$ORIGAMI" prove --circuit synthetic --size 8 --keys "{keys}" --steps 6 --shards 1 \
+    --cluster "$db" --detach --out "{out}" | sed -n 's/^job: *\([0-9a-f]*\).*/\1/p')
+"$ORIGAMI" worker --cluster "$db" --keys "{keys}" --name full --lease 60 >"{log}" 2>&1 &
+w=$!
+wait_for() {{ i=0; until grep -q "$1" "{log}"; do sleep 0.05; i=$((i+1)); [ $i -gt 2400 ] && exit $2; done; }}
+wait_for "claimed shard" 5
+dd if=/dev/zero of="$MNT/filler" bs=64k 2>/dev/null
+wait_for "disk is full" 6
+rm -f "$MNT/filler"
+wait_for "uploaded" 7
+"$ORIGAMI" cluster fetch --db "$db" "$job" --keys "{keys}" --out "{out}" --wait || exit 8
+kill -INT $w
+wait $w
+"#,
+        keys = keys(),
+        out = out.display(),
+        log = log.display(),
+    );
+    let run = fault_support::in_tiny_tmpfs(&mnt, "160m", &script);
+    let worker = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        run.status.success(),
+        "exit {:?}\n{}\n{}\nworker:\n{worker}",
+        run.status.code(),
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(worker.contains("No space left on device"), "{worker}");
+    assert_eq!(uploads(&worker), 1, "{worker}");
+    ok(&["verify", "--keys", keys(), out.to_str().unwrap()]);
 }

@@ -61,8 +61,15 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
-/// Maps a database error: connection trouble is transient, anything else is not.
+/// Maps a database error: connection trouble and a full disk are transient, anything else is
+/// not.
 fn db_error(e: sqlx::Error) -> StoreError {
+    // 53100: disk_full (a table or its TOAST could not be extended; a proof upload, say).
+    if let sqlx::Error::Database(d) = &e
+        && d.code().is_some_and(|c| c == "53100")
+    {
+        return StoreError::Full(d.message().to_string());
+    }
     let transient = match &e {
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)

@@ -281,6 +281,10 @@ pub enum StoreError {
     /// request may succeed later.
     #[error("task store unreachable: {0}")]
     Unavailable(String),
+    /// The store's disk is full (PostgreSQL's `disk_full`): the request may succeed once space
+    /// is freed, so it is waited out like an outage.
+    #[error("the task store's disk is full ({0}); waiting for space")]
+    Full(String),
     /// The database server has no database of this name (`origami cluster init` creates it).
     #[error("the database {0:?} does not exist; `origami cluster init --db URL` creates it")]
     MissingDatabase(String),
@@ -290,9 +294,10 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// True for failures that may pass by themselves (see [`StoreError::Unavailable`]).
+    /// True for failures that may pass by themselves ([`StoreError::Unavailable`],
+    /// [`StoreError::Full`]).
     pub fn is_transient(&self) -> bool {
-        matches!(self, StoreError::Unavailable(_))
+        matches!(self, StoreError::Unavailable(_) | StoreError::Full(_))
     }
 }
 
