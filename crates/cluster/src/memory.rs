@@ -175,10 +175,7 @@ impl TaskStore for MemoryStore {
 
     fn upload(&self, claim: &Claim, proof: Vec<u8>) -> Result<(), StoreError> {
         self.with_task(&claim.task.job, claim.task.shard, |task, _| {
-            if matches!(
-                task.state,
-                TaskState::Done { .. } | TaskState::Failed { .. }
-            ) {
+            if task.state.stage().is_over() {
                 return;
             }
             if task.is_running(claim) {
@@ -304,20 +301,15 @@ impl TaskStore for MemoryStore {
             .iter_mut()
             .find(|j| &j.id == id)
             .ok_or_else(|| StoreError::UnknownJob(id.clone()))?;
-        let unfinished =
-            |t: &Task| !matches!(t.state, TaskState::Done { .. } | TaskState::Failed { .. });
         // Cancelled already, or over (complete or failed): nothing to stop.
-        if job.cancelled.is_some() || !job.tasks.iter().any(unfinished) {
+        if job.cancelled.is_some() || job.tasks.iter().all(|t| t.state.stage().is_over()) {
             return Ok(0);
         }
         job.cancelled = Some(reason.to_string());
         let mut stopped = 0;
         for task in &mut job.tasks {
             task.uploads.clear();
-            if !matches!(
-                task.state,
-                TaskState::Done { .. } | TaskState::Failed { .. }
-            ) {
+            if !task.state.stage().is_over() {
                 task.lease_until = None;
                 task.state = TaskState::Failed {
                     reason: format!("cancelled: {reason}"),

@@ -509,7 +509,7 @@ impl TaskStore for PgStore {
             };
             let state: String = row.try_get("state")?;
             let stage = state.parse::<TaskStage>().ok();
-            if matches!(stage, Some(TaskStage::Done | TaskStage::Failed)) {
+            if stage.is_some_and(TaskStage::is_over) {
                 return Ok(true);
             }
             let worker: Option<String> = row.try_get("worker")?;

@@ -136,9 +136,9 @@ pub enum TaskState {
     },
 }
 
-/// A task's state without its details: what the stores write and the service reports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// A task's state without its details: what the stores write and the service reports. Its
+/// name ([`as_str`](Self::as_str)) is its only spelling: in SQL, in frames and in JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TaskStage {
     /// Waiting for a worker.
     Queued,
@@ -162,6 +162,11 @@ impl TaskStage {
         TaskStage::Failed,
     ];
 
+    /// True for the stages a task does not leave: `done` and `failed`.
+    pub fn is_over(self) -> bool {
+        matches!(self, TaskStage::Done | TaskStage::Failed)
+    }
+
     /// The stage's name: `queued`, `running`, `checking`, `done` or `failed`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -177,6 +182,20 @@ impl TaskStage {
 impl fmt::Display for TaskStage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for TaskStage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for TaskStage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 

@@ -4,14 +4,14 @@ use std::fmt;
 use std::path::Path;
 
 use origami_arith::DefaultCycle;
-use origami_format::{FileKind, FormatError};
+use origami_format::{FileKind, FormatError, Header};
 use origami_nova::{CompressedProof, NovaError, RecursiveProof};
 use origami_shard::{ShardChain, ShardError};
 
 use crate::{Field, Params, Verifier};
 
 /// The kinds of proof file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ProofKind {
     /// One compressed proof (`origami prove`).
     Compressed,
@@ -99,37 +99,31 @@ impl ProofFile {
     /// size and the kind's largest payload), then exactly its payload.
     pub fn read(path: &Path) -> Result<Self, ProofError> {
         let header = origami_format::read_file_header(path)?;
-        let kind = proof_kind(header.kind).ok_or_else(|| ProofError::NotAProof {
-            what: path.display().to_string(),
-            kind: header.kind,
-        })?;
+        // The kind before the payload: a key given as a proof is refused unread.
+        let kind = proof_kind(&header, || path.display().to_string())?;
         let bytes = origami_format::read_file_bytes(path, header.kind, None)?;
-        Self::decode(kind, &bytes)
+        Self::decode(kind, &header.digest, &bytes)
     }
 
     /// Decodes a proof file's bytes as the kind its header names.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProofError> {
         let header = origami_format::read_header(bytes)?;
-        let kind = proof_kind(header.kind).ok_or_else(|| ProofError::NotAProof {
-            what: "the file".into(),
-            kind: header.kind,
-        })?;
-        Self::decode(kind, bytes)
+        let kind = proof_kind(&header, || "the file".into())?;
+        Self::decode(kind, &header.digest, bytes)
     }
 
     /// Decodes under the digest the header names: which key that must be is checked when the
     /// proof is verified, where the message can say precisely what differs.
-    fn decode(kind: ProofKind, bytes: &[u8]) -> Result<Self, ProofError> {
-        let digest = origami_format::read_header(bytes)?.digest;
+    fn decode(kind: ProofKind, digest: &[u8; 32], bytes: &[u8]) -> Result<Self, ProofError> {
         Ok(match kind {
             ProofKind::Compressed => Self::Compressed(Box::new(
-                CompressedProof::from_bytes(bytes, &digest).map_err(ProofError::Decode)?,
+                CompressedProof::from_bytes(bytes, digest).map_err(ProofError::Decode)?,
             )),
             ProofKind::Sharded => Self::Sharded(
-                ShardChain::from_bytes(bytes, Some(&digest)).map_err(ProofError::DecodeShards)?,
+                ShardChain::from_bytes(bytes, Some(digest)).map_err(ProofError::DecodeShards)?,
             ),
             ProofKind::Recursive => Self::Recursive(Box::new(
-                RecursiveProof::from_bytes(bytes, &digest).map_err(ProofError::Decode)?,
+                RecursiveProof::from_bytes(bytes, digest).map_err(ProofError::Decode)?,
             )),
         })
     }
@@ -202,11 +196,12 @@ impl ProofFile {
     }
 }
 
-fn proof_kind(kind: FileKind) -> Option<ProofKind> {
-    match kind {
-        FileKind::CompressedProof => Some(ProofKind::Compressed),
-        FileKind::ShardedProof => Some(ProofKind::Sharded),
-        FileKind::RecursiveProof => Some(ProofKind::Recursive),
-        _ => None,
+/// The proof kind a header names; `what` names the file when it is not a proof.
+fn proof_kind(header: &Header, what: impl FnOnce() -> String) -> Result<ProofKind, ProofError> {
+    match header.kind {
+        FileKind::CompressedProof => Ok(ProofKind::Compressed),
+        FileKind::ShardedProof => Ok(ProofKind::Sharded),
+        FileKind::RecursiveProof => Ok(ProofKind::Recursive),
+        kind => Err(ProofError::NotAProof { what: what(), kind }),
     }
 }

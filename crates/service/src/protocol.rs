@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use bincode::Options;
 use origami_arith::encoding::field_vec;
 use origami_cluster::{JobId, TaskStage, TaskState};
-pub use origami_keys::Field;
+pub use origami_keys::{Field, ProofKind};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -129,30 +129,10 @@ pub struct VerifyRequest {
 pub struct Verified {
     /// The run's final state.
     pub z_final: State,
-    /// `compressed` or `sharded`.
+    /// Compressed or sharded (the verifier process checks no other kind).
     pub kind: ProofKind,
     /// Shards the proof holds (1 for a compressed proof).
     pub shards: usize,
-}
-
-/// The kinds of proof the verifier process checks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ProofKind {
-    /// A compressed proof.
-    Compressed,
-    /// A sharded proof.
-    Sharded,
-}
-
-impl ProofKind {
-    /// `compressed` or `sharded`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProofKind::Compressed => "compressed",
-            ProofKind::Sharded => "sharded",
-        }
-    }
 }
 
 /// Why a proof was not accepted.

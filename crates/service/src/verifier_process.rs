@@ -55,21 +55,17 @@ pub fn verify(verifier: &Verifier, request: &VerifyRequest) -> VerifyResponse {
         )));
     }
     let proof = ProofFile::from_bytes(&request.proof).map_err(|e| malformed(&e))?;
-    let kind = match &proof {
-        ProofFile::Compressed(_) => ProofKind::Compressed,
-        ProofFile::Sharded(_) => ProofKind::Sharded,
-        ProofFile::Recursive(_) => {
-            return Err(VerifyFailure::Malformed(
-                "a recursive proof file, not a compressed or sharded proof".into(),
-            ));
-        }
-    };
+    if proof.kind() == ProofKind::Recursive {
+        return Err(VerifyFailure::Malformed(
+            "a recursive proof file, not a compressed or sharded proof".into(),
+        ));
+    }
     let z_final = proof
         .verify(verifier, request.steps, &request.z0.0)
         .map_err(|e| VerifyFailure::Rejected(e.to_string()))?;
     Ok(Verified {
         z_final: State(z_final),
-        kind,
+        kind: proof.kind(),
         shards: proof.shards(),
     })
 }

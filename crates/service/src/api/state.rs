@@ -25,9 +25,8 @@ use crate::{ServiceConfig, ServiceError};
 /// How long a request waits for a child that is being restarted.
 pub const RESTART_WAIT: Duration = Duration::from_secs(20);
 
-/// Where a job stands, as the API reports it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+/// Where a job stands, as the API reports it (by its [`as_str`](Self::as_str) name alone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JobState {
     /// No shard started yet.
     Queued,
@@ -51,7 +50,7 @@ impl JobState {
         JobState::Cancelled,
     ];
 
-    /// `queued`, `proving`, `complete` or `failed`.
+    /// `queued`, `proving`, `complete`, `failed` or `cancelled`.
     pub fn as_str(self) -> &'static str {
         match self {
             JobState::Queued => "queued",
@@ -60,6 +59,12 @@ impl JobState {
             JobState::Failed => "failed",
             JobState::Cancelled => "cancelled",
         }
+    }
+}
+
+impl Serialize for JobState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
