@@ -122,7 +122,7 @@ impl CompressionBench for Origami {
         let mut snark =
             RecursiveSnark::new(pk.params(), &[Field::from(Z0)]).map_err(origami_error)?;
         for _ in 0..steps {
-            snark.prove_step(pk.params()).map_err(origami_error)?;
+            snark.prove_step(pk.params(), &()).map_err(origami_error)?;
         }
         let (proof, compress_s) = timed(|| CompressedProof::prove(&pk, &snark));
         let proof = proof.map_err(origami_error)?;

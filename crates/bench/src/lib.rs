@@ -240,7 +240,7 @@ impl FoldingBench for Origami {
     }
 
     fn prove_step(&self, run: &mut Self::Run) -> Result<(), BenchError> {
-        run.prove_step(&self.pk).map_err(origami_error)
+        run.prove_step(&self.pk, &()).map_err(origami_error)
     }
 
     fn verify(&self, run: &Self::Run, num_steps: usize) -> Result<Vec<u8>, BenchError> {

@@ -3,6 +3,7 @@
 pub mod minroot;
 pub mod poseidon_chain;
 pub mod sha256_chain;
+pub mod sha256_file;
 pub mod synthetic;
 
 use core::fmt;
@@ -16,10 +17,17 @@ use serde::{Deserialize, Serialize};
 pub use minroot::MinRoot;
 pub use poseidon_chain::PoseidonChain;
 pub use sha256_chain::Sha256Chain;
+pub use sha256_file::Sha256File;
 pub use synthetic::Synthetic;
 
 /// The names [`CircuitKind::from_str`] accepts.
-pub const CIRCUIT_NAMES: &[&str] = &["synthetic", "poseidon-chain", "sha256-chain", "minroot"];
+pub const CIRCUIT_NAMES: &[&str] = &[
+    "synthetic",
+    "poseidon-chain",
+    "sha256-chain",
+    "minroot",
+    "sha256-file",
+];
 
 /// Which built-in circuit, without its size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -32,6 +40,8 @@ pub enum CircuitKind {
     Sha256Chain,
     /// [`MinRoot`].
     MinRoot,
+    /// [`Sha256File`].
+    Sha256File,
 }
 
 /// A circuit name that is not built in.
@@ -50,6 +60,7 @@ impl FromStr for CircuitKind {
             "poseidon-chain" => Ok(Self::PoseidonChain),
             "sha256-chain" => Ok(Self::Sha256Chain),
             "minroot" => Ok(Self::MinRoot),
+            "sha256-file" => Ok(Self::Sha256File),
             _ => Err(UnknownCircuit {
                 name: s.to_string(),
             }),
@@ -64,6 +75,7 @@ impl fmt::Display for CircuitKind {
             Self::PoseidonChain => "poseidon-chain",
             Self::Sha256Chain => "sha256-chain",
             Self::MinRoot => "minroot",
+            Self::Sha256File => "sha256-file",
         })
     }
 }
@@ -76,6 +88,7 @@ impl CircuitKind {
             Self::PoseidonChain => 16,
             Self::Sha256Chain => 1,
             Self::MinRoot => 1024,
+            Self::Sha256File => 1,
         }
     }
 
@@ -86,6 +99,7 @@ impl CircuitKind {
             Self::PoseidonChain => Builtin::PoseidonChain(PoseidonChain::new(size)),
             Self::Sha256Chain => Builtin::Sha256Chain(Sha256Chain::new(size)),
             Self::MinRoot => Builtin::MinRoot(MinRoot::new(size)),
+            Self::Sha256File => Builtin::Sha256File(Sha256File::new(size)),
         }
     }
 }
@@ -101,6 +115,8 @@ pub enum Builtin {
     Sha256Chain(Sha256Chain),
     /// [`MinRoot`].
     MinRoot(MinRoot),
+    /// [`Sha256File`].
+    Sha256File(Sha256File),
 }
 
 impl Builtin {
@@ -111,6 +127,7 @@ impl Builtin {
             Self::PoseidonChain(_) => CircuitKind::PoseidonChain,
             Self::Sha256Chain(_) => CircuitKind::Sha256Chain,
             Self::MinRoot(_) => CircuitKind::MinRoot,
+            Self::Sha256File(_) => CircuitKind::Sha256File,
         }
     }
 
@@ -121,6 +138,37 @@ impl Builtin {
             Self::PoseidonChain(c) => c.hashes(),
             Self::Sha256Chain(c) => c.hashes(),
             Self::MinRoot(c) => c.iterations(),
+            Self::Sha256File(c) => c.blocks(),
+        }
+    }
+
+    /// Bytes of input each step reads; 0 for a step that reads none.
+    pub fn bytes_per_step(&self) -> usize {
+        match self {
+            Self::Sha256File(c) => c.bytes_per_step(),
+            _ => 0,
+        }
+    }
+
+    /// Steps a run over `len` bytes of input takes, for a circuit that reads input.
+    pub fn steps_for_input(&self, len: u64) -> Option<u64> {
+        match self {
+            Self::Sha256File(c) => Some(sha256_file::steps_for(len, c.blocks())),
+            _ => None,
+        }
+    }
+
+    /// What a run from `z0` to `z_final` attests beyond its states: for sha256-file, a file's
+    /// digest and length (an error when the run is not a whole file's hash); `None` for the
+    /// circuits whose states are all they state.
+    pub fn attested<F: PrimeFieldBits>(
+        &self,
+        z0: &[F],
+        z_final: &[F],
+    ) -> Result<Option<sha256_file::FileDigest>, sha256_file::NotAttested> {
+        match self {
+            Self::Sha256File(_) => sha256_file::attested(z0, z_final).map(Some),
+            _ => Ok(None),
         }
     }
 
@@ -134,6 +182,7 @@ impl Builtin {
                 sha256_chain::digest_to_state::<F>(&sha256_chain::empty_digest()).to_vec()
             }
             Self::MinRoot(_) => vec![F::from(1), F::from(2)],
+            Self::Sha256File(_) => sha256_file::initial_state(),
         }
     }
 }
@@ -144,13 +193,31 @@ impl fmt::Display for Builtin {
     }
 }
 
+/// A deterministic circuit's refusal of an input.
+fn no_input(circuit: &Builtin, input: &[u8]) -> Result<(), StepError> {
+    if input.is_empty() {
+        Ok(())
+    } else {
+        Err(StepError::InvalidInput(format!(
+            "{} reads no input, but {} bytes were given",
+            circuit.kind(),
+            input.len()
+        )))
+    }
+}
+
 impl<F: PrimeFieldBits + 'static> StepCircuit<F> for Builtin {
+    /// The step's bytes of the job's input stream ([`Builtin::bytes_per_step`] of them, fewer
+    /// where the stream ends); empty for the deterministic circuits.
+    type Input = [u8];
+
     fn arity(&self) -> usize {
         match self {
             Self::Synthetic(c) => StepCircuit::<F>::arity(c),
             Self::PoseidonChain(c) => StepCircuit::<F>::arity(c),
             Self::Sha256Chain(c) => StepCircuit::<F>::arity(c),
             Self::MinRoot(c) => StepCircuit::<F>::arity(c),
+            Self::Sha256File(c) => StepCircuit::<F>::arity(c),
         }
     }
 
@@ -158,21 +225,28 @@ impl<F: PrimeFieldBits + 'static> StepCircuit<F> for Builtin {
         &self,
         cs: &mut CS,
         z: &[AllocatedNum<F>],
+        input: Option<&[u8]>,
     ) -> Result<Vec<AllocatedNum<F>>, SynthesisError> {
+        if !matches!(self, Self::Sha256File(_)) && input.is_some_and(|i| !i.is_empty()) {
+            return Err(SynthesisError::Unsatisfiable);
+        }
+        let none = input.map(|_| &());
         match self {
-            Self::Synthetic(c) => c.synthesize(cs, z),
-            Self::PoseidonChain(c) => c.synthesize(cs, z),
-            Self::Sha256Chain(c) => c.synthesize(cs, z),
-            Self::MinRoot(c) => c.synthesize(cs, z),
+            Self::Synthetic(c) => c.synthesize(cs, z, none),
+            Self::PoseidonChain(c) => c.synthesize(cs, z, none),
+            Self::Sha256Chain(c) => c.synthesize(cs, z, none),
+            Self::MinRoot(c) => c.synthesize(cs, z, none),
+            Self::Sha256File(c) => c.synthesize(cs, z, input),
         }
     }
 
-    fn step(&self, z: &[F]) -> Result<Vec<F>, StepError> {
+    fn step(&self, z: &[F], input: &[u8]) -> Result<Vec<F>, StepError> {
         match self {
-            Self::Synthetic(c) => c.step(z),
-            Self::PoseidonChain(c) => c.step(z),
-            Self::Sha256Chain(c) => c.step(z),
-            Self::MinRoot(c) => c.step(z),
+            Self::Synthetic(c) => no_input(self, input).and_then(|()| c.step(z, &())),
+            Self::PoseidonChain(c) => no_input(self, input).and_then(|()| c.step(z, &())),
+            Self::Sha256Chain(c) => no_input(self, input).and_then(|()| c.step(z, &())),
+            Self::MinRoot(c) => no_input(self, input).and_then(|()| c.step(z, &())),
+            Self::Sha256File(c) => c.step(z, input),
         }
     }
 }

@@ -71,6 +71,8 @@ fn fifth_root<F: PrimeField>(x: F, exponent: &[u64; 4]) -> F {
 }
 
 impl<F: PrimeField> StepCircuit<F> for MinRoot {
+    type Input = ();
+
     fn arity(&self) -> usize {
         2
     }
@@ -79,6 +81,7 @@ impl<F: PrimeField> StepCircuit<F> for MinRoot {
         &self,
         cs: &mut CS,
         z: &[AllocatedNum<F>],
+        _input: Option<&()>,
     ) -> Result<Vec<AllocatedNum<F>>, SynthesisError> {
         let exponent = fifth_root_exponent::<F>().ok_or(SynthesisError::Unsatisfiable)?;
         let (mut x, mut y) = (z[0].clone(), z[1].clone());
@@ -103,7 +106,7 @@ impl<F: PrimeField> StepCircuit<F> for MinRoot {
         Ok(vec![x, y])
     }
 
-    fn step(&self, z: &[F]) -> Result<Vec<F>, StepError> {
+    fn step(&self, z: &[F], _input: &()) -> Result<Vec<F>, StepError> {
         <Self as StepCircuit<F>>::check_arity(self, z)?;
         let exponent = fifth_root_exponent::<F>()
             .ok_or_else(|| StepError::InvalidState("the field has no unique fifth roots".into()))?;

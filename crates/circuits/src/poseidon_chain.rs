@@ -27,6 +27,8 @@ impl PoseidonChain {
 }
 
 impl<F: PrimeFieldBits + 'static> StepCircuit<F> for PoseidonChain {
+    type Input = ();
+
     fn arity(&self) -> usize {
         2
     }
@@ -35,6 +37,7 @@ impl<F: PrimeFieldBits + 'static> StepCircuit<F> for PoseidonChain {
         &self,
         cs: &mut CS,
         z: &[AllocatedNum<F>],
+        _input: Option<&()>,
     ) -> Result<Vec<AllocatedNum<F>>, SynthesisError> {
         let (mut a, mut b) = (z[0].clone(), z[1].clone());
         for i in 0..self.hashes {
@@ -48,7 +51,7 @@ impl<F: PrimeFieldBits + 'static> StepCircuit<F> for PoseidonChain {
         Ok(vec![a, b])
     }
 
-    fn step(&self, z: &[F]) -> Result<Vec<F>, StepError> {
+    fn step(&self, z: &[F], _input: &()) -> Result<Vec<F>, StepError> {
         <Self as StepCircuit<F>>::check_arity(self, z)?;
         let (mut a, mut b) = (z[0], z[1]);
         for _ in 0..self.hashes {

@@ -136,6 +136,8 @@ fn padding_bits() -> Vec<Boolean> {
 }
 
 impl<F: PrimeFieldBits> StepCircuit<F> for Sha256Chain {
+    type Input = ();
+
     fn arity(&self) -> usize {
         2
     }
@@ -144,6 +146,7 @@ impl<F: PrimeFieldBits> StepCircuit<F> for Sha256Chain {
         &self,
         cs: &mut CS,
         z: &[AllocatedNum<F>],
+        _input: Option<&()>,
     ) -> Result<Vec<AllocatedNum<F>>, SynthesisError> {
         let mut digest = Vec::with_capacity(256);
         digest.extend(limb_to_bits(cs.namespace(|| "hi bits"), &z[0])?);
@@ -160,7 +163,7 @@ impl<F: PrimeFieldBits> StepCircuit<F> for Sha256Chain {
         ])
     }
 
-    fn step(&self, z: &[F]) -> Result<Vec<F>, StepError> {
+    fn step(&self, z: &[F], _input: &()) -> Result<Vec<F>, StepError> {
         <Self as StepCircuit<F>>::check_arity(self, z)?;
         let mut digest = state_to_digest(z).ok_or_else(|| {
             StepError::InvalidState("a sha256-chain limb is 2^128 or more".into())

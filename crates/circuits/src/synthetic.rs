@@ -26,6 +26,8 @@ impl Synthetic {
 }
 
 impl<F: PrimeField> StepCircuit<F> for Synthetic {
+    type Input = ();
+
     fn arity(&self) -> usize {
         1
     }
@@ -34,6 +36,7 @@ impl<F: PrimeField> StepCircuit<F> for Synthetic {
         &self,
         cs: &mut CS,
         z: &[AllocatedNum<F>],
+        _input: Option<&()>,
     ) -> Result<Vec<AllocatedNum<F>>, SynthesisError> {
         let mut x = z[0].clone();
         for i in 0..self.num_cons {
@@ -42,7 +45,7 @@ impl<F: PrimeField> StepCircuit<F> for Synthetic {
         Ok(vec![x])
     }
 
-    fn step(&self, z: &[F]) -> Result<Vec<F>, StepError> {
+    fn step(&self, z: &[F], _input: &()) -> Result<Vec<F>, StepError> {
         <Self as StepCircuit<F>>::check_arity(self, z)?;
         let mut x = z[0];
         for _ in 0..self.num_cons {

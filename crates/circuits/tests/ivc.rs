@@ -16,8 +16,8 @@ fn ivc_of(circuit: Builtin) {
     let mut snark = RecursiveSnark::new(&pk, &z0).unwrap();
     let mut native = z0.clone();
     for n in 1..=10u64 {
-        snark.prove_step(&pk).unwrap();
-        native = circuit.step(&native).unwrap();
+        snark.prove_step(&pk, &[]).unwrap();
+        native = circuit.step(&native, &[]).unwrap();
         if [1, 2, 10].contains(&n) {
             let zn = snark
                 .verify(&pk, n, &z0)
@@ -58,10 +58,22 @@ fn minroot() {
     ivc_of(CircuitKind::MinRoot.with_size(16));
 }
 
+/// With no input at all, sha256-file hashes the empty file in its first step and idles after.
+#[test]
+fn sha256_file_without_input() {
+    ivc_of(CircuitKind::Sha256File.with_size(1));
+}
+
 #[test]
 fn every_builtin_is_covered() {
     assert_eq!(
         CIRCUIT_NAMES,
-        &["synthetic", "poseidon-chain", "sha256-chain", "minroot"]
+        &[
+            "synthetic",
+            "poseidon-chain",
+            "sha256-chain",
+            "minroot",
+            "sha256-file"
+        ]
     );
 }

@@ -19,6 +19,7 @@ fn run_circuit<F: PrimeFieldBits, C: StepCircuit<F>, CS: ConstraintSystem<F>>(
     cs: &mut CS,
     circuit: &C,
     z: &[F],
+    input: Option<&C::Input>,
 ) -> Vec<Option<F>> {
     let z: Vec<AllocatedNum<F>> = z
         .iter()
@@ -26,17 +27,26 @@ fn run_circuit<F: PrimeFieldBits, C: StepCircuit<F>, CS: ConstraintSystem<F>>(
         .map(|(i, v)| AllocatedNum::alloc(cs.namespace(|| format!("z{i}")), || Ok(*v)).unwrap())
         .collect();
     let out = circuit
-        .synthesize(&mut cs.namespace(|| "step"), &z)
+        .synthesize(&mut cs.namespace(|| "step"), &z, input)
         .unwrap();
     assert_eq!(out.len(), circuit.arity());
     out.iter().map(|n| n.get_value()).collect()
 }
 
 /// Circuit output == native step, the constraints hold, and our R1CS layer agrees.
-fn agrees<F: PrimeFieldBits, C: StepCircuit<F>>(circuit: &C, z: &[F]) -> usize {
-    let expected = circuit.step(z).unwrap();
+fn agrees<F: PrimeFieldBits, C: StepCircuit<F, Input = ()>>(circuit: &C, z: &[F]) -> usize {
+    agrees_on(circuit, z, &())
+}
+
+/// [`agrees`] for a step that reads `input`.
+fn agrees_on<F: PrimeFieldBits, C: StepCircuit<F>>(
+    circuit: &C,
+    z: &[F],
+    input: &C::Input,
+) -> usize {
+    let expected = circuit.step(z, input).unwrap();
     let mut tcs = TestConstraintSystem::<F>::new();
-    let got = run_circuit(&mut tcs, circuit, z);
+    let got = run_circuit(&mut tcs, circuit, z, Some(input));
     assert!(
         tcs.is_satisfied(),
         "unsatisfied at {:?}",
@@ -45,13 +55,13 @@ fn agrees<F: PrimeFieldBits, C: StepCircuit<F>>(circuit: &C, z: &[F]) -> usize {
     assert_eq!(got, expected.iter().map(|v| Some(*v)).collect::<Vec<_>>());
 
     let shape = R1csShape::from_fn(|cs| {
-        run_circuit(cs, circuit, &vec![F::ZERO; z.len()]);
+        run_circuit(cs, circuit, &vec![F::ZERO; z.len()], None);
         Ok(())
     })
     .unwrap();
     let mut buf = WitnessBuffer::new();
     buf.synthesize_with(|cs| {
-        run_circuit(cs, circuit, z);
+        run_circuit(cs, circuit, z, Some(input));
         Ok(())
     })
     .unwrap();
@@ -86,7 +96,7 @@ fn synthetic_costs_one_constraint_per_squaring() {
         }
     });
     assert_eq!(
-        Synthetic::new(3).step(&[Fq::from(2)]).unwrap(),
+        Synthetic::new(3).step(&[Fq::from(2)], &()).unwrap(),
         vec![Fq::from(256)]
     );
 }
@@ -106,7 +116,7 @@ fn minroot_costs_three_constraints_per_iteration_and_inverts_fifth_powers() {
         }
     });
     let (x, y) = (Fq::from(11), Fq::from(31));
-    let out = MinRoot::new(1).step(&[x, y]).unwrap();
+    let out = MinRoot::new(1).step(&[x, y], &()).unwrap();
     assert_eq!(out[0].pow_vartime([5u64]), x + y);
     assert_eq!(out[1], x);
 }
@@ -125,7 +135,7 @@ fn poseidon_chain_costs_241_constraints_per_hash() {
         }
     });
     let z = [Fq::from(1), Fq::from(2)];
-    let out = PoseidonChain::new(2).step(&z).unwrap();
+    let out = PoseidonChain::new(2).step(&z, &()).unwrap();
     let h1 = origami_arith::poseidon::hash(b"origami/poseidon-chain", &z);
     assert_eq!(
         out,
@@ -144,11 +154,11 @@ fn sha256_chain_is_sha256_of_the_digest() {
     let once: [u8; 32] = Sha256::digest(start).into();
     let twice: [u8; 32] = Sha256::digest(once).into();
     assert_eq!(
-        state_to_digest(&Sha256Chain::new(1).step(&z).unwrap()),
+        state_to_digest(&Sha256Chain::new(1).step(&z, &()).unwrap()),
         Some(once)
     );
     assert_eq!(
-        state_to_digest(&Sha256Chain::new(2).step(&z).unwrap()),
+        state_to_digest(&Sha256Chain::new(2).step(&z, &()).unwrap()),
         Some(twice)
     );
 
@@ -164,18 +174,18 @@ fn sha256_chain_is_sha256_of_the_digest() {
 fn invalid_states_are_errors() {
     let big = -Fq::ONE; // far above 2^128
     assert!(matches!(
-        Sha256Chain::new(1).step(&[big, Fq::ZERO]),
+        Sha256Chain::new(1).step(&[big, Fq::ZERO], &()),
         Err(StepError::InvalidState(_))
     ));
     assert_eq!(
-        Synthetic::new(1).step(&[Fq::ONE, Fq::ONE]),
+        Synthetic::new(1).step(&[Fq::ONE, Fq::ONE], &()),
         Err(StepError::Arity {
             expected: 1,
             got: 2
         })
     );
     assert_eq!(
-        MinRoot::new(1).step(&[Fq::ONE]),
+        MinRoot::new(1).step(&[Fq::ONE], &()),
         Err(StepError::Arity {
             expected: 2,
             got: 1
@@ -189,8 +199,8 @@ fn builtins_by_name() {
         let kind: CircuitKind = name.parse().unwrap();
         assert_eq!(kind.to_string(), *name);
         let c: Builtin = kind.with_size(1);
-        let z = vec![Fq::from(3); StepCircuit::<Fq>::arity(&c)];
-        agrees(&c, &z);
+        let z: Vec<Fq> = c.default_z0();
+        agrees_on(&c, &z, &[]);
     }
     let err = "sha3-chain".parse::<CircuitKind>().unwrap_err();
     assert!(err.to_string().contains("sha3-chain") && err.to_string().contains("synthetic"));

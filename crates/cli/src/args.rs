@@ -6,15 +6,17 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 use origami_circuits::{Builtin, CircuitKind};
+use origami_shard::StepInputs;
 
 /// Which circuit, and how big one step is.
 #[derive(Args, Clone, Debug)]
 pub struct CircuitArgs {
-    /// Built-in step circuit: synthetic, poseidon-chain, sha256-chain or minroot.
+    /// Built-in step circuit: synthetic, poseidon-chain, sha256-chain, minroot or sha256-file.
     #[arg(long)]
     pub circuit: Option<CircuitKind>,
-    /// Step size: constraints (synthetic), hashes (poseidon-chain, sha256-chain) or iterations
-    /// (minroot) per step. Defaults to a size that proves in seconds.
+    /// Step size: constraints (synthetic), hashes (poseidon-chain, sha256-chain), iterations
+    /// (minroot) or 64-byte blocks (sha256-file) per step. Defaults to a size that proves in
+    /// seconds.
     #[arg(long)]
     pub size: Option<usize>,
 }
@@ -37,8 +39,58 @@ impl CircuitArgs {
 
     /// The circuit asked for; an error when none was.
     pub fn require(&self) -> anyhow::Result<Builtin> {
-        self.circuit()?
-            .context("--circuit is required (synthetic, poseidon-chain, sha256-chain or minroot)")
+        self.circuit()?.context(
+            "--circuit is required (synthetic, poseidon-chain, sha256-chain, minroot or \
+                 sha256-file)",
+        )
+    }
+}
+
+/// What the steps read, and so how many there are.
+#[derive(Args, Clone, Debug)]
+pub struct RunArgs {
+    /// Number of steps to prove; for a circuit that reads input, the input decides it (and
+    /// this, if given, must agree).
+    #[arg(long)]
+    pub steps: Option<u64>,
+    /// The file the steps read (sha256-file: the file to hash). Streamed: only one step's
+    /// bytes are held at a time.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+}
+
+impl RunArgs {
+    /// The steps' input and the number of steps, checked against what `circuit` reads.
+    pub fn inputs(&self, circuit: &Builtin) -> anyhow::Result<(StepInputs, u64)> {
+        let per_step = circuit.bytes_per_step();
+        let inputs = match (&self.input, per_step) {
+            (Some(path), 0) => bail!(
+                "{} reads no input; --input {} was given",
+                circuit.kind(),
+                path.display()
+            ),
+            (Some(path), _) => StepInputs::open(path, per_step)?,
+            (None, 0) => StepInputs::none(),
+            (None, _) => bail!(
+                "{} reads an input: give it with --input FILE",
+                circuit.kind()
+            ),
+        };
+        let steps = match (circuit.steps_for_input(inputs.len()), self.steps) {
+            (Some(needed), Some(asked)) if asked != needed => bail!(
+                "the input of {} bytes takes {needed} steps of {per_step} bytes, but --steps {asked} \
+                 was given",
+                inputs.len()
+            ),
+            (Some(needed), _) => needed,
+            (None, Some(asked)) => asked,
+            (None, None) => bail!("--steps is required for {}", circuit.kind()),
+        };
+        if steps == 0 {
+            bail!("--steps must be at least 1");
+        }
+        inputs.check_covered(&circuit.to_string(), steps)?;
+        Ok((inputs, steps))
     }
 }
 

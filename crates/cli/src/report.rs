@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use origami_keys::ProverKey;
+use origami_circuits::Builtin;
+use origami_keys::{Field, ProverKey};
+use origami_shard::StepInputs;
 
 /// Peak resident memory of this process in bytes (Linux `VmHWM`), if the platform reports it.
 pub fn peak_memory_bytes() -> Option<u64> {
@@ -101,6 +103,29 @@ pub fn shards_at_once(
         budget.map_or(String::new(), |b| format!(", budget {}", bytes(b)))
     )?;
     Ok(at_once)
+}
+
+/// The input line of a `prove` report: bytes read, and how fast they were proven.
+pub fn print_input(inputs: &StepInputs, prove_time: Duration) -> anyhow::Result<()> {
+    if inputs.bytes_per_step() > 0 {
+        outln!(
+            "input:         {} B ({}), {} B/s proven",
+            inputs.len(),
+            bytes(inputs.len()),
+            (inputs.len() as f64 / prove_time.as_secs_f64()).round()
+        )?;
+    }
+    Ok(())
+}
+
+/// What a run attests beyond its states, for the circuits whose states mean more (sha256-file:
+/// the file's digest and length, as `sha256sum` prints them). An error when the states attest
+/// nothing the circuit can state.
+pub fn print_attested(circuit: &Builtin, z0: &[Field], z_final: &[Field]) -> anyhow::Result<()> {
+    if let Some(attested) = circuit.attested(z0, z_final)? {
+        outln!("sha256:        {attested}")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -23,6 +23,12 @@ pub enum ClusterError {
         /// The key at hand (hex).
         given: String,
     },
+    /// The store's task inputs are not the input the job's id was made from (altered rows).
+    #[error(
+        "the job's task inputs in the store are not the input its id was made from: the store \
+         was altered"
+    )]
+    InputMismatch,
     /// The job was cancelled.
     #[error("the job was cancelled: {0}")]
     Cancelled(String),

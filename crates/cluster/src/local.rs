@@ -4,9 +4,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use origami_arith::Cycle;
-use origami_nova::PrimaryField;
-use origami_nova::{CompressedProverKey, CompressedVerifier, ProvableStep};
-use origami_shard::ShardPlan;
+use origami_nova::{CompressedProverKey, CompressedVerifier};
+use origami_shard::StreamedStep;
 
 use crate::error::ClusterError;
 use crate::job::{JobEvent, ProvenJob, Watch, await_job};
@@ -26,7 +25,7 @@ pub enum LocalEvent<'a> {
     Job(JobEvent<'a>),
 }
 
-/// Proves `plan`'s shards of the run from `z0` on `workers` threads of this process (each with
+/// Proves `job`'s shards (see [`ShardJob::new`]) on `workers` threads of this process (each with
 /// its own shard; the key is shared) and returns the assembled proof and the final state: every
 /// shard proof checked as it arrived, the chain of shards checked when all are in (see
 /// [`await_job`]).
@@ -37,16 +36,14 @@ pub enum LocalEvent<'a> {
 pub fn prove_local<Y, SC>(
     pk: &CompressedProverKey<Y, SC>,
     verifier: &CompressedVerifier<Y, SC>,
-    plan: &ShardPlan,
-    z0: &[PrimaryField<Y>],
+    job: &ShardJob<Y>,
     workers: usize,
     on_event: &(dyn Fn(LocalEvent<'_>) + Sync),
 ) -> Result<ProvenJob<Y>, ClusterError>
 where
     Y: Cycle,
-    SC: ProvableStep<Y> + Sync + std::fmt::Display,
+    SC: StreamedStep<Y> + Sync + std::fmt::Display,
 {
-    let job = ShardJob::new(pk, plan, z0)?;
     let store = MemoryStore::default();
     job.submit(&store)?;
     let prover = TaskProver::new(pk);
@@ -74,7 +71,7 @@ where
             poll: POLL,
             give_up: &abandon,
         };
-        let result = await_job(&store, &job, verifier, &watch, &|e| {
+        let result = await_job(&store, job, verifier, &watch, &|e| {
             on_event(LocalEvent::Job(e))
         });
         stop.store(true, Ordering::SeqCst);

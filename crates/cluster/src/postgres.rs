@@ -33,6 +33,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "jobs can be cancelled",
         include_str!("../migrations/0003_cancel.sql"),
     ),
+    (
+        4,
+        "jobs cover their input",
+        include_str!("../migrations/0004_inputs.sql"),
+    ),
 ];
 
 /// Serialises concurrent `init`s (an arbitrary constant, the key of an advisory lock).
@@ -411,8 +416,9 @@ impl TaskStore for PgStore {
             // does a concurrent one (it waits for this transaction, then finds the row).
             let inserted = sqlx::query(
                 "INSERT INTO origami_jobs
-                     (id, circuit, verifier_key, steps, shards, z0, max_attempts)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                     (id, circuit, verifier_key, steps, shards, z0, max_attempts, input_len,
+                      input_digest)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT (id) DO NOTHING",
             )
             .bind(&id.0)
@@ -422,6 +428,8 @@ impl TaskStore for PgStore {
             .bind(spec.shards as i32)
             .bind(&spec.z0)
             .bind(self.max_attempts as i32)
+            .bind(spec.input_len as i64)
+            .bind(&spec.input_digest[..])
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -698,7 +706,8 @@ impl TaskStore for PgStore {
     fn status(&self, job: &JobId) -> Result<JobStatus, StoreError> {
         let (spec, tasks) = self.run(async {
             let spec = sqlx::query(
-                "SELECT circuit, verifier_key, steps, shards, z0, cancelled FROM origami_jobs
+                "SELECT circuit, verifier_key, steps, shards, z0, cancelled, input_len, input_digest
+                 FROM origami_jobs
                  WHERE id = $1",
             )
             .bind(&job.0)
@@ -715,6 +724,15 @@ impl TaskStore for PgStore {
         })?;
         let spec = spec.ok_or_else(|| StoreError::UnknownJob(job.clone()))?;
         let digest: Vec<u8> = spec.try_get("verifier_key").map_err(db_error)?;
+        let input_digest = match spec
+            .try_get::<Option<Vec<u8>>, _>("input_digest")
+            .map_err(db_error)?
+        {
+            Some(d) => d
+                .try_into()
+                .map_err(|_| StoreError::Backend("an input digest is not 32 bytes".into()))?,
+            None => origami_shard::stream_digest(0, 0, []),
+        };
         Ok(JobStatus {
             spec: JobSpec {
                 circuit: spec.try_get("circuit").map_err(db_error)?,
@@ -724,6 +742,8 @@ impl TaskStore for PgStore {
                 steps: spec.try_get::<i64, _>("steps").map_err(db_error)? as u64,
                 shards: spec.try_get::<i32, _>("shards").map_err(db_error)? as u32,
                 z0: spec.try_get("z0").map_err(db_error)?,
+                input_len: spec.try_get::<i64, _>("input_len").map_err(db_error)? as u64,
+                input_digest,
             },
             tasks: tasks.iter().map(task_state).collect::<Result<_, _>>()?,
             cancelled: spec.try_get("cancelled").map_err(db_error)?,

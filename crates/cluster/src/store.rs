@@ -31,6 +31,11 @@ pub struct JobSpec {
     pub shards: u32,
     /// The initial state, encoded.
     pub z0: Vec<u8>,
+    /// Bytes of the run's input stream (0 for a circuit that reads none).
+    pub input_len: u64,
+    /// The input stream's digest (`StepInputs::digest`): the same circuit over other data is
+    /// another job.
+    pub input_digest: [u8; 32],
 }
 
 impl JobSpec {
@@ -51,12 +56,14 @@ impl JobSpec {
     /// The job's id: a hash of everything that defines the job.
     pub fn id(&self) -> JobId {
         let mut h = Sha256::new();
-        h.update(b"origami-job/v2");
+        h.update(b"origami-job/v3");
         h.update(self.verifier_key);
         h.update(self.steps.to_le_bytes());
         h.update(self.shards.to_le_bytes());
         h.update((self.z0.len() as u64).to_le_bytes());
         h.update(&self.z0);
+        h.update(self.input_len.to_le_bytes());
+        h.update(self.input_digest);
         JobId(origami_format::hex(&h.finalize()[..16]))
     }
 }

@@ -7,17 +7,19 @@ use ff::PrimeField;
 use origami_arith::{Cycle, encoding::field_vec};
 use origami_format::{FileKind, hex};
 use origami_nova::PrimaryField;
-use origami_nova::{
-    CompressedProverKey, CompressedVerifier, CompressedVerifierKey, ProvableStep, StepCircuit,
+use origami_nova::{CompressedProverKey, CompressedVerifier, CompressedVerifierKey, StepCircuit};
+use origami_shard::{
+    InputSlice, Shard, ShardError, ShardPlan, ShardProof, StepInputs, StreamedStep, byte_range,
+    checkpoints, stream_digest,
 };
-use origami_shard::{Shard, ShardError, ShardPlan, ShardProof, checkpoints};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CheckError, ClusterError, ProveError};
 use crate::store::{Claim, JobId, JobSpec, StoreError, TaskStore};
 use crate::worker::ShardProver;
 
-/// A shard task's input: which shard, and the state it starts from.
+/// A shard task's input: which shard, the state it starts from, and the bytes of the run's
+/// input stream its steps read (so a worker needs no access to the submitter's files).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct ShardInput<Y: Cycle> {
@@ -26,6 +28,8 @@ pub struct ShardInput<Y: Cycle> {
     /// The run's state at the shard's first step.
     #[serde(with = "field_vec")]
     pub z_in: Vec<PrimaryField<Y>>,
+    /// The input its steps read.
+    pub input: InputSlice,
 }
 
 impl<Y: Cycle> ShardInput<Y> {
@@ -58,29 +62,36 @@ pub struct ShardJob<Y: Cycle> {
 }
 
 impl<Y: Cycle> ShardJob<Y> {
-    /// The job of proving `plan`'s shards of the run from `z0` with `pk`'s parameters. The
-    /// checkpoints are computed here with the circuit's native step, once: the last of them is
-    /// the run's final state, which the proven chain must end in.
+    /// The job of proving `plan`'s shards of the run from `z0` over `inputs` with `pk`'s
+    /// parameters. The checkpoints are computed here with the circuit's native step, once: the
+    /// last of them is the run's final state, which the proven chain must end in. Each shard's
+    /// task carries the input bytes its steps read.
     pub fn new<SC>(
         pk: &CompressedProverKey<Y, SC>,
         plan: &ShardPlan,
         z0: &[PrimaryField<Y>],
+        inputs: &StepInputs,
     ) -> Result<Self, ShardError>
     where
-        SC: ProvableStep<Y> + std::fmt::Display,
+        SC: StreamedStep<Y> + std::fmt::Display,
     {
-        let spec = job_spec(pk.verifier_key(), plan, z0);
-        let mut states = checkpoints(pk.params().step(), plan, z0)?;
+        let step = pk.params().step();
+        inputs.check_covered(&step.to_string(), plan.total_steps())?;
+        let spec = job_spec(pk.verifier_key(), plan, z0, inputs)?;
+        let mut states = checkpoints(step, plan, z0, inputs)?;
         let z_final = states.pop();
         let inputs: Vec<ShardInput<Y>> = plan
             .shards()
             .iter()
             .zip(states)
-            .map(|(shard, z_in)| ShardInput {
-                shard: *shard,
-                z_in,
+            .map(|(shard, z_in)| {
+                Ok(ShardInput {
+                    shard: *shard,
+                    z_in,
+                    input: inputs.slice(shard.first_step, shard.steps)?,
+                })
             })
-            .collect();
+            .collect::<Result<_, ShardError>>()?;
         let encoded = inputs
             .iter()
             .map(|input| input.to_bytes(spec.verifier_key))
@@ -104,9 +115,28 @@ impl<Y: Cycle> ShardJob<Y> {
             .map(|bytes| ShardInput::from_bytes(bytes, &spec.verifier_key))
             .collect::<Result<Vec<_>, _>>()?;
         let z0 = &inputs.first().ok_or(ShardError::NoShards)?.z_in;
-        // A store whose rows were altered cannot pass off another run under this id.
+        // A store whose rows were altered cannot pass off another run under this id: not
+        // another initial state, nor other input bytes, nor the same bytes cut otherwise.
         if state_bytes(z0) != spec.z0 {
             return Err(ShardError::InitialState.into());
+        }
+        let bytes_per_step = inputs[0].input.bytes_per_step;
+        let cut_as_planned = inputs.iter().all(|i| {
+            let (start, end) = byte_range(
+                spec.input_len,
+                bytes_per_step,
+                i.shard.first_step,
+                i.shard.steps,
+            );
+            i.input.bytes_per_step == bytes_per_step && i.input.bytes.len() as u64 == end - start
+        });
+        let digest = stream_digest(
+            spec.input_len,
+            bytes_per_step,
+            inputs.iter().map(|i| &i.input.bytes[..]),
+        );
+        if !cut_as_planned || digest != spec.input_digest {
+            return Err(ClusterError::InputMismatch);
         }
         Ok(Self {
             spec,
@@ -147,24 +177,28 @@ impl<Y: Cycle> ShardJob<Y> {
     }
 }
 
-/// What the job of proving `plan`'s shards of the run from `z0` with `vk`'s parameters proves
-/// (and so its id): known without the prover key and before any checkpoint is computed.
+/// What the job of proving `plan`'s shards of the run from `z0` over `inputs` with `vk`'s
+/// parameters proves (and so its id): known without the prover key and before any checkpoint
+/// is computed. The input's digest reads it once.
 pub fn job_spec<Y, SC>(
     vk: &CompressedVerifierKey<Y, SC>,
     plan: &ShardPlan,
     z0: &[PrimaryField<Y>],
-) -> JobSpec
+    inputs: &StepInputs,
+) -> Result<JobSpec, ShardError>
 where
     Y: Cycle,
     SC: std::fmt::Display,
 {
-    JobSpec {
+    Ok(JobSpec {
         circuit: vk.step().to_string(),
         verifier_key: vk.identity(),
         steps: plan.total_steps(),
         shards: plan.len() as u32,
         z0: state_bytes(z0),
-    }
+        input_len: inputs.len(),
+        input_digest: inputs.digest()?,
+    })
 }
 
 /// Checks an uploaded shard proof against the task it claims to prove: decoded once (for the
@@ -221,7 +255,7 @@ impl<'a, Y: Cycle, SC> TaskProver<'a, Y, SC> {
     }
 }
 
-impl<Y: Cycle, SC: ProvableStep<Y> + Sync> ShardProver for TaskProver<'_, Y, SC> {
+impl<Y: Cycle, SC: StreamedStep<Y> + Sync> ShardProver for TaskProver<'_, Y, SC> {
     fn params(&self) -> Vec<[u8; 32]> {
         vec![self.digest]
     }
@@ -239,7 +273,7 @@ impl<Y: Cycle, SC: ProvableStep<Y> + Sync> ShardProver for TaskProver<'_, Y, SC>
         }
         let input =
             ShardInput::<Y>::from_bytes(&claim.input, &self.digest).map_err(ProveError::Task)?;
-        let proof = ShardProof::prove(self.pk, &input.shard, &input.z_in, progress)
+        let proof = ShardProof::prove(self.pk, &input.shard, &input.z_in, &input.input, progress)
             .map_err(ProveError::Prove)?;
         proof.to_bytes().map_err(ProveError::Prove)
     }

@@ -7,18 +7,17 @@ mod support;
 
 use std::ops::ControlFlow;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use origami_arith::{Pallas, PastaCycle, ScalarOf};
 use origami_circuits::{Builtin, CircuitKind};
 use origami_cluster::{
-    Claim, ClusterError, JobEvent, LocalEvent, MemoryStore, PgStore, ProveError, ProvenJob,
-    ShardInput, ShardJob, ShardProver, TaskProver, TaskStore, Watch, WorkerConfig, await_job,
-    prove_local, run_worker,
+    Claim, ClusterError, JobEvent, LocalEvent, MemoryStore, PgStore, ProveError, ShardInput,
+    ShardJob, ShardProver, TaskProver, TaskStore, Watch, await_job, prove_local,
 };
 use origami_nova::{CompressedProverKey, CompressedVerifier, StepCircuit, Variant};
-use origami_shard::ShardPlan;
+use origami_shard::{ShardPlan, StepInputs};
 
 type F = ScalarOf<Pallas>;
 type Pk = CompressedProverKey<PastaCycle, Builtin>;
@@ -41,14 +40,15 @@ fn keys() -> (Pk, Verifier) {
 fn native_end(pk: &Pk, z0: &[F]) -> Vec<F> {
     let mut z = z0.to_vec();
     for _ in 0..STEPS {
-        z = pk.params().step().step(&z).unwrap();
+        z = pk.params().step().step(&z, &[]).unwrap();
     }
     z
 }
 
 /// Submits the job of `plan` to `store` and returns it.
 fn submit(store: &dyn TaskStore, pk: &Pk, plan: &ShardPlan) -> ShardJob<PastaCycle> {
-    let job = ShardJob::new(pk, plan, &pk.params().step().default_z0()).unwrap();
+    let z0 = pk.params().step().default_z0();
+    let job = ShardJob::new(pk, plan, &z0, &StepInputs::none()).unwrap();
     job.submit(store).unwrap();
     job
 }
@@ -93,41 +93,6 @@ impl Flaky<'_> {
     }
 }
 
-/// Runs `workers` threads of `prover` on `store` until `job` completes or fails.
-fn run_job(
-    store: &dyn TaskStore,
-    job: &ShardJob<PastaCycle>,
-    prover: &dyn ShardProver,
-    verifier: &Verifier,
-    workers: usize,
-    rejected: &Mutex<Vec<String>>,
-) -> Result<ProvenJob<PastaCycle>, ClusterError> {
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|s| {
-        for w in 0..workers {
-            let stop = &stop;
-            s.spawn(move || {
-                let mut config = WorkerConfig::new(format!("w{w}"));
-                config.poll = Duration::from_millis(10);
-                run_worker(store, prover, &config, stop, &|_| {}).unwrap();
-            });
-        }
-        let out = await_job(
-            store,
-            job,
-            verifier,
-            &Watch::patient(Duration::from_millis(10)),
-            &|e| {
-                if let JobEvent::Rejected { reason, .. } = e {
-                    rejected.lock().unwrap().push(reason.to_string());
-                }
-            },
-        );
-        stop.store(true, Ordering::SeqCst);
-        out
-    })
-}
-
 #[test]
 fn local_sharded_runs_verify_and_survive_bad_workers() {
     let (pk, verifier) = keys();
@@ -137,7 +102,8 @@ fn local_sharded_runs_verify_and_survive_bad_workers() {
     // Three shards on two worker threads: the proof verifies as one statement.
     let plan = ShardPlan::new(STEPS, 3).unwrap();
     let accepted = AtomicUsize::new(0);
-    let proof = prove_local(&pk, &verifier, &plan, &z0, 2, &|e| {
+    let job = ShardJob::new(&pk, &plan, &z0, &StepInputs::none()).unwrap();
+    let proof = prove_local(&pk, &verifier, &job, 2, &|e| {
         if let LocalEvent::Job(JobEvent::Accepted { .. }) = e {
             accepted.fetch_add(1, Ordering::SeqCst);
         }
@@ -161,7 +127,8 @@ fn local_sharded_runs_verify_and_survive_bad_workers() {
         calls: AtomicUsize::new(0),
         panic: true,
     };
-    let err = run_job(&store, &job, &crashing, &verifier, 2, &Mutex::default()).unwrap_err();
+    let err =
+        support::run_job(&store, &job, &crashing, &verifier, 2, &Mutex::default()).unwrap_err();
     assert!(
         matches!(&err, ClusterError::ShardGivenUp { shard: 0, reason } if reason.contains("3 attempts") && reason.contains("simulated prover crash")),
         "{err}"
@@ -205,7 +172,7 @@ fn a_bad_upload_is_retried(store: &dyn TaskStore, pk: &Pk, verifier: &Verifier) 
         panic: false,
     };
     let rejected = Mutex::new(Vec::new());
-    let proven = run_job(store, &job, &flaky, verifier, 1, &rejected).unwrap();
+    let proven = support::run_job(store, &job, &flaky, verifier, 1, &rejected).unwrap();
     let rejected = rejected.into_inner().unwrap();
     assert_eq!(rejected.len(), 1);
     assert!(rejected[0].contains("the proof covers"), "{rejected:?}");

@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use bellpepper_core::{ConstraintSystem, SynthesisError, num::AllocatedNum};
 use ff::Field;
 use origami_arith::{Pallas, PastaCycle, ScalarOf};
-use origami_cluster::{ClusterError, prove_local};
+use origami_cluster::{ClusterError, ShardJob, prove_local};
 use origami_nova::{CompressedProverKey, StepCircuit, StepError, Variant};
-use origami_shard::ShardPlan;
+use origami_shard::{ShardPlan, StepInputs};
 use serde::{Deserialize, Serialize};
 
 type F = ScalarOf<Pallas>;
@@ -32,6 +32,9 @@ impl fmt::Display for Increment {
 }
 
 impl StepCircuit<F> for Increment {
+    // The cluster carries every step's input as bytes of one stream; this step reads none.
+    type Input = [u8];
+
     fn arity(&self) -> usize {
         1
     }
@@ -40,6 +43,7 @@ impl StepCircuit<F> for Increment {
         &self,
         cs: &mut CS,
         z: &[AllocatedNum<F>],
+        _input: Option<&[u8]>,
     ) -> Result<Vec<AllocatedNum<F>>, SynthesisError> {
         let out = AllocatedNum::alloc(cs.namespace(|| "z + 1"), || {
             z[0].get_value()
@@ -55,7 +59,7 @@ impl StepCircuit<F> for Increment {
         Ok(vec![out])
     }
 
-    fn step(&self, z: &[F]) -> Result<Vec<F>, StepError> {
+    fn step(&self, z: &[F], _input: &[u8]) -> Result<Vec<F>, StepError> {
         self.check_arity(z)?;
         NATIVE_STEPS.fetch_add(1, Ordering::SeqCst);
         Ok(vec![z[0] + F::ONE + F::from(self.skew)])
@@ -68,7 +72,8 @@ fn prove(skew: u64, steps: u64, shards: u32) -> Result<Vec<F>, ClusterError> {
             .unwrap();
     let verifier = pk.verifier_key().clone().prepare().unwrap();
     let plan = ShardPlan::new(steps, shards).unwrap();
-    prove_local(&pk, &verifier, &plan, &[F::from(5)], 2, &|_| {}).map(|p| p.z_final)
+    let job = ShardJob::new(&pk, &plan, &[F::from(5)], &StepInputs::none())?;
+    prove_local(&pk, &verifier, &job, 2, &|_| {}).map(|p| p.z_final)
 }
 
 #[test]

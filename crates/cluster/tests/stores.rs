@@ -18,6 +18,8 @@ fn spec(shards: u32) -> JobSpec {
         steps: 10,
         shards,
         z0: vec![2],
+        input_len: 0,
+        input_digest: [0; 32],
     }
 }
 
@@ -261,8 +263,8 @@ fn a_database_without_the_schema_is_refused_and_init_is_idempotent() {
         other => panic!("expected a missing database, got {other:?}"),
     }
     let (_, first) = PgStore::init(&url).unwrap();
-    // The database, then each of the three migrations.
-    assert_eq!(first.len(), 4, "{first:?}");
+    // The database, then each of the four migrations.
+    assert_eq!(first.len(), 5, "{first:?}");
     assert!(first[0].starts_with("created database"));
     let (_, again) = PgStore::init(&url).unwrap();
     assert!(again.is_empty(), "{again:?}");

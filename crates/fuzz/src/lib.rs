@@ -14,7 +14,7 @@ use origami_service::protocol::{
     ProverOptions, ProverRequest, ProverResponse, VerifierStart, VerifyRequest, read_frame,
 };
 use origami_service::requests::{JobBody, VerifyBody, parse_state};
-use origami_shard::{ShardChain, ShardPlan, ShardProof, checkpoints};
+use origami_shard::{InputSlice, ShardChain, ShardPlan, ShardProof, StepInputs, checkpoints};
 
 /// Steps every fixture proof covers.
 pub const STEPS: u64 = 2;
@@ -478,7 +478,7 @@ fn make_fixture() -> Result<Fixture, Box<dyn std::error::Error>> {
 
     let mut snark = RecursiveSnark::new(pk.params(), &z0)?;
     for _ in 0..STEPS {
-        snark.prove_step(pk.params())?;
+        snark.prove_step(pk.params(), &[])?;
     }
     let recursive = origami_format::encode(
         FileKind::RecursiveProof,
@@ -489,17 +489,22 @@ fn make_fixture() -> Result<Fixture, Box<dyn std::error::Error>> {
     let compressed = origami_format::encode(FileKind::CompressedProof, identity, &compressed)?;
 
     let plan = ShardPlan::new(STEPS, 2)?;
-    let states = checkpoints(&step, &plan, &z0)?;
+    let states = checkpoints(&step, &plan, &z0, &StepInputs::none())?;
     let mut shards = Vec::new();
     for (shard, z_in) in plan.shards().iter().zip(&states) {
-        shards.push(ShardProof::prove(&pk, shard, z_in, |_| {
-            std::ops::ControlFlow::Continue(())
-        })?);
+        shards.push(ShardProof::prove(
+            &pk,
+            shard,
+            z_in,
+            &InputSlice::default(),
+            |_| std::ops::ControlFlow::Continue(()),
+        )?);
     }
     let shard = shards[1].to_bytes()?;
     let task = ShardInput::<DefaultCycle> {
         shard: plan.shards()[1],
         z_in: states[1].clone(),
+        input: InputSlice::default(),
     }
     .to_bytes(identity)?;
     let sharded = ShardChain {

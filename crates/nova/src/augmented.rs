@@ -217,12 +217,13 @@ fn hash_in_circuit<F: PrimeFieldBits + 'static, CS: ConstraintSystem<F>>(
 
 /// Synthesizes the augmented circuit over `C::Base` folding `C` instances; `primary` selects the
 /// base case (the primary starts from the zero instance, the secondary from the fresh one).
-/// Returns `z_{i+1}`.
+/// `inputs` and `step_input` are `None` when the shape is being made. Returns `z_{i+1}`.
 pub fn synthesize<C, SC, CS>(
     cs: &mut CS,
     primary: bool,
     inputs: Option<&AugmentedInputs<C>>,
     step: &SC,
+    step_input: Option<&SC::Input>,
 ) -> Result<Vec<AllocatedNum<C::Base>>, SynthesisError>
 where
     C: CycleCurve,
@@ -474,7 +475,7 @@ where
         .enumerate()
         .map(|(k, (a, b))| select(cs, &format!("select z {k}"), a, b))
         .collect::<Result<Vec<_>, _>>()?;
-    let z_next = step.synthesize(&mut cs.namespace(|| "step"), &z_in)?;
+    let z_next = step.synthesize(&mut cs.namespace(|| "step"), &z_in, step_input)?;
     if z_next.len() != arity {
         return Err(SynthesisError::Unsatisfiable);
     }

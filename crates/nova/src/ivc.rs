@@ -49,6 +49,7 @@ fn run_augmented<C, D, SC>(
     primary: bool,
     inputs: &AugmentedInputs<C>,
     step: &SC,
+    step_input: &SC::Input,
 ) -> Result<(R1csInstance<D>, Vec<C::Base>), NovaError>
 where
     C: CycleCurve,
@@ -56,8 +57,9 @@ where
     SC: crate::StepCircuit<C::Base>,
 {
     let start = Instant::now();
-    let z_next = buf
-        .synthesize_with(|cs| augmented::synthesize::<C, SC, _>(cs, primary, Some(inputs), step))?;
+    let z_next = buf.synthesize_with(|cs| {
+        augmented::synthesize::<C, SC, _>(cs, primary, Some(inputs), step, Some(step_input))
+    })?;
     let z_next = z_next
         .iter()
         .map(|n| {
@@ -133,8 +135,13 @@ impl<Y: Cycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
         &self.zi
     }
 
-    /// Proves one more step.
-    pub fn prove_step(&mut self, pk: &PublicParams<Y, SC>) -> Result<(), NovaError> {
+    /// Proves one more step, which reads `input`. The input is not checked against the native
+    /// step here (workers prove without running it); one the circuit cannot use fails synthesis.
+    pub fn prove_step(
+        &mut self,
+        pk: &PublicParams<Y, SC>,
+        input: &SC::Input,
+    ) -> Result<(), NovaError> {
         let (pp1, pp2) = (pk.digest_primary(), pk.digest_secondary());
         let z0_secondary = vec![SecondaryField::<Y>::ZERO];
         let i = self.num_steps;
@@ -158,6 +165,7 @@ impl<Y: Cycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
                 true,
                 &inputs,
                 pk.step(),
+                input,
             )?;
             let mut buf_secondary =
                 WitnessBuffer::with_capacity(pk.shape_secondary().num_vars(), 2);
@@ -177,6 +185,7 @@ impl<Y: Cycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
                 false,
                 &inputs,
                 &TrivialCircuit,
+                &(),
             )?;
             self.state = Some(FoldState {
                 running_primary: FoldingProver::from_instance(
@@ -222,6 +231,7 @@ impl<Y: Cycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
             true,
             &inputs,
             pk.step(),
+            input,
         )?;
 
         // Fold the primary instance, then prove the secondary step that verifies that fold.
@@ -251,6 +261,7 @@ impl<Y: Cycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
             false,
             &inputs,
             &TrivialCircuit,
+            &(),
         )?;
         st.last_secondary = u2;
         self.zi = z_next;

@@ -88,11 +88,17 @@ where
     SecondaryField<Y>: ff::PrimeFieldBits,
 {
     let primary = R1csShape::from_fn(|cs| {
-        augmented::synthesize::<Y::Secondary, SC, _>(cs, true, None, step).map(|_| ())
+        augmented::synthesize::<Y::Secondary, SC, _>(cs, true, None, step, None).map(|_| ())
     })?;
     let secondary = R1csShape::from_fn(|cs| {
-        augmented::synthesize::<Y::Primary, TrivialCircuit, _>(cs, false, None, &TrivialCircuit)
-            .map(|_| ())
+        augmented::synthesize::<Y::Primary, TrivialCircuit, _>(
+            cs,
+            false,
+            None,
+            &TrivialCircuit,
+            None,
+        )
+        .map(|_| ())
     })?;
     Ok((primary, secondary))
 }
@@ -183,7 +189,7 @@ impl<Y: Cycle, SC: StepCircuit<PrimaryField<Y>>> PublicParams<Y, SC> {
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            step.synthesize(cs, &z).map(|_| ())
+            step.synthesize(cs, &z, None).map(|_| ())
         })?;
         Ok(shape.num_cons())
     }

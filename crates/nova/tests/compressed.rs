@@ -33,7 +33,7 @@ fn run(variant: Variant) -> Run {
     let z0 = vec![F::from(1), F::from(2)];
     let mut snark = RecursiveSnark::new(pk.params(), &z0).unwrap();
     for _ in 0..3 {
-        snark.prove_step(pk.params()).unwrap();
+        snark.prove_step(pk.params(), &()).unwrap();
     }
     let proof = CompressedProof::prove(&pk, &snark).unwrap();
     let other = CompressedProof::prove(&pk, &snark).unwrap();
@@ -176,7 +176,7 @@ fn check_variant(variant: Variant) {
     let r = run(variant);
     let mut expected = r.z0.clone();
     for _ in 0..3 {
-        expected = origami_nova::StepCircuit::<F>::step(&Fib { n: 3 }, &expected).unwrap();
+        expected = origami_nova::StepCircuit::<F>::step(&Fib { n: 3 }, &expected, &()).unwrap();
     }
     assert_eq!(r.zn, expected);
     assert_eq!(r.other.verify(&r.verifier, 3, &r.z0).unwrap(), expected);

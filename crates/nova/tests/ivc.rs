@@ -17,8 +17,8 @@ fn ivc_verifies_and_matches_the_native_step() {
     let mut snark = RecursiveSnark::new(&pk, &z0).unwrap();
     let mut expected = z0.clone();
     for n in 1..=10u64 {
-        snark.prove_step(&pk).unwrap();
-        expected = StepCircuit::<F>::step(pk.step(), &expected).unwrap();
+        snark.prove_step(&pk, &()).unwrap();
+        expected = StepCircuit::<F>::step(pk.step(), &expected, &()).unwrap();
         if [1, 2, 10].contains(&n) {
             let zn = snark.verify(&pk, n, &z0).unwrap();
             assert_eq!(zn, expected, "after {n} steps");
@@ -51,7 +51,7 @@ mod tampering {
         let z0 = vec![F::from(3), F::from(5)];
         let mut snark = RecursiveSnark::new(&pk, &z0).unwrap();
         for _ in 0..3 {
-            snark.prove_step(&pk).unwrap();
+            snark.prove_step(&pk, &()).unwrap();
         }
         let proof = snark.proof(&pk).unwrap();
         proof.verify(&pk, 3, &z0).unwrap();

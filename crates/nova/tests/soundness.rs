@@ -42,7 +42,7 @@ fn fixture(variant: Variant) -> &'static Fixture {
         let z0 = vec![F::from(1), F::from(2)];
         let mut snark = RecursiveSnark::new(pk.params(), &z0).unwrap();
         for _ in 0..2 {
-            snark.prove_step(pk.params()).unwrap();
+            snark.prove_step(pk.params(), &()).unwrap();
         }
         let proof = CompressedProof::prove(&pk, &snark).unwrap();
         let verifier = pk.verifier_key().clone().prepare().unwrap();

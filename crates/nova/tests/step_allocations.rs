@@ -44,8 +44,8 @@ fn steps_3_to_10_allocate_nothing_of_circuit_size() {
     let pk = PublicParams::<PastaCycle, Squarings>::setup(Squarings(1 << 14)).unwrap();
     let z0 = vec![ScalarOf::<origami_arith::Pallas>::from(3)];
     let mut snark = RecursiveSnark::new(&pk, &z0).unwrap();
-    snark.prove_step(&pk).unwrap();
-    snark.prove_step(&pk).unwrap();
+    snark.prove_step(&pk, &()).unwrap();
+    snark.prove_step(&pk, &()).unwrap();
     // The smallest O(circuit) vector is one of field elements per secondary constraint.
     let smallest_circuit_vector = 32
         * pk.shape_secondary()
@@ -54,7 +54,7 @@ fn steps_3_to_10_allocate_nothing_of_circuit_size() {
     LARGEST.store(0, Ordering::SeqCst);
     TRACKING.store(true, Ordering::SeqCst);
     for _ in 3..=10 {
-        snark.prove_step(&pk).unwrap();
+        snark.prove_step(&pk, &()).unwrap();
     }
     TRACKING.store(false, Ordering::SeqCst);
     let largest = LARGEST.load(Ordering::SeqCst);

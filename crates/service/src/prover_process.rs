@@ -15,7 +15,7 @@ use origami_cluster::{
     WorkerEvent, await_job, job_spec, run_worker,
 };
 use origami_keys::{KeyDir, ProverKey, Verifier, prepare_verifier};
-use origami_shard::ShardPlan;
+use origami_shard::{ShardPlan, StepInputs};
 
 use crate::error::ProcessError;
 use crate::locked;
@@ -246,7 +246,9 @@ impl Node {
     /// this process keeps answering; its news are kept for the next `TakeUpdates`.
     fn submit(&self, steps: u64, shards: u32, z0: State) -> Result<JobId, SubmitError> {
         let plan = ShardPlan::new(steps, shards).map_err(|e| SubmitError::Plan(e.to_string()))?;
-        let id = job_spec(self.pk.verifier_key(), &plan, &z0.0).id();
+        let id = job_spec(self.pk.verifier_key(), &plan, &z0.0, &StepInputs::none())
+            .map_err(|e| SubmitError::Plan(e.to_string()))?
+            .id();
         if locked(&self.in_hand).contains(&id) {
             return Ok(id);
         }
@@ -309,7 +311,8 @@ fn prove_job(
     cancelled: &dyn Fn() -> bool,
     report: &dyn Fn(Vec<ShardProgress>, Option<Outcome>),
 ) -> Result<Vec<u8>, String> {
-    let job = ShardJob::<DefaultCycle>::new(pk, plan, &z0.0).map_err(|e| e.to_string())?;
+    let job = ShardJob::<DefaultCycle>::new(pk, plan, &z0.0, &StepInputs::none())
+        .map_err(|e| e.to_string())?;
     job.submit(store).map_err(|e| e.to_string())?;
     // Cancelled while its checkpoints were computed: cancel it in the store now.
     if cancelled() {

@@ -14,6 +14,9 @@ pub enum ShardError {
         /// Steps in the run.
         steps: u64,
     },
+    /// The run's input could not be read.
+    #[error(transparent)]
+    Input(#[from] crate::InputError),
     /// The native step failed while computing checkpoints.
     #[error("computing checkpoints: {0}")]
     Step(#[from] StepError),

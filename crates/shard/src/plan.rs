@@ -4,7 +4,7 @@ use ff::PrimeField;
 use origami_nova::StepCircuit;
 use serde::{Deserialize, Serialize};
 
-use crate::ShardError;
+use crate::{ShardError, StepInputs};
 
 /// One shard of a plan: the steps `first_step .. first_step + steps`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -88,35 +88,40 @@ impl ShardPlan {
 }
 
 /// The state at each shard's first step (`z0` for shard 0), followed by the final state `z_N`:
-/// `plan.len() + 1` states, computed by running `step` natively `N` times (no proving).
-pub fn checkpoints<F: PrimeField, SC: StepCircuit<F>>(
+/// `plan.len() + 1` states, computed by running `step` natively `N` times over `inputs` (no
+/// proving), reading the input once, in order.
+pub fn checkpoints<F: PrimeField, SC: StepCircuit<F, Input = [u8]>>(
     step: &SC,
     plan: &ShardPlan,
     z0: &[F],
+    inputs: &StepInputs,
 ) -> Result<Vec<Vec<F>>, ShardError> {
+    step.check_arity(z0)?;
+    let mut reader = inputs.reader(0)?;
     let mut states = Vec::with_capacity(plan.len() + 1);
     let mut z = z0.to_vec();
     for shard in plan.shards() {
-        let next = run_native(step, &z, shard.steps)?;
+        let mut next = z.clone();
+        for _ in 0..shard.steps {
+            next = step.step(&next, reader.next_step()?)?;
+        }
         states.push(std::mem::replace(&mut z, next));
     }
     states.push(z);
     Ok(states)
 }
 
-/// The state after `steps` native steps from `z0` (no proving): what a proof of those steps
-/// must end in.
-pub fn run_native<F: PrimeField, SC: StepCircuit<F>>(
+/// The state after `steps` native steps from `z0` over `inputs` (no proving): what a proof of
+/// those steps must end in.
+pub fn run_native<F: PrimeField, SC: StepCircuit<F, Input = [u8]>>(
     step: &SC,
     z0: &[F],
     steps: u64,
+    inputs: &StepInputs,
 ) -> Result<Vec<F>, ShardError> {
-    step.check_arity(z0)?;
-    let mut z = z0.to_vec();
-    for _ in 0..steps {
-        z = step.step(&z)?;
-    }
-    Ok(z)
+    let plan = ShardPlan::new(steps, 1)?;
+    let mut states = checkpoints(step, &plan, z0, inputs)?;
+    Ok(states.pop().unwrap_or_default())
 }
 
 #[cfg(test)]

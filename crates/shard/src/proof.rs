@@ -7,12 +7,11 @@ use origami_arith::{Cycle, encoding::field_vec};
 use origami_format::{FileKind, hex};
 use origami_nova::PrimaryField;
 use origami_nova::{
-    CompressedProof, CompressedProverKey, CompressedVerifier, ProvableStep, RecursiveSnark,
-    StepCircuit,
+    CompressedProof, CompressedProverKey, CompressedVerifier, RecursiveSnark, StepCircuit,
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{Shard, ShardError};
+use crate::{InputSlice, Shard, ShardError, StreamedStep};
 
 /// A compressed proof of one shard: `z_final = F^steps(z_in)`, where `z_in` is the run's state
 /// after `first_step` steps.
@@ -36,13 +35,14 @@ pub struct ShardProof<Y: Cycle> {
 }
 
 impl<Y: Cycle> ShardProof<Y> {
-    /// Proves `shard` from its checkpoint `z_in`: folds its steps, then compresses. `on_step` is
-    /// called with the number of steps folded so far after each one; when it breaks, proving
-    /// stops there with [`ShardError::Cancelled`].
-    pub fn prove<SC: ProvableStep<Y>>(
+    /// Proves `shard` from its checkpoint `z_in` over its steps' `input`: folds its steps, then
+    /// compresses. `on_step` is called with the number of steps folded so far after each one;
+    /// when it breaks, proving stops there with [`ShardError::Cancelled`].
+    pub fn prove<SC: StreamedStep<Y>>(
         pk: &CompressedProverKey<Y, SC>,
         shard: &Shard,
         z_in: &[PrimaryField<Y>],
+        input: &InputSlice,
         mut on_step: impl FnMut(u64) -> ControlFlow<()>,
     ) -> Result<Self, ShardError> {
         let failed = |source| ShardError::Prove {
@@ -51,7 +51,9 @@ impl<Y: Cycle> ShardProof<Y> {
         };
         let mut snark = RecursiveSnark::new(pk.params(), z_in).map_err(failed)?;
         for done in 1..=shard.steps {
-            snark.prove_step(pk.params()).map_err(failed)?;
+            snark
+                .prove_step(pk.params(), input.step(done - 1))
+                .map_err(failed)?;
             if on_step(done).is_break() {
                 return Err(ShardError::Cancelled {
                     index: shard.index,

@@ -8,7 +8,9 @@ use std::sync::OnceLock;
 use origami_arith::{Pallas, PastaCycle, ScalarOf};
 use origami_circuits::{Builtin, CircuitKind};
 use origami_nova::{CompressedProverKey, CompressedVerifier, RecursiveSnark, StepCircuit, Variant};
-use origami_shard::{ShardChain, ShardError, ShardPlan, ShardProof, checkpoints};
+use origami_shard::{
+    InputSlice, ShardChain, ShardError, ShardPlan, ShardProof, StepInputs, checkpoints,
+};
 
 type F = ScalarOf<Pallas>;
 type Keys = (
@@ -46,13 +48,14 @@ fn z0() -> Vec<F> {
 
 fn prove_sharded((pk, _): &Keys, num_shards: u32) -> ShardChain<PastaCycle> {
     let plan = ShardPlan::new(STEPS, num_shards).unwrap();
-    let states = checkpoints(pk.verifier_key().step(), &plan, &z0()).unwrap();
+    let states = checkpoints(pk.verifier_key().step(), &plan, &z0(), &StepInputs::none()).unwrap();
     let shards = plan
         .shards()
         .iter()
         .zip(&states)
         .map(|(shard, z_in)| {
-            ShardProof::prove(pk, shard, z_in, |_| ControlFlow::Continue(())).unwrap()
+            let none = InputSlice::default();
+            ShardProof::prove(pk, shard, z_in, &none, |_| ControlFlow::Continue(())).unwrap()
         })
         .collect();
     ShardChain {
@@ -74,7 +77,7 @@ fn verify(proof: &ShardChain<PastaCycle>) -> Result<Vec<F>, ShardError> {
 fn unsharded_final_state() -> Vec<F> {
     let mut snark = RecursiveSnark::new(keys().0.params(), &z0()).unwrap();
     for _ in 0..STEPS {
-        snark.prove_step(keys().0.params()).unwrap();
+        snark.prove_step(keys().0.params(), &[]).unwrap();
     }
     snark.zi().to_vec()
 }
@@ -86,7 +89,7 @@ fn sharded_run_ends_where_the_unsharded_one_does(num_shards: u32) {
     assert_eq!(zn, unsharded_final_state(), "{num_shards} shards");
     let mut native = z0();
     for _ in 0..STEPS {
-        native = circuit(8).step(&native).unwrap();
+        native = circuit(8).step(&native, &[]).unwrap();
     }
     assert_eq!(zn, native);
 }
@@ -115,7 +118,7 @@ fn seven_shards() {
 #[test]
 fn checkpoints_are_the_native_states_at_each_shard_start() {
     let plan = ShardPlan::new(STEPS, 3).unwrap();
-    let states = checkpoints(&circuit(8), &plan, &z0()).unwrap();
+    let states = checkpoints(&circuit(8), &plan, &z0(), &StepInputs::none()).unwrap();
     assert_eq!(states.len(), 4);
     let mut z = z0();
     for step in 0..=STEPS {
@@ -123,12 +126,17 @@ fn checkpoints_are_the_native_states_at_each_shard_start() {
             assert_eq!(states[i], z, "checkpoint of shard {i}");
         }
         if step < STEPS {
-            z = circuit(8).step(&z).unwrap();
+            z = circuit(8).step(&z, &[]).unwrap();
         }
     }
     assert_eq!(states[3], z);
     assert!(matches!(
-        checkpoints(&circuit(8), &plan, &[F::from(1), F::from(2)]),
+        checkpoints(
+            &circuit(8),
+            &plan,
+            &[F::from(1), F::from(2)],
+            &StepInputs::none()
+        ),
         Err(ShardError::Step(_))
     ));
 }

@@ -1,4 +1,5 @@
-//! `origami prove`: a recursive proof of `steps` applications of a built-in circuit.
+//! `origami prove`: a recursive proof of `steps` applications of a built-in circuit, each step
+//! reading its piece of `--input` when the circuit reads one.
 
 mod sharded;
 
@@ -10,16 +11,15 @@ use clap::Args;
 use origami_keys::{KeyDir, ProverKey};
 use origami_nova::{CompressedProof, RecursiveSnark, Variant};
 
-use crate::args::{CircuitArgs, GeneratorCacheArgs, ShardArgs};
+use crate::args::{CircuitArgs, GeneratorCacheArgs, RunArgs, ShardArgs};
 use crate::report;
 
 #[derive(Args)]
 pub struct ProveArgs {
     #[command(flatten)]
     circuit: CircuitArgs,
-    /// Number of steps to prove.
-    #[arg(long)]
-    steps: u64,
+    #[command(flatten)]
+    run: RunArgs,
     /// Key directory from `origami setup`; without it, setup runs first (and is timed apart).
     #[arg(long)]
     keys: Option<PathBuf>,
@@ -44,9 +44,6 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
         .file_name("dhat-heap.json")
         .build();
 
-    if args.steps == 0 {
-        anyhow::bail!("--steps must be at least 1");
-    }
     // A proof that cannot be written is lost: find out before proving, not after.
     origami_format::check_writable(&args.out)
         .with_context(|| format!("the proof could not be written to {}", args.out.display()))?;
@@ -62,6 +59,7 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
         }
     };
     let key_time = start.elapsed();
+    let (inputs, steps) = args.run.inputs(pk.params().step())?;
     report::print_shapes(&pk)?;
     if args.sharding.is_sharded() || args.sharding.is_clustered() {
         anyhow::ensure!(
@@ -71,7 +69,8 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
         return sharded::prove(
             &pk,
             keys.as_ref(),
-            args.steps,
+            &inputs,
+            steps,
             &args.sharding,
             &args.generator_cache,
             &args.out,
@@ -82,17 +81,19 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
     let z0 = params.step().default_z0();
     let mut snark = RecursiveSnark::new(params, &z0)?;
 
-    let bar = report::progress_bar(args.steps, "steps", "proving");
+    let bar = report::progress_bar(steps, "steps", "proving");
     let proving = Instant::now();
-    for _ in 0..args.steps {
-        snark.prove_step(params)?;
+    let mut reader = inputs.reader(0)?;
+    for _ in 0..steps {
+        snark.prove_step(params, reader.next_step()?)?;
         bar.inc(1);
     }
     bar.finish_and_clear();
     let prove_time = proving.elapsed();
 
-    // The native step, iterated, must land where the proof does: a cheap end-to-end check.
-    let expected = origami_shard::run_native(params.step(), &z0, args.steps)?;
+    // The native step, iterated, must land where the proof does: a cheap end-to-end check
+    // (it reads the input again, so a file changed meanwhile is caught too).
+    let expected = origami_shard::run_native(params.step(), &z0, steps, &inputs)?;
     anyhow::ensure!(
         snark.zi() == expected.as_slice(),
         "the circuit's final state differs from the native step's"
@@ -115,10 +116,12 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
     outln!("circuit:       {}", params.step())?;
     outln!(
         "steps:         {} in {} ({:.2} steps/s)",
-        args.steps,
+        steps,
         report::duration(prove_time),
-        args.steps as f64 / prove_time.as_secs_f64()
+        steps as f64 / prove_time.as_secs_f64()
     )?;
+    report::print_input(&inputs, prove_time)?;
+    report::print_attested(params.step(), &z0, snark.zi())?;
     outln!("  synthesis:   {}", report::duration(times.synthesis))?;
     outln!("  commitments: {}", report::duration(times.commit))?;
     outln!("  folding:     {}", report::duration(times.fold))?;

@@ -35,6 +35,13 @@ pub struct VerifyArgs {
     /// proof proves another.
     #[arg(long, value_name = "STATE", value_parser = parse_state_arg)]
     expect: Option<State>,
+    /// sha256-file: require the attested file's SHA-256 to be this (64 hex digits, as
+    /// `sha256sum` prints it); exits non-zero when the proof attests another.
+    #[arg(long, value_name = "HEX", value_parser = parse_sha256_arg)]
+    expect_sha256: Option<[u8; 32]>,
+    /// sha256-file: require the attested file to be this many bytes long.
+    #[arg(long, value_name = "BYTES")]
+    expect_size: Option<u64>,
     #[command(flatten)]
     generator_cache: GeneratorCacheArgs,
 }
@@ -45,6 +52,18 @@ struct State(Vec<Field>);
 
 fn parse_state_arg(text: &str) -> Result<State, String> {
     parse_state(text).map(State).map_err(|e| e.to_string())
+}
+
+fn parse_sha256_arg(text: &str) -> Result<[u8; 32], String> {
+    let text = text.trim();
+    if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!("`{text}` is not a SHA-256 digest of 64 hex digits"));
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).map_err(|e| e.to_string())?;
+    }
+    Ok(out)
 }
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
@@ -78,13 +97,13 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
             let z = proof
                 .verify_recursive(&params, steps, &z0)
                 .context("the proof does not verify")?;
-            (z, params.step().to_string())
+            (z, *params.step())
         }
         ProofFile::Compressed(_) | ProofFile::Sharded(_) => {
             let loading = Instant::now();
             let vk = keys.load_verifier_key()?;
             let loaded = loading.elapsed();
-            let circuit = vk.step().to_string();
+            let circuit = *vk.step();
             match &proof {
                 ProofFile::Sharded(p) => outln!(
                     "proof:         sharded ({} shards, {} variant)",
@@ -111,13 +130,49 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
             format_state(expected)
         );
     }
+    // What the states attest (sha256-file: a file's digest), from the circuit the key names
+    // and the states the proof binds: a run that is not a whole file's hash is refused.
+    let attested = circuit
+        .attested(&z0, &z_final)
+        .context("the proof verifies but attests no file's digest")?;
+    if (args.expect_sha256.is_some() || args.expect_size.is_some()) && attested.is_none() {
+        bail!("--expect-sha256 and --expect-size need a sha256-file proof; this is {circuit}");
+    }
+    if let Some(file) = attested {
+        if let Some(expected) = args.expect_sha256
+            && expected != file.digest
+        {
+            bail!(
+                "the proof attests SHA-256 {}, not the expected {}",
+                hex(&file.digest),
+                hex(&expected)
+            );
+        }
+        if let Some(expected) = args.expect_size
+            && expected != file.len
+        {
+            bail!(
+                "the proof attests a file of {} bytes, not the expected {expected}",
+                file.len
+            );
+        }
+    }
     outln!("verified:      {steps} steps of {circuit}")?;
     outln!("z0:            {}", format_state(&z0))?;
     outln!("{:<15}{}", format!("z{steps}:"), format_state(&z_final))?;
-    if args.z0.is_some() || args.expect.is_some() {
+    if let Some(file) = attested {
+        outln!("sha256:        {file}")?;
+    }
+    if args.z0.is_some()
+        || args.expect.is_some()
+        || args.expect_sha256.is_some()
+        || args.expect_size.is_some()
+    {
         let given = [
             (args.z0.is_some(), "z0"),
             (args.expect.is_some(), "the final state"),
+            (args.expect_sha256.is_some(), "the SHA-256"),
+            (args.expect_size.is_some(), "the size"),
         ]
         .into_iter()
         .filter_map(|(given, name)| given.then_some(name))

@@ -1,9 +1,19 @@
-//! A fresh PostgreSQL database per test, on the server `scripts/test.sh` starts.
+//! A fresh PostgreSQL database per test, on the server `scripts/test.sh` starts, and a job run
+//! on worker threads with a prover of the test's choosing.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+#![allow(dead_code)] // each test binary uses its own part
 
-use origami_cluster::PgStore;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use origami_arith::PastaCycle;
+use origami_circuits::Builtin;
+use origami_cluster::{
+    ClusterError, JobEvent, PgStore, ProvenJob, ShardJob, ShardProver, TaskStore, Watch,
+    WorkerConfig, await_job, run_worker,
+};
+use origami_nova::CompressedVerifier;
 
 /// The server the cluster tests use: `ORIGAMI_TEST_DATABASE_URL`, which `scripts/test.sh` sets
 /// after starting a throwaway server. The tests never skip: without a server they fail here.
@@ -33,4 +43,39 @@ pub fn fresh_database() -> String {
     let url = format!("{base}/{name}");
     PgStore::init(&url).expect("creating a test database");
     url
+}
+
+/// Runs `workers` threads of `prover` on `store` until `job` completes or fails.
+pub fn run_job(
+    store: &dyn TaskStore,
+    job: &ShardJob<PastaCycle>,
+    prover: &dyn ShardProver,
+    verifier: &CompressedVerifier<PastaCycle, Builtin>,
+    workers: usize,
+    rejected: &Mutex<Vec<String>>,
+) -> Result<ProvenJob<PastaCycle>, ClusterError> {
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        for w in 0..workers {
+            let stop = &stop;
+            s.spawn(move || {
+                let mut config = WorkerConfig::new(format!("w{w}"));
+                config.poll = Duration::from_millis(10);
+                run_worker(store, prover, &config, stop, &|_| {}).unwrap();
+            });
+        }
+        let out = await_job(
+            store,
+            job,
+            verifier,
+            &Watch::patient(Duration::from_millis(10)),
+            &|e| {
+                if let JobEvent::Rejected { reason, .. } = e {
+                    rejected.lock().unwrap().push(reason.to_string());
+                }
+            },
+        );
+        stop.store(true, Ordering::SeqCst);
+        out
+    })
 }

@@ -12,6 +12,8 @@ pub struct Fib {
 }
 
 impl<G: PrimeField> StepCircuit<G> for Fib {
+    type Input = ();
+
     fn arity(&self) -> usize {
         2
     }
@@ -19,6 +21,7 @@ impl<G: PrimeField> StepCircuit<G> for Fib {
         &self,
         cs: &mut CS,
         z: &[AllocatedNum<G>],
+        _input: Option<&()>,
     ) -> Result<Vec<AllocatedNum<G>>, SynthesisError> {
         let (mut a, mut b) = (z[0].clone(), z[1].clone());
         for i in 0..self.n {
@@ -38,7 +41,7 @@ impl<G: PrimeField> StepCircuit<G> for Fib {
         }
         Ok(vec![a, b])
     }
-    fn step(&self, z: &[G]) -> Result<Vec<G>, StepError> {
+    fn step(&self, z: &[G], _input: &()) -> Result<Vec<G>, StepError> {
         <Self as StepCircuit<G>>::check_arity(self, z)?;
         let (mut a, mut b) = (z[0], z[1]);
         for _ in 0..self.n {

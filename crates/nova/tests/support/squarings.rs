@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 pub struct Squarings(pub usize);
 
 impl<G: PrimeField> StepCircuit<G> for Squarings {
+    type Input = ();
+
     fn arity(&self) -> usize {
         1
     }
@@ -18,6 +20,7 @@ impl<G: PrimeField> StepCircuit<G> for Squarings {
         &self,
         cs: &mut CS,
         z: &[AllocatedNum<G>],
+        _input: Option<&()>,
     ) -> Result<Vec<AllocatedNum<G>>, SynthesisError> {
         let mut x = z[0].clone();
         for i in 0..self.0 {
@@ -25,7 +28,7 @@ impl<G: PrimeField> StepCircuit<G> for Squarings {
         }
         Ok(vec![x])
     }
-    fn step(&self, z: &[G]) -> Result<Vec<G>, StepError> {
+    fn step(&self, z: &[G], _input: &()) -> Result<Vec<G>, StepError> {
         Ok(vec![(0..self.0).fold(z[0], |x, _| x.square())])
     }
 }

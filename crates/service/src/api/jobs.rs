@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use origami_circuits::CircuitKind;
 use origami_cluster::{JobId, TaskStage, job_spec};
-use origami_shard::ShardPlan;
+use origami_shard::{ShardPlan, StepInputs};
 use serde::Serialize;
 
 use super::blocking;
@@ -99,7 +99,9 @@ pub async fn submit(
         Some(values) => service.parse_state("z0", values)?,
         None => State(service.circuit.default_z0()),
     };
-    let id = job_spec(&service.vk, &plan, &z0.0).id();
+    let id = job_spec(&service.vk, &plan, &z0.0, &StepInputs::none())
+        .map_err(ApiError::Plan)?
+        .id();
     let new = service.record(&id, body.steps, body.shards, &z0);
     if new {
         let request = ProverRequest::Submit {

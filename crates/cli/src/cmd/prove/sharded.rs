@@ -11,17 +11,19 @@ use origami_arith::DefaultCycle;
 use origami_cluster::{
     JobEvent, LocalEvent, PgStore, ProvenJob, ShardJob, ShardMemory, WorkerEvent, prove_local,
 };
-use origami_keys::{Field, KeyDir, ProverKey, Verifier};
-use origami_shard::ShardPlan;
+use origami_keys::{KeyDir, ProverKey, Verifier};
+use origami_shard::{ShardPlan, StepInputs};
 
 use crate::args::{GeneratorCacheArgs, ShardArgs};
 use crate::{cluster_job, report};
 
 /// Proves `steps` steps in `args.shards` shards, on local worker threads or on a cluster, and
 /// writes the sharded proof to `out`.
+#[allow(clippy::too_many_arguments)]
 pub fn prove(
     pk: &ProverKey,
     keys: Option<&KeyDir>,
+    inputs: &StepInputs,
     steps: u64,
     args: &ShardArgs,
     cache: &GeneratorCacheArgs,
@@ -34,12 +36,13 @@ pub fn prove(
     let proving = Instant::now();
     // Either way the chain's end was compared with the checkpoints' final state: the native
     // step ran once, over the whole run, when the job was made.
-    let ProvenJob { proof, .. } = match &args.cluster {
-        Some(url) => match on_cluster(url, pk, &plan, &z0, &verifier, args.detach)? {
+    let job = ShardJob::new(pk, &plan, &z0, inputs)?;
+    let ProvenJob { proof, z_final } = match &args.cluster {
+        Some(url) => match on_cluster(url, &job, &plan, &verifier, args.detach)? {
             Some(proven) => proven,
             None => return Ok(()),
         },
-        None => prove_here(pk, keys, &plan, &z0, &verifier, args)?,
+        None => prove_here(pk, keys, &job, &plan, &verifier, args)?,
     };
     let prove_time = proving.elapsed();
     let proof_bytes = proof
@@ -51,6 +54,8 @@ pub fn prove(
         report::duration(prove_time),
         steps as f64 / prove_time.as_secs_f64()
     )?;
+    report::print_input(inputs, prove_time)?;
+    report::print_attested(pk.params().step(), &z0, &z_final)?;
     outln!(
         "proof:         {} ({} B, {}; sharded, {} shards, {} variant)",
         out.display(),
@@ -66,14 +71,12 @@ pub fn prove(
 /// otherwise waits for the workers, checking each proof, and returns the verified proof.
 fn on_cluster(
     url: &str,
-    pk: &ProverKey,
+    job: &ShardJob<DefaultCycle>,
     plan: &ShardPlan,
-    z0: &[Field],
     verifier: &Verifier,
     detach: bool,
 ) -> anyhow::Result<Option<ProvenJob<DefaultCycle>>> {
     let store = PgStore::connect(url)?;
-    let job = ShardJob::new(pk, plan, z0)?;
     let id = job.submit(&store)?;
     outln!(
         "job:           {id} on {} ({} shards of {}..{} steps)",
@@ -88,7 +91,7 @@ fn on_cluster(
         )?;
         return Ok(None);
     }
-    Ok(Some(cluster_job::wait(&store, &job, verifier, true)?))
+    Ok(Some(cluster_job::wait(&store, job, verifier, true)?))
 }
 
 /// The shards proven by worker threads of this process, as many at once as the memory budget
@@ -96,8 +99,8 @@ fn on_cluster(
 fn prove_here(
     pk: &ProverKey,
     keys: Option<&KeyDir>,
+    job: &ShardJob<DefaultCycle>,
     plan: &ShardPlan,
-    z0: &[Field],
     verifier: &Verifier,
     args: &ShardArgs,
 ) -> anyhow::Result<ProvenJob<DefaultCycle>> {
@@ -118,7 +121,7 @@ fn prove_here(
     let say = |line: String| {
         let _ = bar.suspend(|| outln!("{line}"));
     };
-    let proven = prove_local(pk, verifier, plan, z0, workers, &|event| match event {
+    let proven = prove_local(pk, verifier, job, workers, &|event| match event {
         LocalEvent::Worker(WorkerEvent::Step { .. }) => bar.inc(1),
         LocalEvent::Worker(WorkerEvent::Failed { claim, reason }) => {
             bar.inc_length(shard_steps(claim.task.shard));
