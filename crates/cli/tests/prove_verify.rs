@@ -6,25 +6,7 @@ use origami_arith::DefaultCycle;
 use origami_shard::ShardChain;
 
 mod cli_support;
-use cli_support::{ok, origami, text};
-
-fn fails(args: &[&str], expect: &str) {
-    let o = origami(args);
-    assert!(
-        !o.status.success(),
-        "origami {args:?} should fail:\n{}",
-        text(&o)
-    );
-    assert!(
-        text(&o).contains(expect),
-        "origami {args:?}: expected `{expect}` in:\n{}",
-        text(&o)
-    );
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use cli_support::{fails, ok, s};
 
 /// Asserts that `out` (the output of `origami command`) contains every one of `lines`.
 fn has_lines(command: &str, out: &str, lines: &[&str]) {

@@ -49,3 +49,23 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Runs `origami args`, which must fail, printing `expect`.
+pub fn fails(args: &[&str], expect: &str) {
+    let o = origami(args);
+    assert!(
+        !o.status.success(),
+        "origami {args:?} should fail:\n{}",
+        text(&o)
+    );
+    assert!(
+        text(&o).contains(expect),
+        "origami {args:?}: expected `{expect}` in:\n{}",
+        text(&o)
+    );
+}
+
+/// A path as an argument.
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}

@@ -17,7 +17,7 @@ pub const STEPS: &str = "6";
 
 // The one way of running the binary, shared with the other test binaries.
 #[path = "../cli_support/mod.rs"]
-mod cli_support;
+pub mod cli_support;
 pub use cli_support::{command, ok};
 
 /// A URL for a database of its own on the test server (`origami cluster init` creates it).
