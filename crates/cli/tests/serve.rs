@@ -902,3 +902,87 @@ fn a_job_over_the_time_or_memory_limit_is_refused_with_the_estimate() {
         "{metrics}"
     );
 }
+
+/// Keys of sha256-file, one block a step, made once per test binary.
+fn file_keys() -> &'static str {
+    static KEYS: OnceLock<PathBuf> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("serve-file-keys-{}", std::process::id()));
+        ok(&[
+            "setup",
+            "--circuit",
+            "sha256-file",
+            "--size",
+            "1",
+            "--variant",
+            "direct",
+            "--out-dir",
+            dir.to_str().unwrap(),
+        ]);
+        dir
+    })
+    .to_str()
+    .unwrap()
+}
+
+#[test]
+fn a_job_over_an_uploaded_file_attests_its_digest_and_bad_inputs_are_4xx() {
+    use sha2::{Digest, Sha256};
+    let service = Service::start(file_keys(), &["--max-input", "1KiB"]);
+    let data: Vec<u8> = (0..150u32).map(|i| (i * 5 + 3) as u8).collect();
+    let digest: String = Sha256::digest(&data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let job = json!({ "circuit": "sha256-file", "input": base64(&data), "shards": 2 });
+    let (status, submitted) = service.post("/v1/jobs", &job);
+    assert_eq!(status, 202, "{submitted}");
+    let id = submitted["id"].as_str().unwrap().to_string();
+    let done = service.wait_complete(&id);
+    assert_eq!(
+        (&done["steps"], &done["input_bytes"]),
+        (&json!(3), &json!(150))
+    );
+    let (status, proof) = service.request("GET", &format!("/v1/jobs/{id}/proof"), &[], b"");
+    assert_eq!(status, 200);
+
+    // The verify endpoint answers with the attested statement (z0 defaults to SHA-256's).
+    let (status, verified) = service.post(
+        "/v1/verify",
+        &json!({ "proof": base64(&proof), "steps": 3 }),
+    );
+    assert_eq!(status, 200, "{verified}");
+    assert_eq!(
+        verified["sha256"],
+        json!({ "digest": digest, "bytes": 150 }),
+        "{verified}"
+    );
+
+    // Over the limit, missing, undecodable, or disagreeing with the steps: each a 4xx naming it.
+    for (body, code, says) in [
+        (
+            json!({ "circuit": "sha256-file", "input": base64(&[0; 2000]) }),
+            413,
+            "--max-input",
+        ),
+        (json!({ "circuit": "sha256-file" }), 422, "reads an input"),
+        (
+            json!({ "circuit": "sha256-file", "input": "not base64!" }),
+            400,
+            "input is not base64",
+        ),
+        (
+            json!({ "circuit": "sha256-file", "input": base64(&data), "steps": 9 }),
+            422,
+            "takes 3 steps, but steps 9",
+        ),
+    ] {
+        let (status, answer) = service.post("/v1/jobs", &body);
+        assert_eq!(status, code, "{body}: {answer}");
+        assert!(
+            answer["error"].as_str().unwrap_or_default().contains(says),
+            "{body}: {answer}"
+        );
+    }
+}

@@ -164,6 +164,7 @@ impl Target {
                             steps: 2,
                             shards: 2,
                             z0: origami_service::protocol::State(f.z0.clone()),
+                            input: b"a step's input".to_vec(),
                         }),
                     ),
                     (
@@ -294,10 +295,14 @@ fn http_body(data: &[u8]) -> bool {
             .z0
             .as_deref()
             .map(|values| parse_state(step, arity, "z0", values));
-        return kind.is_ok() && z0.is_none_or(|z| z.is_ok());
+        return kind.is_ok() && z0.is_none_or(|z| z.is_ok()) && job.input_bytes().is_ok();
     }
     serde_json::from_slice::<VerifyBody>(data).is_ok_and(|body| {
-        body.proof_bytes().is_ok() && parse_state(step, arity, "z0", &body.z0).is_ok()
+        body.proof_bytes().is_ok()
+            && body
+                .z0
+                .as_deref()
+                .is_none_or(|values| parse_state(step, arity, "z0", values).is_ok())
     })
 }
 

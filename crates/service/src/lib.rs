@@ -56,6 +56,8 @@ pub struct ServiceConfig {
     pub max_body: usize,
     /// The most steps a job may ask for.
     pub max_steps: u64,
+    /// The largest job input accepted, in bytes (decoded).
+    pub max_input: usize,
     /// Most shards a job may be split into.
     pub max_shards: u32,
     /// How to start the prover process.

@@ -164,6 +164,8 @@ pub enum ProverRequest {
         shards: u32,
         /// The initial state.
         z0: State,
+        /// The steps' input (empty for a circuit that reads none).
+        input: Vec<u8>,
     },
     /// What happened to the jobs since the last time this was asked.
     TakeUpdates,

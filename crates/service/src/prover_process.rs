@@ -214,7 +214,12 @@ impl Node {
 
     fn answer(&self, request: ProverRequest) -> ProverResponse {
         match request {
-            ProverRequest::Submit { steps, shards, z0 } => match self.submit(steps, shards, z0) {
+            ProverRequest::Submit {
+                steps,
+                shards,
+                z0,
+                input,
+            } => match self.submit(steps, shards, z0, input) {
                 Ok(id) => ProverResponse::Submitted(id),
                 Err(e) => ProverResponse::Refused(e),
             },
@@ -244,9 +249,16 @@ impl Node {
 
     /// Proves the job on a thread of its own (the checkpoints of a long run take a while), so
     /// this process keeps answering; its news are kept for the next `TakeUpdates`.
-    fn submit(&self, steps: u64, shards: u32, z0: State) -> Result<JobId, SubmitError> {
+    fn submit(
+        &self,
+        steps: u64,
+        shards: u32,
+        z0: State,
+        input: Vec<u8>,
+    ) -> Result<JobId, SubmitError> {
         let plan = ShardPlan::new(steps, shards).map_err(|e| SubmitError::Plan(e.to_string()))?;
-        let id = job_spec(self.pk.verifier_key(), &plan, &z0.0, &StepInputs::none())
+        let inputs = StepInputs::from_bytes(input, self.pk.params().step().bytes_per_step());
+        let id = job_spec(self.pk.verifier_key(), &plan, &z0.0, &inputs)
             .map_err(|e| SubmitError::Plan(e.to_string()))?
             .id();
         if locked(&self.in_hand).contains(&id) {
@@ -276,17 +288,25 @@ impl Node {
                 locked(&news).insert(job.clone(), update);
             };
             let was_cancelled = || locked(&cancelled).contains(&job);
-            let outcome =
-                match prove_job(&pk, &verifier, &*store, &plan, &z0, &was_cancelled, &report) {
-                    Ok(bytes) => {
-                        eprintln!("prover: job {job} complete");
-                        Outcome::Complete(bytes)
-                    }
-                    Err(reason) => {
-                        eprintln!("prover: job {job} failed: {reason}");
-                        Outcome::Failed(reason)
-                    }
-                };
+            let outcome = match prove_job(
+                &pk,
+                &verifier,
+                &*store,
+                &plan,
+                &z0,
+                &inputs,
+                &was_cancelled,
+                &report,
+            ) {
+                Ok(bytes) => {
+                    eprintln!("prover: job {job} complete");
+                    Outcome::Complete(bytes)
+                }
+                Err(reason) => {
+                    eprintln!("prover: job {job} failed: {reason}");
+                    Outcome::Failed(reason)
+                }
+            };
             let shards = match store.status(&job) {
                 Ok(status) => status.tasks.iter().map(ShardProgress::of).collect(),
                 Err(_) => Vec::new(),
@@ -308,11 +328,11 @@ fn prove_job(
     store: &dyn TaskStore,
     plan: &ShardPlan,
     z0: &State,
+    inputs: &StepInputs,
     cancelled: &dyn Fn() -> bool,
     report: &dyn Fn(Vec<ShardProgress>, Option<Outcome>),
 ) -> Result<Vec<u8>, String> {
-    let job = ShardJob::<DefaultCycle>::new(pk, plan, &z0.0, &StepInputs::none())
-        .map_err(|e| e.to_string())?;
+    let job = ShardJob::<DefaultCycle>::new(pk, plan, &z0.0, inputs).map_err(|e| e.to_string())?;
     job.submit(store).map_err(|e| e.to_string())?;
     // Cancelled while its checkpoints were computed: cancel it in the store now.
     if cancelled() {

@@ -37,6 +37,9 @@ pub enum BadRequest {
     /// The proof is not base64.
     #[error("proof is not base64: {0}")]
     Base64(#[from] base64::DecodeError),
+    /// The job's input is not base64.
+    #[error("input is not base64: {0}")]
+    InputBase64(base64::DecodeError),
 }
 
 /// A field element in a request: a JSON number, or a string (`0x…` hex or decimal).
@@ -53,12 +56,15 @@ pub enum FieldValue {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JobBody {
-    /// `synthetic`, `poseidon-chain`, `sha256-chain` or `minroot`.
+    /// `synthetic`, `poseidon-chain`, `sha256-chain`, `minroot` or `sha256-file`.
     pub circuit: String,
     /// The step size; the keys' size when left out.
     pub size: Option<usize>,
-    /// Steps to prove.
-    pub steps: u64,
+    /// Steps to prove; for a circuit that reads input, the input decides (and this, if given,
+    /// must agree).
+    pub steps: Option<u64>,
+    /// The steps' input, base64 (sha256-file: the file).
+    pub input: Option<String>,
     /// Shards to prove them in.
     #[serde(default = "one")]
     pub shards: u32,
@@ -70,14 +76,32 @@ fn one() -> u32 {
     1
 }
 
+impl JobBody {
+    /// Bytes the base64 `input` decodes to, at most: known before decoding it.
+    pub fn input_len_bound(&self) -> usize {
+        self.input.as_ref().map_or(0, |text| text.len() / 4 * 3 + 3)
+    }
+
+    /// The decoded input (empty when none was given).
+    pub fn input_bytes(&self) -> Result<Vec<u8>, BadRequest> {
+        match &self.input {
+            None => Ok(Vec::new()),
+            Some(text) => base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map_err(BadRequest::InputBase64),
+        }
+    }
+}
+
 /// The body of `POST /v1/verify`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyBody {
     /// The proof file, base64.
     pub proof: String,
-    /// The state the run starts from.
-    pub z0: Vec<FieldValue>,
+    /// The state the run starts from; the circuit's default initial state (for sha256-file,
+    /// SHA-256's) when left out.
+    pub z0: Option<Vec<FieldValue>>,
     /// The steps the proof must cover.
     pub steps: u64,
 }

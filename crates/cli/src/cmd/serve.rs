@@ -46,6 +46,10 @@ pub struct ServeArgs {
     /// The most steps a job may ask for.
     #[arg(long, default_value_t = 1_000_000)]
     max_steps: u64,
+    /// The largest job input accepted (decoded; it travels base64 in the body, so --max-body
+    /// must hold 4/3 of it), e.g. `8MiB`.
+    #[arg(long, default_value = "8MiB", value_parser = parse_bytes)]
+    max_input: u64,
     /// The most shards a job may be split into.
     #[arg(long, default_value_t = 1024)]
     max_shards: u32,
@@ -137,6 +141,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         token,
         max_body: usize::try_from(args.max_body).context("--max-body is too large")?,
         max_steps: args.max_steps,
+        max_input: usize::try_from(args.max_input).context("--max-input is too large")?,
         max_shards: args.max_shards,
         verify_token,
         verify_queue: args.verify_queue,

@@ -52,6 +52,18 @@ pub enum ApiError {
         /// Asked for.
         asked: u64,
     },
+    /// A job's input larger than the service takes.
+    #[error("the input is {got} bytes; this service takes at most {max} (--max-input)")]
+    InputTooLarge {
+        /// Bytes given (decoded, or the most the base64 text can decode to).
+        got: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Input given to a circuit that reads none, or none to one that needs it, or a step count
+    /// that disagrees with the input.
+    #[error("{0}")]
+    Input(String),
     /// More shards than the service takes.
     #[error("shards must be at most {max} (this service's --max-shards), not {asked}")]
     Shards {
@@ -159,13 +171,16 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BadPath(_) | ApiError::BadContentLength => StatusCode::BAD_REQUEST,
             ApiError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
-            ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooLarge { .. } | ApiError::InputTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::VerifyBusy(_) | ApiError::VerifyTimeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Body(rejection) => rejection.status(),
             ApiError::BadRequest(_) | ApiError::UnknownCircuit(_) => StatusCode::BAD_REQUEST,
             ApiError::OtherCircuit { .. }
             | ApiError::Steps { .. }
+            | ApiError::Input(_)
             | ApiError::Shards { .. }
             | ApiError::Plan(_)
             | ApiError::NotAdmitted(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -7,7 +7,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, Json as JsonBody, Path, Request, State as HttpState};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use origami_circuits::CircuitKind;
+use origami_circuits::{Builtin, CircuitKind};
 use origami_cluster::{JobId, TaskStage, job_spec};
 use origami_shard::{ShardPlan, StepInputs};
 use serde::Serialize;
@@ -37,6 +37,8 @@ pub struct JobView {
     steps: u64,
     shards: u32,
     z0: Vec<String>,
+    /// Bytes of input the steps read.
+    input_bytes: u64,
     state: JobState,
     shards_done: usize,
     shard_states: Vec<ShardView>,
@@ -82,10 +84,27 @@ pub async fn submit(
             asked,
         });
     }
-    if body.steps == 0 || body.steps > service.max_steps {
+    // The input's size before it is decoded, then what it decides.
+    if body.input_len_bound() > service.max_input.saturating_add(3) {
+        return Err(ApiError::InputTooLarge {
+            got: body.input_len_bound(),
+            max: service.max_input,
+        });
+    }
+    let input = body.input_bytes()?;
+    if input.len() > service.max_input {
+        return Err(ApiError::InputTooLarge {
+            got: input.len(),
+            max: service.max_input,
+        });
+    }
+    let input: Arc<[u8]> = input.into();
+    let inputs = StepInputs::from_bytes(input.to_vec(), service.circuit.bytes_per_step());
+    let steps = job_steps(&service.circuit, &inputs, body.input.is_some(), body.steps)?;
+    if steps == 0 || steps > service.max_steps {
         return Err(ApiError::Steps {
             max: service.max_steps,
-            asked: body.steps,
+            asked: steps,
         });
     }
     if body.shards > service.max_shards {
@@ -94,20 +113,21 @@ pub async fn submit(
             asked: body.shards,
         });
     }
-    let plan = ShardPlan::new(body.steps, body.shards).map_err(ApiError::Plan)?;
+    let plan = ShardPlan::new(steps, body.shards).map_err(ApiError::Plan)?;
     let z0 = match &body.z0 {
         Some(values) => service.parse_state("z0", values)?,
         None => State(service.circuit.default_z0()),
     };
-    let id = job_spec(&service.vk, &plan, &z0.0, &StepInputs::none())
+    let id = job_spec(&service.vk, &plan, &z0.0, &inputs)
         .map_err(ApiError::Plan)?
         .id();
-    let new = service.record(&id, body.steps, body.shards, &z0);
+    let new = service.record(&id, steps, body.shards, &z0, input.clone());
     if new {
         let request = ProverRequest::Submit {
-            steps: body.steps,
+            steps,
             shards: body.shards,
             z0,
+            input: input.to_vec(),
         };
         let answer = blocking(move || Ok(prover.ask(&request, RESTART_WAIT)?)).await;
         let taken = match answer {
@@ -135,6 +155,37 @@ pub async fn submit(
         response.headers_mut().insert(header::LOCATION, value);
     }
     Ok(response)
+}
+
+/// The job's step count: the input decides it for a circuit that reads one (`asked`, if given,
+/// must agree); otherwise it must be asked for. Input given to a circuit that reads none, or
+/// none to one that needs it, is refused.
+fn job_steps(
+    circuit: &Builtin,
+    inputs: &StepInputs,
+    input_given: bool,
+    asked: Option<u64>,
+) -> Result<u64, ApiError> {
+    match (circuit.steps_for_input(inputs.len()), asked) {
+        (None, _) if input_given => Err(ApiError::Input(format!(
+            "{} reads no input, but the job gives one",
+            circuit.kind()
+        ))),
+        (Some(_), _) if !input_given => Err(ApiError::Input(format!(
+            "{} reads an input: give it base64 in the body's `input`",
+            circuit.kind()
+        ))),
+        (Some(needed), Some(asked)) if asked != needed => Err(ApiError::Input(format!(
+            "the input of {} bytes takes {needed} steps, but steps {asked} was given",
+            inputs.len()
+        ))),
+        (Some(needed), _) => Ok(needed),
+        (None, Some(asked)) => Ok(asked),
+        (None, None) => Err(ApiError::Input(format!(
+            "steps is required for {}",
+            circuit.kind()
+        ))),
+    }
 }
 
 fn no_job(service: &Service, id: &str) -> ApiError {
@@ -170,6 +221,7 @@ pub async fn status(
         steps: record.steps,
         shards: record.shards,
         z0: state_text(&record.z0),
+        input_bytes: record.input_bytes,
         state: record.state(),
         shards_done: record.shards_done(),
         shard_states,

@@ -84,6 +84,10 @@ pub struct JobRecord {
     pub steps: u64,
     pub shards: u32,
     pub z0: State,
+    pub input_bytes: u64,
+    /// The steps' input while the job is open (a restarted prover process is handed it again);
+    /// dropped when the job ends.
+    pub input: Arc<[u8]>,
     /// Seconds since the Unix epoch.
     pub submitted_at: u64,
     pub submitted: Instant,
@@ -93,7 +97,7 @@ pub struct JobRecord {
 }
 
 impl JobRecord {
-    fn new(steps: u64, shards: u32, z0: State) -> Self {
+    fn new(steps: u64, shards: u32, z0: State, input: Arc<[u8]>) -> Self {
         let queued = ShardProgress {
             state: TaskStage::Queued,
             worker: None,
@@ -103,6 +107,8 @@ impl JobRecord {
             steps,
             shards,
             z0,
+            input_bytes: input.len() as u64,
+            input,
             submitted_at: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
@@ -143,6 +149,7 @@ impl JobRecord {
         }
         if let Some(outcome) = update.outcome {
             self.took = Some(self.submitted.elapsed());
+            self.input = Arc::from([]);
             self.result = Some(match outcome {
                 Outcome::Complete(bytes) => JobResult::Proof(Arc::new(bytes)),
                 Outcome::Failed(reason) => JobResult::Failed(reason),
@@ -195,6 +202,7 @@ pub struct Service {
     pub verify_timeout: Duration,
     pub max_steps: u64,
     pub max_shards: u32,
+    pub max_input: usize,
     pub jobs: Mutex<BTreeMap<JobId, JobRecord>>,
     pub shard_seconds: Mutex<Histogram>,
     pub verify_seconds: Mutex<[Histogram; VERIFY_OUTCOMES.len()]>,
@@ -284,6 +292,7 @@ impl Service {
             verify_timeout: config.verify_timeout,
             max_steps: config.max_steps,
             max_shards: config.max_shards,
+            max_input: config.max_input,
             jobs: Mutex::default(),
             shard_seconds: Mutex::default(),
             verify_seconds: Mutex::default(),
@@ -349,12 +358,19 @@ impl Service {
     }
 
     /// Records a job before it is handed to the prover process; `false` when it is known.
-    pub fn record(&self, id: &JobId, steps: u64, shards: u32, z0: &State) -> bool {
+    pub fn record(
+        &self,
+        id: &JobId,
+        steps: u64,
+        shards: u32,
+        z0: &State,
+        input: Arc<[u8]>,
+    ) -> bool {
         let mut jobs = locked(&self.jobs);
         if jobs.contains_key(id) {
             return false;
         }
-        jobs.insert(id.clone(), JobRecord::new(steps, shards, z0.clone()));
+        jobs.insert(id.clone(), JobRecord::new(steps, shards, z0.clone(), input));
         true
     }
 
@@ -372,6 +388,7 @@ impl Service {
         }
         record.took = Some(record.submitted.elapsed());
         record.result = Some(JobResult::Cancelled);
+        record.input = Arc::from([]);
         Ok(())
     }
 
@@ -412,6 +429,7 @@ impl Service {
                     steps: r.steps,
                     shards: r.shards,
                     z0: r.z0.clone(),
+                    input: r.input.to_vec(),
                 };
                 (id.clone(), request)
             })

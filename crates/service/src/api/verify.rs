@@ -13,7 +13,7 @@ use super::blocking;
 use super::error::ApiError;
 use super::jobs::state_text;
 use super::state::{RESTART_WAIT, Service};
-use crate::protocol::{VerifyFailure, VerifyRequest, VerifyResponse};
+use crate::protocol::{State, VerifyFailure, VerifyRequest, VerifyResponse};
 use crate::requests::VerifyBody;
 
 /// The answer to a proof that verified.
@@ -24,8 +24,19 @@ struct Verified {
     steps: u64,
     proof: &'static str,
     shards: usize,
+    z0: Vec<String>,
     z_final: Vec<String>,
+    /// sha256-file: the file the run attests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sha256: Option<FileStatement>,
     seconds: f64,
+}
+
+/// What a sha256-file proof attests: a file of `bytes` bytes has SHA-256 `digest`.
+#[derive(Serialize)]
+struct FileStatement {
+    digest: String,
+    bytes: u64,
 }
 
 /// The answer to a proof that did not.
@@ -50,10 +61,13 @@ pub async fn verify(
         .map_err(|_| ApiError::VerifyBusy(service.verify_queue))?;
     let JsonBody(body) = JsonBody::<VerifyBody>::from_request(request, &()).await?;
     let proof = body.proof_bytes()?;
-    let z0 = service.parse_state("z0", &body.z0)?;
+    let z0 = match &body.z0 {
+        Some(values) => service.parse_state("z0", values)?,
+        None => State(service.circuit.default_z0()),
+    };
     let request = VerifyRequest {
         proof,
-        z0,
+        z0: z0.clone(),
         steps: body.steps,
     };
     let verifier = service.verifier.clone();
@@ -67,8 +81,15 @@ pub async fn verify(
         .await
         .map_err(|_| ApiError::VerifyTimeout(service.verify_timeout))??;
     let seconds = started.elapsed().as_secs_f64();
+    // The statement the states attest, from the key's circuit and the proof's states.
+    let answer = answer.and_then(|v| {
+        let attested = service.circuit.attested(&z0.0, &v.z_final.0).map_err(|e| {
+            VerifyFailure::Rejected(format!("the proof attests no file's digest: {e}"))
+        })?;
+        Ok((v, attested))
+    });
     let (outcome, response) = match answer {
-        Ok(v) => (
+        Ok((v, attested)) => (
             "verified",
             (
                 StatusCode::OK,
@@ -78,7 +99,12 @@ pub async fn verify(
                     steps: body.steps,
                     proof: v.kind.as_str(),
                     shards: v.shards,
+                    z0: state_text(&z0),
                     z_final: state_text(&v.z_final),
+                    sha256: attested.map(|f| FileStatement {
+                        digest: origami_format::hex(&f.digest),
+                        bytes: f.len,
+                    }),
                     seconds,
                 }),
             )
