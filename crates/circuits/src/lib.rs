@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod and;
 pub mod minroot;
 pub mod poseidon_chain;
 pub mod sha256_chain;
@@ -14,6 +15,7 @@ use ff::PrimeFieldBits;
 use origami_nova::{StepCircuit, StepError};
 use serde::{Deserialize, Serialize};
 
+pub use and::AndBatch;
 pub use minroot::MinRoot;
 pub use poseidon_chain::PoseidonChain;
 pub use sha256_chain::Sha256Chain;
@@ -27,6 +29,7 @@ pub const CIRCUIT_NAMES: &[&str] = &[
     "sha256-chain",
     "minroot",
     "sha256-file",
+    "and",
 ];
 
 /// Which built-in circuit, without its size.
@@ -42,6 +45,8 @@ pub enum CircuitKind {
     MinRoot,
     /// [`Sha256File`].
     Sha256File,
+    /// [`AndBatch`].
+    And,
 }
 
 /// A circuit name that is not built in.
@@ -61,6 +66,7 @@ impl FromStr for CircuitKind {
             "sha256-chain" => Ok(Self::Sha256Chain),
             "minroot" => Ok(Self::MinRoot),
             "sha256-file" => Ok(Self::Sha256File),
+            "and" => Ok(Self::And),
             _ => Err(UnknownCircuit {
                 name: s.to_string(),
             }),
@@ -76,6 +82,7 @@ impl fmt::Display for CircuitKind {
             Self::Sha256Chain => "sha256-chain",
             Self::MinRoot => "minroot",
             Self::Sha256File => "sha256-file",
+            Self::And => "and",
         })
     }
 }
@@ -89,6 +96,7 @@ impl CircuitKind {
             Self::Sha256Chain => 1,
             Self::MinRoot => 1024,
             Self::Sha256File => 1,
+            Self::And => 128,
         }
     }
 
@@ -100,6 +108,7 @@ impl CircuitKind {
             Self::Sha256Chain => Builtin::Sha256Chain(Sha256Chain::new(size)),
             Self::MinRoot => Builtin::MinRoot(MinRoot::new(size)),
             Self::Sha256File => Builtin::Sha256File(Sha256File::new(size)),
+            Self::And => Builtin::And(AndBatch::new(size)),
         }
     }
 }
@@ -117,6 +126,8 @@ pub enum Builtin {
     MinRoot(MinRoot),
     /// [`Sha256File`].
     Sha256File(Sha256File),
+    /// [`AndBatch`].
+    And(AndBatch),
 }
 
 impl Builtin {
@@ -128,6 +139,7 @@ impl Builtin {
             Self::Sha256Chain(_) => CircuitKind::Sha256Chain,
             Self::MinRoot(_) => CircuitKind::MinRoot,
             Self::Sha256File(_) => CircuitKind::Sha256File,
+            Self::And(_) => CircuitKind::And,
         }
     }
 
@@ -139,6 +151,7 @@ impl Builtin {
             Self::Sha256Chain(c) => c.hashes(),
             Self::MinRoot(c) => c.iterations(),
             Self::Sha256File(c) => c.blocks(),
+            Self::And(c) => c.ops(),
         }
     }
 
@@ -146,15 +159,18 @@ impl Builtin {
     pub fn bytes_per_step(&self) -> usize {
         match self {
             Self::Sha256File(c) => c.bytes_per_step(),
+            Self::And(c) => c.bytes_per_step(),
             _ => 0,
         }
     }
 
-    /// Steps a run over `len` bytes of input takes, for a circuit that reads input.
-    pub fn steps_for_input(&self, len: u64) -> Option<u64> {
+    /// Steps a run over `len` bytes of input takes, for a circuit that reads input (`None`
+    /// for one that reads none); an error when `len` bytes cannot be cut into its steps.
+    pub fn steps_for_input(&self, len: u64) -> Result<Option<u64>, StepError> {
         match self {
-            Self::Sha256File(c) => Some(sha256_file::steps_for(len, c.blocks())),
-            _ => None,
+            Self::Sha256File(c) => Ok(Some(sha256_file::steps_for(len, c.blocks()))),
+            Self::And(c) => c.steps_for(len).map(Some),
+            _ => Ok(None),
         }
     }
 
@@ -183,6 +199,7 @@ impl Builtin {
             }
             Self::MinRoot(_) => vec![F::from(1), F::from(2)],
             Self::Sha256File(_) => sha256_file::initial_state(),
+            Self::And(_) => vec![F::ZERO],
         }
     }
 }
@@ -218,6 +235,7 @@ impl<F: PrimeFieldBits + 'static> StepCircuit<F> for Builtin {
             Self::Sha256Chain(c) => StepCircuit::<F>::arity(c),
             Self::MinRoot(c) => StepCircuit::<F>::arity(c),
             Self::Sha256File(c) => StepCircuit::<F>::arity(c),
+            Self::And(c) => StepCircuit::<F>::arity(c),
         }
     }
 
@@ -227,7 +245,7 @@ impl<F: PrimeFieldBits + 'static> StepCircuit<F> for Builtin {
         z: &[AllocatedNum<F>],
         input: Option<&[u8]>,
     ) -> Result<Vec<AllocatedNum<F>>, SynthesisError> {
-        if !matches!(self, Self::Sha256File(_)) && input.is_some_and(|i| !i.is_empty()) {
+        if self.bytes_per_step() == 0 && input.is_some_and(|i| !i.is_empty()) {
             return Err(SynthesisError::Unsatisfiable);
         }
         let none = input.map(|_| &());
@@ -237,6 +255,7 @@ impl<F: PrimeFieldBits + 'static> StepCircuit<F> for Builtin {
             Self::Sha256Chain(c) => c.synthesize(cs, z, none),
             Self::MinRoot(c) => c.synthesize(cs, z, none),
             Self::Sha256File(c) => c.synthesize(cs, z, input),
+            Self::And(c) => c.synthesize(cs, z, input),
         }
     }
 
@@ -247,6 +266,7 @@ impl<F: PrimeFieldBits + 'static> StepCircuit<F> for Builtin {
             Self::Sha256Chain(c) => no_input(self, input).and_then(|()| c.step(z, &())),
             Self::MinRoot(c) => no_input(self, input).and_then(|()| c.step(z, &())),
             Self::Sha256File(c) => c.step(z, input),
+            Self::And(c) => c.step(z, input),
         }
     }
 }

@@ -16,8 +16,10 @@ fn ivc_of(circuit: Builtin) {
     let mut snark = RecursiveSnark::new(&pk, &z0).unwrap();
     let mut native = z0.clone();
     for n in 1..=10u64 {
-        snark.prove_step(&pk, &[]).unwrap();
-        native = circuit.step(&native, &[]).unwrap();
+        // Every step its own input (none for the circuits that read none).
+        let input = vec![n as u8; circuit.bytes_per_step()];
+        snark.prove_step(&pk, &input).unwrap();
+        native = circuit.step(&native, &input).unwrap();
         if [1, 2, 10].contains(&n) {
             let zn = snark
                 .verify(&pk, n, &z0)
@@ -58,10 +60,14 @@ fn minroot() {
     ivc_of(CircuitKind::MinRoot.with_size(16));
 }
 
-/// With no input at all, sha256-file hashes the empty file in its first step and idles after.
 #[test]
-fn sha256_file_without_input() {
+fn sha256_file() {
     ivc_of(CircuitKind::Sha256File.with_size(1));
+}
+
+#[test]
+fn and() {
+    ivc_of(CircuitKind::And.with_size(4));
 }
 
 #[test]
@@ -73,7 +79,8 @@ fn every_builtin_is_covered() {
             "poseidon-chain",
             "sha256-chain",
             "minroot",
-            "sha256-file"
+            "sha256-file",
+            "and"
         ]
     );
 }

@@ -194,13 +194,28 @@ fn invalid_states_are_errors() {
 }
 
 #[test]
+fn and_costs_198_constraints_per_and_and_checks_its_input() {
+    let c = origami_circuits::AndBatch::new(3);
+    let input: Vec<u8> = (0..48).collect();
+    assert_eq!(agrees_on(&c, &[Fq::from(9)], &input), 3 * 198);
+    assert_eq!(c.steps_for(96).unwrap(), 2);
+    let err = c.steps_for(100).unwrap_err();
+    assert!(
+        err.to_string().contains("not a whole number of steps"),
+        "{err}"
+    );
+    let err = c.step(&[Fq::from(9)], &input[..47]).unwrap_err();
+    assert!(err.to_string().contains("reads 48 bytes"), "{err}");
+}
+
+#[test]
 fn builtins_by_name() {
     for name in origami_circuits::CIRCUIT_NAMES {
         let kind: CircuitKind = name.parse().unwrap();
         assert_eq!(kind.to_string(), *name);
         let c: Builtin = kind.with_size(1);
         let z: Vec<Fq> = c.default_z0();
-        agrees_on(&c, &z, &[]);
+        agrees_on(&c, &z, &vec![7; c.bytes_per_step()]);
     }
     let err = "sha3-chain".parse::<CircuitKind>().unwrap_err();
     assert!(err.to_string().contains("sha3-chain") && err.to_string().contains("synthetic"));

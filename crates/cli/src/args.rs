@@ -76,7 +76,7 @@ impl RunArgs {
                 circuit.kind()
             ),
         };
-        let steps = match (circuit.steps_for_input(inputs.len()), self.steps) {
+        let steps = match (circuit.steps_for_input(inputs.len())?, self.steps) {
             (Some(needed), Some(asked)) if asked != needed => bail!(
                 "the input of {} bytes takes {needed} steps of {per_step} bytes, but --steps {asked} \
                  was given",

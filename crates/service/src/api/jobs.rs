@@ -166,7 +166,10 @@ fn job_steps(
     input_given: bool,
     asked: Option<u64>,
 ) -> Result<u64, ApiError> {
-    match (circuit.steps_for_input(inputs.len()), asked) {
+    let needed = circuit
+        .steps_for_input(inputs.len())
+        .map_err(|e| ApiError::Input(e.to_string()))?;
+    match (needed, asked) {
         (None, _) if input_given => Err(ApiError::Input(format!(
             "{} reads no input, but the job gives one",
             circuit.kind()
