@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod and;
+mod bits;
 pub mod minroot;
 pub mod poseidon_chain;
 pub mod sha256_chain;

@@ -6,9 +6,7 @@
 
 use bellpepper::gadgets::sha256::sha256_block_no_padding;
 use bellpepper_core::{
-    ConstraintSystem, LinearCombination, SynthesisError,
-    boolean::{AllocatedBit, Boolean},
-    num::AllocatedNum,
+    ConstraintSystem, LinearCombination, SynthesisError, boolean::Boolean, num::AllocatedNum,
 };
 use ff::{PrimeField, PrimeFieldBits};
 use origami_nova::{StepCircuit, StepError};
@@ -69,30 +67,12 @@ pub fn state_to_digest<F: PrimeFieldBits>(z: &[F]) -> Option<[u8; 32]> {
 
 /// Decomposes `num` into 128 big-endian bits, constraining that it is exactly their sum.
 fn limb_to_bits<F: PrimeFieldBits, CS: ConstraintSystem<F>>(
-    mut cs: CS,
+    cs: CS,
     num: &AllocatedNum<F>,
 ) -> Result<Vec<Boolean>, SynthesisError> {
-    let le = num.get_value().map(|v| v.to_le_bits());
-    let mut bits = Vec::with_capacity(LIMB_BITS);
-    let mut lc = LinearCombination::zero();
-    let mut coeff = F::ONE;
-    for i in 0..LIMB_BITS {
-        let bit = AllocatedBit::alloc(
-            cs.namespace(|| format!("bit {i}")),
-            le.as_ref().map(|b| b[i]),
-        )?;
-        lc = lc + (coeff, bit.get_variable());
-        coeff = coeff.double();
-        bits.push(Boolean::from(bit));
-    }
-    cs.enforce(
-        || "limb = Σ bits",
-        |_| lc,
-        |lc| lc + CS::one(),
-        |lc| lc + num.get_variable(),
-    );
-    bits.reverse();
-    Ok(bits)
+    let sum = LinearCombination::zero() + num.get_variable();
+    let bits = crate::bits::alloc_le_bits(cs, num.get_value(), sum, LIMB_BITS)?;
+    Ok(bits.into_iter().rev().map(Boolean::from).collect())
 }
 
 /// Packs 128 big-endian bits into one allocated number.

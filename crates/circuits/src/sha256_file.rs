@@ -22,6 +22,8 @@ use bellpepper_core::{
 use ff::{PrimeField, PrimeFieldBits};
 use origami_nova::{StepCircuit, StepError};
 
+use crate::bits::alloc_le_bits as alloc_bits;
+
 /// Bytes in a SHA-256 block.
 pub const BLOCK_BYTES: usize = 64;
 /// State elements: eight hash words, the length, the stage.
@@ -345,30 +347,6 @@ impl<F: PrimeFieldBits> StepCircuit<F> for Sha256File {
         }
         Ok(state.encode())
     }
-}
-
-/// Allocates `num`'s low `bits` bits, little-endian, and constrains that they sum to `value`.
-fn alloc_bits<F: PrimeFieldBits, CS: ConstraintSystem<F>>(
-    mut cs: CS,
-    value: Option<F>,
-    sum: LinearCombination<F>,
-    bits: usize,
-) -> Result<Vec<AllocatedBit>, SynthesisError> {
-    let le = value.map(|v| v.to_le_bits());
-    let mut out = Vec::with_capacity(bits);
-    let mut lc = LinearCombination::zero();
-    let mut coeff = F::ONE;
-    for i in 0..bits {
-        let bit = AllocatedBit::alloc(
-            cs.namespace(|| format!("bit {i}")),
-            le.as_ref().map(|b| b[i]),
-        )?;
-        lc = lc + (coeff, bit.get_variable());
-        coeff = coeff.double();
-        out.push(bit);
-    }
-    cs.enforce(|| "Σ bits", |_| lc, |l| l + CS::one(), |_| sum);
-    Ok(out)
 }
 
 /// Packs little-endian `bits` into one allocated number.

@@ -10,7 +10,7 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use cluster_support::{capture, command, keys, ok, prove_steps};
+use cluster_support::{capture, command, file_keys, keys, ok, prove_steps};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "test-token-5f1c";
@@ -901,29 +901,6 @@ fn a_job_over_the_time_or_memory_limit_is_refused_with_the_estimate() {
         metrics.contains("origami_jobs{state=\"queued\"} 0"),
         "{metrics}"
     );
-}
-
-/// Keys of sha256-file, one block a step, made once per test binary.
-fn file_keys() -> &'static str {
-    static KEYS: OnceLock<PathBuf> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("serve-file-keys-{}", std::process::id()));
-        ok(&[
-            "setup",
-            "--circuit",
-            "sha256-file",
-            "--size",
-            "1",
-            "--variant",
-            "direct",
-            "--out-dir",
-            dir.to_str().unwrap(),
-        ]);
-        dir
-    })
-    .to_str()
-    .unwrap()
 }
 
 #[test]

@@ -5,36 +5,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
 mod cluster_support;
 use cluster_support::cli_support::{fails, s};
-use cluster_support::{capture, command, fresh_database, ok};
-
-/// Keys for one block a step, made once per test binary.
-fn keys() -> &'static str {
-    static KEYS: OnceLock<PathBuf> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("sha256-file-keys-{}", std::process::id()));
-        ok(&[
-            "setup",
-            "--circuit",
-            "sha256-file",
-            "--size",
-            "1",
-            "--variant",
-            "direct",
-            "--out-dir",
-            s(&dir),
-        ]);
-        dir
-    })
-    .to_str()
-    .unwrap()
-}
+use cluster_support::{capture, command, file_keys as keys, fresh_database, ok};
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

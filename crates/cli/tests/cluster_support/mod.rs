@@ -66,6 +66,29 @@ pub fn keys() -> &'static str {
     .unwrap()
 }
 
+/// A key directory for sha256-file, one block a step, made once per test binary.
+pub fn file_keys() -> &'static str {
+    static KEYS: OnceLock<PathBuf> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("sha256-file-keys-{}", std::process::id()));
+        ok(&[
+            "setup",
+            "--circuit",
+            "sha256-file",
+            "--size",
+            "1",
+            "--variant",
+            "direct",
+            "--out-dir",
+            dir.to_str().unwrap(),
+        ]);
+        dir
+    })
+    .to_str()
+    .unwrap()
+}
+
 /// `origami prove` of `steps` steps of the test circuit with the test keys, writing `out`.
 pub fn prove_steps(steps: &str, out: &Path) -> Vec<String> {
     [
