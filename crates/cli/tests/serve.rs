@@ -381,9 +381,9 @@ fn bad_requests_get_a_4xx_and_the_next_good_one_succeeds() {
         (
             "a missing field",
             "/v1/verify",
-            json!({ "proof": "AAAA", "steps": 2 }).to_string(),
+            json!({ "proof": "AAAA", "z0": [2] }).to_string(),
             422,
-            "z0",
+            "steps",
         ),
         (
             "an unknown field",
