@@ -49,6 +49,8 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
         .with_context(|| format!("the proof could not be written to {}", args.out.display()))?;
     let start = Instant::now();
     let asked = args.circuit.circuit()?;
+    // The input is checked before keys are loaded or made when the circuit is named here.
+    let checked = asked.as_ref().map(|c| args.run.inputs(c)).transpose()?;
     let keys = args.keys.as_ref().map(KeyDir::new);
     let pk = match &keys {
         Some(dir) => dir.load_prover_key(asked.as_ref())?,
@@ -59,7 +61,10 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
         }
     };
     let key_time = start.elapsed();
-    let (inputs, steps) = args.run.inputs(pk.params().step())?;
+    let (inputs, steps) = match checked {
+        Some(checked) => checked,
+        None => args.run.inputs(pk.params().step())?,
+    };
     report::print_shapes(&pk)?;
     if args.sharding.is_sharded() || args.sharding.is_clustered() {
         anyhow::ensure!(
