@@ -77,21 +77,31 @@ impl<Y: Cycle> ShardJob<Y> {
     {
         let step = pk.params().step();
         inputs.check_covered(&step.to_string(), plan.total_steps())?;
-        let spec = job_spec(pk.verifier_key(), plan, z0, inputs)?;
+        let slices = plan
+            .shards()
+            .iter()
+            .map(|shard| inputs.slice(shard.first_step, shard.steps))
+            .collect::<Result<Vec<_>, _>>()?;
+        // The id's digest from the bytes the tasks carry: the input is not read again for it.
+        let digest = stream_digest(
+            inputs.len(),
+            inputs.bytes_per_step(),
+            slices.iter().map(|s| &s.bytes[..]),
+        );
+        let spec = spec_of(pk.verifier_key(), plan, z0, inputs.len(), digest);
         let mut states = checkpoints(step, plan, z0, inputs)?;
         let z_final = states.pop();
         let inputs: Vec<ShardInput<Y>> = plan
             .shards()
             .iter()
             .zip(states)
-            .map(|(shard, z_in)| {
-                Ok(ShardInput {
-                    shard: *shard,
-                    z_in,
-                    input: inputs.slice(shard.first_step, shard.steps)?,
-                })
+            .zip(slices)
+            .map(|((shard, z_in), input)| ShardInput {
+                shard: *shard,
+                z_in,
+                input,
             })
-            .collect::<Result<_, ShardError>>()?;
+            .collect();
         let encoded = inputs
             .iter()
             .map(|input| input.to_bytes(spec.verifier_key))
@@ -190,15 +200,25 @@ where
     Y: Cycle,
     SC: std::fmt::Display,
 {
-    Ok(JobSpec {
+    Ok(spec_of(vk, plan, z0, inputs.len(), inputs.digest()?))
+}
+
+fn spec_of<Y: Cycle, SC: std::fmt::Display>(
+    vk: &CompressedVerifierKey<Y, SC>,
+    plan: &ShardPlan,
+    z0: &[PrimaryField<Y>],
+    input_len: u64,
+    input_digest: [u8; 32],
+) -> JobSpec {
+    JobSpec {
         circuit: vk.step().to_string(),
         verifier_key: vk.identity(),
         steps: plan.total_steps(),
         shards: plan.len() as u32,
         z0: state_bytes(z0),
-        input_len: inputs.len(),
-        input_digest: inputs.digest()?,
-    })
+        input_len,
+        input_digest,
+    }
 }
 
 /// Checks an uploaded shard proof against the task it claims to prove: decoded once (for the

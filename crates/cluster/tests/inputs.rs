@@ -14,7 +14,7 @@ use origami_cluster::{
     Claim, ClusterError, MemoryStore, PgStore, ProveError, ShardInput, ShardJob, ShardProver,
     TaskProver, TaskStore, job_spec, prove_local,
 };
-use origami_nova::{CompressedProverKey, CompressedVerifier, StepCircuit, Variant};
+use origami_nova::{CompressedProverKey, CompressedVerifier, StepCircuit};
 use origami_shard::{ShardPlan, StepInputs};
 use sha2::{Digest, Sha256};
 
@@ -27,18 +27,7 @@ const LEN: usize = 300;
 
 fn keys() -> &'static (Pk, Verifier) {
     static KEYS: OnceLock<(Pk, Verifier)> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let pk = Pk::setup(CircuitKind::Sha256File.with_size(1), Variant::Direct).unwrap();
-        let cache =
-            std::env::temp_dir().join(format!("origami-input-tests-{}", std::process::id()));
-        let verifier = pk
-            .verifier_key()
-            .clone()
-            .prepare()
-            .unwrap()
-            .with_generator_cache(&cache);
-        (pk, verifier)
-    })
+    KEYS.get_or_init(|| support::keys_for(CircuitKind::Sha256File.with_size(1), "input"))
 }
 
 fn file(len: usize, seed: u8) -> Vec<u8> {

@@ -26,15 +26,7 @@ type Verifier = CompressedVerifier<PastaCycle, Builtin>;
 const STEPS: u64 = 7;
 
 fn keys() -> (Pk, Verifier) {
-    let pk = Pk::setup(CircuitKind::Synthetic.with_size(8), Variant::Direct).unwrap();
-    let cache = std::env::temp_dir().join(format!("origami-cluster-tests-{}", std::process::id()));
-    let verifier = pk
-        .verifier_key()
-        .clone()
-        .prepare()
-        .unwrap()
-        .with_generator_cache(&cache);
-    (pk, verifier)
+    support::keys_for(CircuitKind::Synthetic.with_size(8), "cluster")
 }
 
 fn native_end(pk: &Pk, z0: &[F]) -> Vec<F> {

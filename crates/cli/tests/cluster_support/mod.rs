@@ -43,18 +43,23 @@ pub fn fresh_database() -> String {
     url
 }
 
-/// A key directory for the synthetic circuit of size 8, made once per test binary.
-pub fn keys() -> &'static str {
-    static KEYS: OnceLock<PathBuf> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("cluster-keys-{}", std::process::id()));
+/// `origami setup --circuit CIRCUIT --size SIZE --variant direct` into a directory named
+/// `name`, run once per test binary for each `cell`.
+fn keys_once(
+    cell: &'static OnceLock<PathBuf>,
+    name: &str,
+    circuit: &str,
+    size: &str,
+) -> &'static str {
+    cell.get_or_init(|| {
+        let dir =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
         ok(&[
             "setup",
             "--circuit",
-            "synthetic",
+            circuit,
             "--size",
-            "8",
+            size,
             "--variant",
             "direct",
             "--out-dir",
@@ -66,27 +71,16 @@ pub fn keys() -> &'static str {
     .unwrap()
 }
 
+/// A key directory for the synthetic circuit of size 8, made once per test binary.
+pub fn keys() -> &'static str {
+    static KEYS: OnceLock<PathBuf> = OnceLock::new();
+    keys_once(&KEYS, "cluster-keys", "synthetic", "8")
+}
+
 /// A key directory for sha256-file, one block a step, made once per test binary.
 pub fn file_keys() -> &'static str {
     static KEYS: OnceLock<PathBuf> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("sha256-file-keys-{}", std::process::id()));
-        ok(&[
-            "setup",
-            "--circuit",
-            "sha256-file",
-            "--size",
-            "1",
-            "--variant",
-            "direct",
-            "--out-dir",
-            dir.to_str().unwrap(),
-        ]);
-        dir
-    })
-    .to_str()
-    .unwrap()
+    keys_once(&KEYS, "sha256-file-keys", "sha256-file", "1")
 }
 
 /// `origami prove` of `steps` steps of the test circuit with the test keys, writing `out`.

@@ -13,7 +13,7 @@ use origami_cluster::{
     ClusterError, JobEvent, PgStore, ProvenJob, ShardJob, ShardProver, TaskStore, Watch,
     WorkerConfig, await_job, run_worker,
 };
-use origami_nova::CompressedVerifier;
+use origami_nova::{CompressedProverKey, CompressedVerifier, Variant};
 
 /// The server the cluster tests use: `ORIGAMI_TEST_DATABASE_URL`, which `scripts/test.sh` sets
 /// after starting a throwaway server. The tests never skip: without a server they fail here.
@@ -78,4 +78,24 @@ pub fn run_job(
         stop.store(true, Ordering::SeqCst);
         out
     })
+}
+
+/// Direct-variant keys for `circuit` and a verifier whose generator cache is private to this
+/// test binary (`tag` names it).
+pub fn keys_for(
+    circuit: Builtin,
+    tag: &str,
+) -> (
+    CompressedProverKey<PastaCycle, Builtin>,
+    CompressedVerifier<PastaCycle, Builtin>,
+) {
+    let pk = CompressedProverKey::setup(circuit, Variant::Direct).unwrap();
+    let cache = std::env::temp_dir().join(format!("origami-{tag}-tests-{}", std::process::id()));
+    let verifier = pk
+        .verifier_key()
+        .clone()
+        .prepare()
+        .unwrap()
+        .with_generator_cache(&cache);
+    (pk, verifier)
 }
