@@ -14,7 +14,7 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     targets=(compressed-proof sharded-proof recursive-proof shard-proof verifier-key prover-key
-             shard-task service-frames http-bodies sdr-inputs)
+             shard-task service-frames http-bodies http-heads sdr-inputs)
 fi
 
 command -v cargo-afl >/dev/null || cargo install cargo-afl --locked

@@ -14,6 +14,7 @@ use origami_service::protocol::{
     ProverOptions, ProverRequest, ProverResponse, VerifierStart, VerifyRequest, read_frame,
 };
 use origami_service::requests::{JobBody, VerifyBody, parse_state};
+use origami_service::{HeadLimits, check_stream};
 use origami_shard::{InputSlice, ShardChain, ShardPlan, ShardProof, StepInputs, checkpoints};
 
 /// Steps every fixture proof covers.
@@ -41,6 +42,10 @@ pub enum Target {
     ServiceFrames,
     /// `POST /v1/jobs` and `POST /v1/verify` bodies, down to the state and the proof bytes.
     HttpBodies,
+    /// A client's byte stream as the service's request-head check reads it, split where the
+    /// first byte says: what passes to hyper must be a prefix of the stream and, like the
+    /// refusal, the same however the stream is split.
+    HttpHeads,
     /// A parent cache's digest record, a layer's completion record (then a run resumed over
     /// it), and the hex and sector sizes `sdr` takes.
     SdrInputs,
@@ -48,7 +53,7 @@ pub enum Target {
 
 impl Target {
     /// Every target.
-    pub const ALL: [Target; 10] = [
+    pub const ALL: [Target; 11] = [
         Target::CompressedProof,
         Target::ShardChain,
         Target::RecursiveProof,
@@ -58,6 +63,7 @@ impl Target {
         Target::ShardTask,
         Target::ServiceFrames,
         Target::HttpBodies,
+        Target::HttpHeads,
         Target::SdrInputs,
     ];
 
@@ -73,6 +79,7 @@ impl Target {
             Target::ShardTask => "shard-task",
             Target::ServiceFrames => "service-frames",
             Target::HttpBodies => "http-bodies",
+            Target::HttpHeads => "http-heads",
             Target::SdrInputs => "sdr-inputs",
         }
     }
@@ -84,9 +91,10 @@ impl Target {
 
     /// Feeds `data` to the target. Returns whether it was accepted; panics only on a bug.
     pub fn run(self, data: &[u8]) -> bool {
-        // These two need no keys (and their fuzzers start without making any).
+        // These need no keys (and their fuzzers start without making any).
         match self {
             Target::HttpBodies => return http_body(data),
+            Target::HttpHeads => return http_heads(data),
             Target::SdrInputs => return sdr_inputs(data),
             _ => {}
         }
@@ -125,7 +133,9 @@ impl Target {
                 })
             }),
             Target::ServiceFrames => service_frame(data, &f.verifier),
-            Target::HttpBodies | Target::SdrInputs => unreachable!("answered above"),
+            Target::HttpBodies | Target::HttpHeads | Target::SdrInputs => {
+                unreachable!("answered above")
+            }
         }
     }
 
@@ -201,6 +211,13 @@ impl Target {
                     .into_bytes(),
                 ]
             }
+            // Requests as clients send them, each after its split byte: kept alive, a body
+            // of a declared length, a chunked one with an extension and a trailer, pipelined.
+            Target::HttpHeads => vec![
+                b"\x05GET /healthz HTTP/1.1\r\nHost: a\r\n\r\nGET /metrics HTTP/1.1\r\nHost: a\r\n\r\n".to_vec(),
+                b"\x10POST /v1/verify HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nAuthorization: Bearer t\r\nContent-Length: 12\r\n\r\n{\"steps\": 2}".to_vec(),
+                b"\x03POST /v1/jobs HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n4;a=b\r\n{\"x\"\r\n1\r\n}\r\n0\r\nX-T: 1\r\n\r\nDELETE /v1/jobs/ab HTTP/1.1\r\n\r\n".to_vec(),
+            ],
             Target::SdrInputs => vec![
                 format!("{}  sc-02-data.cache\n", "ab".repeat(32)).into_bytes(),
                 b"\x010x0000000000000000000000000000000000000000000000000000000000000001".to_vec(),
@@ -304,6 +321,37 @@ fn http_body(data: &[u8]) -> bool {
                 .as_deref()
                 .is_none_or(|values| parse_state(step, arity, "z0", values).is_ok())
     })
+}
+
+/// Limits small enough for mutations to reach each of them.
+const HEAD_LIMITS: HeadLimits = HeadLimits {
+    max_head: 1024,
+    max_uri: 256,
+    max_body: 4096,
+};
+
+fn http_heads(data: &[u8]) -> bool {
+    let Some((&split, stream)) = data.split_first() else {
+        return false;
+    };
+    let (pass, refusal) = check_stream(stream, usize::from(split % 64) + 1, HEAD_LIMITS);
+    let (whole, whole_refusal) = check_stream(stream, stream.len(), HEAD_LIMITS);
+    assert!(
+        stream.starts_with(&pass),
+        "bytes passed that the client did not send"
+    );
+    assert_eq!(
+        pass, whole,
+        "what passes depends on how the stream is split"
+    );
+    assert_eq!(refusal.is_some(), whole_refusal.is_some());
+    if let Some((status, message)) = &refusal {
+        assert!(
+            matches!(status, 400 | 413 | 414 | 431),
+            "{status}: {message}"
+        );
+    }
+    refusal.is_none()
 }
 
 fn sdr_inputs(data: &[u8]) -> bool {

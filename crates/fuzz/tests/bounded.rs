@@ -65,7 +65,11 @@ fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
 fn mutations_must_fail(target: Target) -> bool {
     !matches!(
         target,
-        Target::ShardTask | Target::ServiceFrames | Target::HttpBodies | Target::SdrInputs
+        Target::ShardTask
+            | Target::ServiceFrames
+            | Target::HttpBodies
+            | Target::HttpHeads
+            | Target::SdrInputs
     )
 }
 
@@ -120,6 +124,7 @@ bounded! {
     shard_task => Target::ShardTask,
     service_frames => Target::ServiceFrames,
     http_bodies => Target::HttpBodies,
+    http_heads => Target::HttpHeads,
     sdr_inputs => Target::SdrInputs,
 }
 

@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use api::head::{HeadLimits, check_stream};
 pub use api::serve;
 pub use error::{ProcessError, ServiceError};
 pub use metrics::process_memory;

@@ -147,6 +147,21 @@ pub enum ApiError {
     /// A `Content-Length` that is not a number.
     #[error("the Content-Length header is not a byte count")]
     BadContentLength,
+    /// A request head that is not HTTP/1.1 the service can read.
+    #[error("{0}")]
+    BadHead(String),
+    /// A request line longer than a whole head may be.
+    #[error("the request line is over {0} bytes")]
+    RequestLineTooLong(usize),
+    /// A request head longer than the service reads.
+    #[error("the request head is over {0} bytes")]
+    HeadTooLarge(usize),
+    /// More header fields than the service reads.
+    #[error("the request has more than {0} header fields")]
+    TooManyHeaders(usize),
+    /// Every connection slot is taken.
+    #[error("the service is serving {0} connections, its limit (--max-connections); retry shortly")]
+    TooManyConnections(usize),
     /// The request was not received and answered in time.
     #[error("the request was not received and answered within {} s", .0.as_secs_f64())]
     RequestTimeout(std::time::Duration),
@@ -169,13 +184,22 @@ impl ApiError {
             }
             ApiError::MissingToken | ApiError::WrongToken => StatusCode::UNAUTHORIZED,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::BadPath(_) | ApiError::BadContentLength => StatusCode::BAD_REQUEST,
-            ApiError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+            ApiError::BadPath(_) | ApiError::BadContentLength | ApiError::BadHead(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            ApiError::UriTooLong { .. } | ApiError::RequestLineTooLong(_) => {
+                StatusCode::URI_TOO_LONG
+            }
+            ApiError::HeadTooLarge(_) | ApiError::TooManyHeaders(_) => {
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+            }
             ApiError::TooLarge { .. } | ApiError::InputTooLarge { .. } => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            ApiError::VerifyBusy(_) | ApiError::VerifyTimeout(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::VerifyBusy(_)
+            | ApiError::VerifyTimeout(_)
+            | ApiError::TooManyConnections(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Body(rejection) => rejection.status(),
             ApiError::BadRequest(_) | ApiError::UnknownCircuit(_) => StatusCode::BAD_REQUEST,
             ApiError::OtherCircuit { .. }
@@ -199,6 +223,32 @@ impl ApiError {
 pub struct ErrorBody {
     /// What was wrong.
     pub error: String,
+}
+
+impl ApiError {
+    /// The whole HTTP/1.1 answer, for the places that write to a socket before (or instead
+    /// of) hyper: the same status and JSON as [`IntoResponse`], and the connection closed.
+    pub fn raw_response(&self) -> Vec<u8> {
+        let status = self.status();
+        let body = serde_json::to_vec(&ErrorBody {
+            error: self.to_string(),
+        })
+        .unwrap_or_default();
+        let retry = if status == StatusCode::SERVICE_UNAVAILABLE {
+            "retry-after: 1\r\n"
+        } else {
+            ""
+        };
+        let mut response = format!(
+            "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\n{retry}connection: close\r\ncontent-length: {}\r\n\r\n",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or(""),
+            body.len()
+        )
+        .into_bytes();
+        response.extend_from_slice(&body);
+        response
+    }
 }
 
 impl IntoResponse for ApiError {

@@ -2,9 +2,11 @@
 //! `verify` and `health`, the shared state in `state`, the error answers in `error`.
 
 mod error;
+pub(crate) mod head;
 mod health;
 mod jobs;
 mod limits;
+mod memory;
 mod server;
 mod state;
 mod verify;
@@ -20,7 +22,7 @@ use axum::middleware;
 use axum::routing::{get, post};
 
 use self::error::ApiError;
-use self::limits::RequestLimits;
+use self::head::HeadLimits;
 use self::server::ConnectionLimits;
 use self::state::Service;
 use crate::{ServiceConfig, ServiceError};
@@ -31,6 +33,10 @@ const POLL: Duration = Duration::from_millis(250);
 /// The longest path and query the API reads: its longest real one is under 100 bytes.
 const MAX_URI: usize = 8 << 10;
 
+/// The longest request head the API reads (a sixth of hyper's buffer, so hyper never refuses
+/// a head that passed): its own requests' heads are well under 1 KiB.
+const MAX_HEAD: usize = 64 << 10;
+
 /// Runs the service until Ctrl-C or SIGTERM: starts the children (the prover process first,
 /// whose verifier key the verifier process receives), binds `config.listen`, calls `listening`
 /// with the bound address, and answers HTTP.
@@ -38,6 +44,10 @@ pub fn serve(
     config: ServiceConfig,
     listening: impl FnOnce(SocketAddr, &str),
 ) -> Result<(), ServiceError> {
+    // Before any request: so that request bodies' memory goes back to the system.
+    if !memory::return_large_blocks_on_free() {
+        eprintln!("serve: memory freed after large requests may stay with this process");
+    }
     let service = Service::start(&config)?;
     let poller = Arc::downgrade(&service);
     if service.prover.is_some() {
@@ -64,17 +74,18 @@ pub fn serve(
             })?;
         let addr = listener.local_addr().map_err(ServiceError::Server)?;
         listening(addr, &service.describe());
-        let limits = RequestLimits {
-            max_uri: MAX_URI,
-            max_body: config.max_body,
-            deadline: config.request_timeout,
-        };
         let connections = ConnectionLimits {
             max_connections: config.max_connections.max(1),
             header_timeout: config.header_timeout,
             drain: config.request_timeout,
+            head: HeadLimits {
+                max_head: MAX_HEAD,
+                max_uri: MAX_URI,
+                max_body: config.max_body,
+            },
         };
-        server::serve(listener, router(service, limits), connections, shutdown()).await;
+        let app = router(service, config.max_body, config.request_timeout);
+        server::serve(listener, app, connections, shutdown()).await;
         Ok(())
     })
 }
@@ -94,7 +105,7 @@ async fn shutdown() {
     }
 }
 
-fn router(service: Arc<Service>, limits: RequestLimits) -> Router {
+fn router(service: Arc<Service>, max_body: usize, deadline: Duration) -> Router {
     Router::new()
         .route("/v1/jobs", post(jobs::submit))
         .route("/v1/jobs/{id}", get(jobs::status).delete(jobs::cancel))
@@ -106,8 +117,8 @@ fn router(service: Arc<Service>, limits: RequestLimits) -> Router {
         .method_not_allowed_fallback(|method: Method| async move {
             ApiError::MethodNotAllowed(method.to_string())
         })
-        .layer(DefaultBodyLimit::max(limits.max_body))
-        .layer(middleware::from_fn_with_state(limits, limits::enforce))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(deadline, limits::enforce))
         .with_state(service)
 }
 

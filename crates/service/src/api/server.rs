@@ -1,7 +1,8 @@
 //! The HTTP server under the router: an accept loop with a connection limit, a header-read
-//! timeout (which also closes idle keep-alive connections), and graceful shutdown. axum's own
-//! `serve` sets none of these, so a client sending half a header, or a few hundred idle
-//! connections, held the service's resources for as long as they liked.
+//! timeout (which also closes idle keep-alive connections), every request head checked before
+//! hyper parses it ([`HeadGuard`]), and graceful shutdown. axum's own `serve` sets none of
+//! these, so a client sending half a header, or a few hundred idle connections, held the
+//! service's resources for as long as they liked.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -15,6 +16,9 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
+use super::error::ApiError;
+use super::head::{HeadGuard, HeadLimits};
+
 /// What one connection may take.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionLimits {
@@ -25,6 +29,8 @@ pub struct ConnectionLimits {
     pub header_timeout: Duration,
     /// How long shutdown waits for requests in progress.
     pub drain: Duration,
+    /// What a request head may be.
+    pub head: HeadLimits,
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets requests in progress finish
@@ -59,9 +65,13 @@ pub async fn serve(
         tokio::spawn(async move {
             let _slot = slot;
             let mut builder = http1::Builder::new();
+            // Half-closes are allowed so that the end of the stream that stands in for a refused
+            // head does not cut off the answer to a request before it.
             builder
                 .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_timeout);
+                .header_read_timeout(limits.header_timeout)
+                .half_close(true);
+            let stream = HeadGuard::new(stream, limits.head);
             let connection =
                 builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
             let mut connection = std::pin::pin!(connection);
@@ -81,15 +91,9 @@ pub async fn serve(
 
 /// Answers a connection over the limit with a 503 in the API's JSON and closes it.
 async fn refuse(mut stream: TcpStream, max: usize) {
-    let body = format!(
-        "{{\"error\":\"the service is serving {max} connections, its limit (--max-connections); retry shortly\"}}"
-    );
-    let response = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
-        body.len()
-    );
+    let response = ApiError::TooManyConnections(max).raw_response();
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        let _ = stream.write_all(response.as_bytes()).await;
+        let _ = stream.write_all(&response).await;
         let _ = stream.shutdown().await;
     })
     .await;
