@@ -22,28 +22,65 @@ use serde::{Deserialize, Serialize};
 use crate::augmented::{self, AugmentedInputs, instance_hash};
 use crate::convert::cross_field;
 use crate::error::NovaError;
-use crate::nifs::FoldingProver;
+use crate::nifs::{FoldTimes, FoldingProver};
 use crate::params::{PrimaryField, ProvableStep, PublicParams, SecondaryField, digest_to_field};
 use crate::step::{StepCircuit, TrivialCircuit};
 
 type Primary<Y> = <Y as Cycle>::Primary;
 type Secondary<Y> = <Y as Cycle>::Secondary;
 
-/// Time spent in each phase of proving, summed over steps.
+/// Time spent proving one of the two augmented circuits, summed over steps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CircuitTimes {
+    /// Witness generation.
+    pub synthesis: Duration,
+    /// `Com(W)` of each fresh witness.
+    pub commit_w: Duration,
+    /// Folding each fresh instance into the running one (the cross term and its commitment
+    /// included).
+    pub fold: FoldTimes,
+}
+
+impl CircuitTimes {
+    /// All of it.
+    pub fn total(&self) -> Duration {
+        let f = &self.fold;
+        self.synthesis + self.commit_w + f.multiply + f.cross_term + f.commit_t + f.fold
+    }
+}
+
+/// Time spent in each phase of proving, for each circuit, summed over steps.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PhaseTimes {
-    /// Witness generation of both augmented circuits.
-    pub synthesis: Duration,
-    /// Commitments to the fresh witnesses.
-    pub commit: Duration,
-    /// Folding: matrix–vector products, the cross term, its commitment and the in-place folds.
-    pub fold: Duration,
+    /// The primary circuit (the step and the verifier of the secondary fold).
+    pub primary: CircuitTimes,
+    /// The secondary circuit (the verifier of the primary fold).
+    pub secondary: CircuitTimes,
+}
+
+impl PhaseTimes {
+    /// Witness generation of both circuits.
+    pub fn synthesis(&self) -> Duration {
+        self.primary.synthesis + self.secondary.synthesis
+    }
+
+    /// The commitments of both circuits: to the fresh witnesses and to the cross terms.
+    pub fn commitments(&self) -> Duration {
+        let [p, s] = [&self.primary, &self.secondary];
+        p.commit_w + p.fold.commit_t + s.commit_w + s.fold.commit_t
+    }
+
+    /// The rest of folding: matrix products, cross terms and the in-place folds.
+    pub fn folding(&self) -> Duration {
+        let [p, s] = [&self.primary.fold, &self.secondary.fold];
+        p.multiply + p.cross_term + p.fold + s.multiply + s.cross_term + s.fold
+    }
 }
 
 /// Synthesizes an augmented circuit into `buf` and commits to its witness; returns the fresh
 /// instance and the step's output state.
 fn run_augmented<C, D, SC>(
-    times: &mut PhaseTimes,
+    times: &mut CircuitTimes,
     buf: &mut WitnessBuffer<<C as CycleCurve>::Base>,
     ck: &origami_arith::CommitmentKey<D>,
     primary: bool,
@@ -73,7 +110,7 @@ where
         comm_w: ck.commit(buf.w())?,
         x: buf.x().to_vec(),
     };
-    times.commit += synthesized.elapsed();
+    times.commit_w += synthesized.elapsed();
     Ok((instance, z_next))
 }
 
@@ -127,7 +164,12 @@ impl<Y: Cycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
 
     /// Time spent in each phase so far.
     pub fn phase_times(&self) -> PhaseTimes {
-        self.times
+        let mut times = self.times;
+        if let Some(st) = &self.state {
+            times.primary.fold = st.running_primary.times();
+            times.secondary.fold = st.running_secondary.times();
+        }
+        times
     }
 
     /// The current state `z_i`.
@@ -159,7 +201,7 @@ impl<Y: Cycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
                 comm_t: None,
             };
             let (u1, z1) = run_augmented(
-                &mut self.times,
+                &mut self.times.primary,
                 &mut buf_primary,
                 pk.ck_primary(),
                 true,
@@ -179,7 +221,7 @@ impl<Y: Cycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
                 comm_t: None,
             };
             let (u2, z2) = run_augmented(
-                &mut self.times,
+                &mut self.times.secondary,
                 &mut buf_secondary,
                 pk.ck_secondary(),
                 false,
@@ -205,7 +247,6 @@ impl<Y: Cycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
         };
 
         // Fold the last secondary instance, then prove the primary step that verifies that fold.
-        let fold_start = Instant::now();
         let running_secondary = st.running_secondary.instance().clone();
         let nifs_secondary = st.running_secondary.fold(
             pk.ck_secondary(),
@@ -223,9 +264,8 @@ impl<Y: Cycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
             fresh: Some(st.last_secondary.clone()),
             comm_t: Some(nifs_secondary.comm_t),
         };
-        self.times.fold += fold_start.elapsed();
         let (u1, z_next) = run_augmented(
-            &mut self.times,
+            &mut self.times.primary,
             &mut st.buf_primary,
             pk.ck_primary(),
             true,
@@ -235,7 +275,6 @@ impl<Y: Cycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
         )?;
 
         // Fold the primary instance, then prove the secondary step that verifies that fold.
-        let fold_start = Instant::now();
         let running_primary = st.running_primary.instance().clone();
         let nifs_primary = st.running_primary.fold(
             pk.ck_primary(),
@@ -244,7 +283,6 @@ impl<Y: Cycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
             st.buf_primary.z(),
             &u1,
         )?;
-        self.times.fold += fold_start.elapsed();
         let inputs = AugmentedInputs::<Primary<Y>> {
             pp: pp2,
             i,
@@ -255,7 +293,7 @@ impl<Y: Cycle, SC: ProvableStep<Y>> RecursiveSnark<Y, SC> {
             comm_t: Some(nifs_primary.comm_t),
         };
         let (u2, z2) = run_augmented(
-            &mut self.times,
+            &mut self.times.secondary,
             &mut st.buf_secondary,
             pk.ck_secondary(),
             false,

@@ -16,8 +16,8 @@ pub use compressed::{
     CompressedProof, CompressedProverKey, CompressedVerifier, CompressedVerifierKey,
 };
 pub use error::NovaError;
-pub use ivc::{PhaseTimes, RecursiveProof, RecursiveSnark};
-pub use nifs::{BlindingFold, FoldingProver, NifsProof};
+pub use ivc::{CircuitTimes, PhaseTimes, RecursiveProof, RecursiveSnark};
+pub use nifs::{BlindingFold, FoldTimes, FoldingProver, NifsProof};
 pub use origami_spartan::Variant;
 pub use params::{PrimaryField, ProvableStep, PublicParams, SecondaryField};
 pub use step::{StepCircuit, StepError, TrivialCircuit};

@@ -9,6 +9,8 @@
 //! running instance's `Az₁, Bz₁, Cz₁` and folds them along with `z₁` (the products are linear in
 //! `z`), so each fold multiplies the matrices by the fresh `z₂` only: one pass instead of two.
 
+use std::time::{Duration, Instant};
+
 use ff::Field;
 use origami_arith::encoding::field;
 use origami_arith::{
@@ -188,6 +190,19 @@ impl<C: CycleCurve> BlindingFold<C> {
     }
 }
 
+/// Time one prover's folds spent in each part, summed over its folds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FoldTimes {
+    /// The fresh instance's `Az₂, Bz₂, Cz₂`: one pass over the matrices.
+    pub multiply: Duration,
+    /// The cross term `T`, element by element.
+    pub cross_term: Duration,
+    /// `Com(T)`: a multi-scalar multiplication of full-width scalars, one per constraint.
+    pub commit_t: Duration,
+    /// The challenge and the in-place folds of `z, E, Az, Bz, Cz` and of the instance.
+    pub fold: Duration,
+}
+
 /// The prover's running relaxed instance and witness for one curve, with the buffers a fold
 /// needs. Created once; every fold after that works in place.
 #[derive(Clone, Debug)]
@@ -207,6 +222,8 @@ pub struct FoldingProver<C: CycleCurve> {
     fresh_cz: Vec<ScalarOf<C>>,
     /// The cross term `T`.
     t: Vec<ScalarOf<C>>,
+    /// Where the folds' time went.
+    times: FoldTimes,
 }
 
 impl<C: CycleCurve> FoldingProver<C> {
@@ -225,6 +242,7 @@ impl<C: CycleCurve> FoldingProver<C> {
             fresh_bz: zeros(m),
             fresh_cz: zeros(m),
             t: zeros(m),
+            times: FoldTimes::default(),
         }
     }
 
@@ -263,6 +281,11 @@ impl<C: CycleCurve> FoldingProver<C> {
         &self.e
     }
 
+    /// Where this prover's folds spent their time so far.
+    pub fn times(&self) -> FoldTimes {
+        self.times
+    }
+
     /// A copy of the running witness (for a proof object).
     pub fn witness(&self) -> RelaxedR1csWitness<ScalarOf<C>> {
         RelaxedR1csWitness {
@@ -287,12 +310,14 @@ impl<C: CycleCurve> FoldingProver<C> {
             }
             .into());
         }
+        let start = Instant::now();
         shape.multiply_into(
             fresh_z,
             &mut self.fresh_az,
             &mut self.fresh_bz,
             &mut self.fresh_cz,
         )?;
+        let multiplied = Instant::now();
         let u1 = self.instance.u;
         let (az1, bz1, cz1) = (&self.az, &self.bz, &self.cz);
         let (az2, bz2, cz2) = (&self.fresh_az, &self.fresh_bz, &self.fresh_cz);
@@ -306,7 +331,9 @@ impl<C: CycleCurve> FoldingProver<C> {
                     *t = az1[i] * bz2[i] + az2[i] * bz1[i] - u1 * cz2[i] - cz1[i];
                 }
             });
+        let crossed = Instant::now();
         let comm_t = ck.commit(&self.t)?;
+        let committed = Instant::now();
         let proof = NifsProof { comm_t };
         let r = fold_challenge(pp_digest, fresh, &comm_t)?;
 
@@ -316,6 +343,10 @@ impl<C: CycleCurve> FoldingProver<C> {
         axpy(&mut self.bz, &r, &self.fresh_bz);
         axpy(&mut self.cz, &r, &self.fresh_cz);
         self.instance = fold_instances(&self.instance, fresh, &comm_t, &r);
+        self.times.multiply += multiplied - start;
+        self.times.cross_term += crossed - multiplied;
+        self.times.commit_t += committed - crossed;
+        self.times.fold += committed.elapsed();
         Ok(proof)
     }
 }

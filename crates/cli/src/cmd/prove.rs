@@ -127,9 +127,29 @@ pub fn run(args: ProveArgs) -> anyhow::Result<()> {
     )?;
     report::print_input(&inputs, prove_time)?;
     report::print_attested(params.step(), &z0, snark.zi())?;
-    outln!("  synthesis:   {}", report::duration(times.synthesis))?;
-    outln!("  commitments: {}", report::duration(times.commit))?;
-    outln!("  folding:     {}", report::duration(times.fold))?;
+    let d = report::duration;
+    let (p, q) = (&times.primary, &times.secondary);
+    outln!(
+        "  synthesis:   {} (primary {}, secondary {})",
+        d(times.synthesis()),
+        d(p.synthesis),
+        d(q.synthesis)
+    )?;
+    outln!(
+        "  commitments: {}: Com(W) {} + {}, Com(T) {} + {} (primary + secondary)",
+        d(times.commitments()),
+        d(p.commit_w),
+        d(q.commit_w),
+        d(p.fold.commit_t),
+        d(q.fold.commit_t)
+    )?;
+    outln!(
+        "  folding:     {}: matrix products {}, cross terms {}, in-place folds {}",
+        d(times.folding()),
+        d(p.fold.multiply + q.fold.multiply),
+        d(p.fold.cross_term + q.fold.cross_term),
+        d(p.fold.fold + q.fold.fold)
+    )?;
     outln!(
         "keys:          {} ({})",
         report::duration(key_time),
