@@ -850,18 +850,7 @@ fn the_http_layer_bounds_clients_and_answers_every_refusal_in_json() {
 
     // Item 3: the verify queue is bounded (one slot here): of six requests at once, those
     // that find it taken get 503 with Retry-After, the others verify.
-    let statuses: Vec<u16> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..6)
-            .map(|_| {
-                s.spawn(|| {
-                    service
-                        .request("POST", "/v1/verify", &lower, good.as_bytes())
-                        .0
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+    let statuses = verify_at_once(&service, 6, &lower, good.as_bytes());
     assert!(statuses.contains(&200), "{statuses:?}");
     assert!(statuses.contains(&503), "{statuses:?}");
     assert!(
@@ -870,6 +859,16 @@ fn the_http_layer_bounds_clients_and_answers_every_refusal_in_json() {
     );
     let (status, _) = service.request("POST", "/v1/verify", &lower, good.as_bytes());
     assert_eq!(status, 200);
+}
+
+/// `n` verify requests sent at once, each on its own connection; their statuses.
+fn verify_at_once(service: &Service, n: usize, headers: &[(&str, &str)], body: &[u8]) -> Vec<u16> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|_| s.spawn(|| service.request("POST", "/v1/verify", headers, body).0))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
 }
 
 /// A process's resident and peak memory (VmRSS, VmHWM), in MiB.
@@ -903,18 +902,7 @@ fn the_memory_of_a_burst_of_verify_bodies_is_given_back() {
     );
     let json = [("Content-Type", "application/json")];
     for _ in 0..3 {
-        let statuses: Vec<u16> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..8)
-                .map(|_| {
-                    s.spawn(|| {
-                        service
-                            .request("POST", "/v1/verify", &json, body.as_bytes())
-                            .0
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+        let statuses = verify_at_once(&service, 8, &json, body.as_bytes());
         assert!(statuses.iter().all(|&s| s == 400), "{statuses:?}");
     }
     let (resident, peak) = memory_mib(pid);
