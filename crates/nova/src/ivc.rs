@@ -41,14 +41,6 @@ pub struct CircuitTimes {
     pub fold: FoldTimes,
 }
 
-impl CircuitTimes {
-    /// All of it.
-    pub fn total(&self) -> Duration {
-        let f = &self.fold;
-        self.synthesis + self.commit_w + f.multiply + f.cross_term + f.commit_t + f.fold
-    }
-}
-
 /// Time spent in each phase of proving, for each circuit, summed over steps.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PhaseTimes {

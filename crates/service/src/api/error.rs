@@ -225,22 +225,31 @@ pub struct ErrorBody {
     pub error: String,
 }
 
+/// The headers an error answer carries beside its JSON body.
+fn extra_headers(status: StatusCode) -> Option<(header::HeaderName, &'static str)> {
+    match status {
+        StatusCode::UNAUTHORIZED => Some((header::WWW_AUTHENTICATE, "Bearer")),
+        // Every 503 passes: a child restarting, a full queue, every connection taken.
+        StatusCode::SERVICE_UNAVAILABLE => Some((header::RETRY_AFTER, "1")),
+        _ => None,
+    }
+}
+
 impl ApiError {
     /// The whole HTTP/1.1 answer, for the places that write to a socket before (or instead
-    /// of) hyper: the same status and JSON as [`IntoResponse`], and the connection closed.
+    /// of) hyper: the same status, headers and JSON as [`IntoResponse`], and the connection
+    /// closed.
     pub fn raw_response(&self) -> Vec<u8> {
         let status = self.status();
         let body = serde_json::to_vec(&ErrorBody {
             error: self.to_string(),
         })
         .unwrap_or_default();
-        let retry = if status == StatusCode::SERVICE_UNAVAILABLE {
-            "retry-after: 1\r\n"
-        } else {
-            ""
-        };
+        let extra = extra_headers(status)
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .unwrap_or_default();
         let mut response = format!(
-            "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\n{retry}connection: close\r\ncontent-length: {}\r\n\r\n",
+            "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\n{extra}connection: close\r\ncontent-length: {}\r\n\r\n",
             status.as_u16(),
             status.canonical_reason().unwrap_or(""),
             body.len()
@@ -258,16 +267,10 @@ impl IntoResponse for ApiError {
             error: self.to_string(),
         };
         let mut response = (status, Json(body)).into_response();
-        if status == StatusCode::UNAUTHORIZED {
+        if let Some((name, value)) = extra_headers(status) {
             response
                 .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        // Every 503 passes: a child restarting, a full queue.
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                .insert(name, HeaderValue::from_static(value));
         }
         response
     }
