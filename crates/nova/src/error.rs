@@ -109,4 +109,46 @@ pub enum NovaError {
     /// A fresh instance does not have the two public inputs of an augmented circuit.
     #[error("an instance has {0} public inputs where 2 are expected")]
     PublicInputCount(usize),
+    /// Two instances to fold have different numbers of public inputs.
+    #[error("the {which} instance has {got} public inputs where the shape has {expected}")]
+    InputCount {
+        /// Which instance.
+        which: &'static str,
+        /// The shape's count.
+        expected: usize,
+        /// The instance's count.
+        got: usize,
+    },
+    /// A Mova instance's evaluation point has the wrong number of coordinates.
+    #[error(
+        "the {which} instance's evaluation point has {got} coordinates where the error vector \
+         has {expected} variables"
+    )]
+    PointLength {
+        /// Which instance.
+        which: &'static str,
+        /// Variables of the shape's (padded) error vector.
+        expected: usize,
+        /// Coordinates given.
+        got: usize,
+    },
+    /// A Mova line polynomial has the wrong number of coefficients.
+    #[error("the {which} line polynomial has {got} coefficients where {expected} are expected")]
+    LineLength {
+        /// Whose restriction it claims to be.
+        which: &'static str,
+        /// One more than the number of variables.
+        expected: usize,
+        /// Coefficients given.
+        got: usize,
+    },
+    /// A Mova line polynomial does not agree with its instance's claim at the instance's point.
+    #[error("the {0} line polynomial does not pass through its instance's evaluation claim")]
+    LineOffClaim(&'static str),
+    /// A Mova instance's error vector does not evaluate to the claimed value at its point.
+    #[error("the {0} instance's error vector does not evaluate to its claimed value")]
+    ClaimNotSatisfied(&'static str),
+    /// A Fiat–Shamir sponge was driven off its declared pattern (a length not checked first).
+    #[error(transparent)]
+    Sponge(#[from] origami_arith::poseidon::SpongeError),
 }

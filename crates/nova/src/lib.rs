@@ -1,6 +1,6 @@
 #![doc = include_str!("../README.md")]
 
-// Only `nifs` is API as a module (its proof, challenge and instances); the others are reached
+// Only `nifs` and `mova` are API as modules (proofs, challenges, instances); the others are reached
 // through the re-exports below.
 mod augmented;
 mod compressed;
@@ -8,6 +8,7 @@ mod convert;
 mod error;
 mod gadgets;
 mod ivc;
+pub mod mova;
 pub mod nifs;
 mod params;
 mod step;
