@@ -37,6 +37,11 @@ use crate::convert::{NUM_CHALLENGE_BITS, from_le_bytes_truncated, truncate};
 use crate::error::NovaError;
 use crate::nifs::point_elements;
 
+/// The fresh fold's verifier as a circuit over the instances' scalar field.
+pub use crate::gadgets::mova::{
+    AllocatedEvaluatedInstance, FoldedClaim, alloc_limbs, verify_fresh_fold,
+};
+
 /// Sponge domain of a fold of a fresh instance into a running one.
 const FRESH_DOMAIN: &[u8] = b"origami/mova-fresh/v1";
 /// Sponge domain of a fold of two running instances.
@@ -217,6 +222,23 @@ pub struct RelaxedFold<C: CycleCurve> {
     pub cross: ScalarOf<C>,
 }
 
+/// The sponge pattern of a fresh fold: `pp`, the running instance and the fresh one; `r₂`; `h₁`;
+/// `β`; `t`; `α`. The in-circuit verifier follows the same pattern.
+pub(crate) fn fresh_pattern(dims: FoldDims) -> Result<IoPattern, SpongeError> {
+    let nu = dims.error_vars as u32;
+    IoPattern::new(
+        &[
+            SpongeOp::Absorb(1 + dims.instance_len() + 4 + dims.num_io as u32),
+            SpongeOp::Squeeze(nu),
+            SpongeOp::Absorb(nu + 1),
+            SpongeOp::Squeeze(1),
+            SpongeOp::Absorb(1),
+            SpongeOp::Squeeze(1),
+        ],
+        FRESH_DOMAIN,
+    )
+}
+
 /// The Fiat–Shamir side of a fresh fold: the sponge in the order the protocol fixes. Each method
 /// absorbs one prover message and squeezes the challenge that follows it, so no challenge can be
 /// drawn before the messages it must depend on.
@@ -235,19 +257,7 @@ impl<C: CycleCurve> FreshTranscript<C> {
     ) -> Result<Self, NovaError> {
         dims.check("running", running)?;
         dims.check_io("fresh", &fresh.x)?;
-        let nu = dims.error_vars as u32;
-        let pattern = IoPattern::new(
-            &[
-                SpongeOp::Absorb(1 + dims.instance_len() + 4 + dims.num_io as u32),
-                SpongeOp::Squeeze(nu),
-                SpongeOp::Absorb(nu + 1),
-                SpongeOp::Squeeze(1),
-                SpongeOp::Absorb(1),
-                SpongeOp::Squeeze(1),
-            ],
-            FRESH_DOMAIN,
-        )?;
-        let mut sponge = PoseidonSponge::new(&pattern);
+        let mut sponge = PoseidonSponge::new(&fresh_pattern(dims)?);
         sponge.absorb(&[*pp_digest])?;
         running.absorb_into(&mut sponge)?;
         sponge.absorb(&point_limbs(&fresh.comm_w))?;
