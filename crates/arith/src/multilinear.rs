@@ -159,6 +159,40 @@ pub fn inner_product<F: PrimeField>(a: &[F], b: &[F]) -> F {
     }
 }
 
+/// `Σ_{i < len} eq(r, i)·f(i)`: the multilinear extension at `r` of the table `f(0), …, f(len − 1)`
+/// padded with zeros to `2^|r|` entries, without the `2^|r|` table of `eq(r, ·)`. `eq(r, i)`
+/// splits into `eq(r_hi, i_hi)·eq(r_lo, i_lo)` over two halves of the variables, whose tables have
+/// about `√(2^|r|)` entries each; `f` is called once per index.
+///
+/// # Panics
+/// If `len > 2^|r|`.
+pub fn evaluate_padded<F: PrimeField>(r: &[F], len: usize, f: impl Fn(usize) -> F + Sync) -> F {
+    assert!(
+        r.len() >= usize::BITS as usize || len <= 1usize << r.len(),
+        "a table of {len} entries has more than 2^{} of a point's variables",
+        r.len()
+    );
+    let lo_vars = r.len() / 2;
+    let (r_hi, r_lo) = r.split_at(r.len() - lo_vars);
+    let eq_hi = EqPolynomial::new(r_hi.to_vec()).evals();
+    let eq_lo = EqPolynomial::new(r_lo.to_vec()).evals();
+    let block = eq_lo.len();
+    let sum_block = |b: usize| {
+        let start = b * block;
+        let inner: F = (start..len.min(start + block))
+            .zip(&eq_lo)
+            .map(|(i, e)| f(i) * e)
+            .sum();
+        eq_hi[b] * inner
+    };
+    let blocks = len.div_ceil(block);
+    if len >= PARALLEL_THRESHOLD {
+        (0..blocks).into_par_iter().map(sum_block).sum()
+    } else {
+        (0..blocks).map(sum_block).sum()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,5 +293,24 @@ mod tests {
                 got: 1
             })
         );
+    }
+
+    #[test]
+    fn a_padded_table_evaluates_as_its_zero_extension() {
+        let mut rng = StdRng::seed_from_u64(9);
+        for vars in 0..=9 {
+            let n = 1usize << vars;
+            for len in [0, n / 3, n - n / 4, n] {
+                let mut table = random(n, &mut rng);
+                table[len..].iter_mut().for_each(|x| *x = Fp::ZERO);
+                let r = random(vars, &mut rng);
+                let full = MultilinearPolynomial::new(table.clone()).unwrap();
+                assert_eq!(
+                    evaluate_padded(&r, len, |i| table[i]),
+                    full.evaluate(&r).unwrap(),
+                    "{vars} variables, {len} entries"
+                );
+            }
+        }
     }
 }

@@ -145,9 +145,6 @@ pub enum NovaError {
     /// A Mova line polynomial does not agree with its instance's claim at the instance's point.
     #[error("the {0} line polynomial does not pass through its instance's evaluation claim")]
     LineOffClaim(&'static str),
-    /// A Mova instance's error vector does not evaluate to the claimed value at its point.
-    #[error("the {0} instance's error vector does not evaluate to its claimed value")]
-    ClaimNotSatisfied(&'static str),
     /// A Fiat–Shamir sponge was driven off its declared pattern (a length not checked first).
     #[error(transparent)]
     Sponge(#[from] origami_arith::poseidon::SpongeError),

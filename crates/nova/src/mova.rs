@@ -26,9 +26,10 @@ use std::time::{Duration, Instant};
 
 use ff::{Field, PrimeField};
 use origami_arith::encoding::{field, field_vec};
-use origami_arith::multilinear::PARALLEL_THRESHOLD;
+use origami_arith::multilinear::{PARALLEL_THRESHOLD, evaluate_padded};
 use origami_arith::poseidon::{IoPattern, PoseidonSponge, SpongeError, SpongeOp};
-use origami_arith::{Commitment, CommitmentKey, CycleCurve, ScalarOf};
+use origami_arith::{Commitment, CycleCurve, ScalarOf};
+pub use origami_r1cs::EvaluatedInstance;
 use origami_r1cs::{R1csError, R1csInstance, R1csShape};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -50,27 +51,6 @@ const RELAXED_DOMAIN: &[u8] = b"origami/mova-relaxed/v1";
 /// Elements per job in the element-wise passes.
 const CHUNK: usize = 1 << 12;
 
-/// A relaxed R1CS instance whose error vector is given by an evaluation claim `Ẽ(point) = value`
-/// instead of a commitment (Mova's relaxed committed R1CS with an evaluation claim).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(bound = "")]
-pub struct EvaluatedInstance<C: CycleCurve> {
-    /// `Com(W)`.
-    pub comm_w: Commitment<C>,
-    /// The scalar `u`.
-    #[serde(with = "field")]
-    pub u: ScalarOf<C>,
-    /// The public inputs `X`.
-    #[serde(with = "field_vec")]
-    pub x: Vec<ScalarOf<C>>,
-    /// The point `r ∈ F^ν` of the claim.
-    #[serde(with = "field_vec")]
-    pub point: Vec<ScalarOf<C>>,
-    /// The claimed `Ẽ(r)`.
-    #[serde(with = "field")]
-    pub value: ScalarOf<C>,
-}
-
 /// What a fold's verifier needs of the shape: the error vector's variables and the public inputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FoldDims {
@@ -84,7 +64,7 @@ impl FoldDims {
     /// The dimensions of `shape`.
     pub fn of<F: PrimeField>(shape: &R1csShape<F>) -> Self {
         Self {
-            error_vars: shape.num_cons().next_power_of_two().trailing_zeros() as usize,
+            error_vars: shape.error_vars(),
             num_io: shape.num_io(),
         }
     }
@@ -136,49 +116,18 @@ impl FoldDims {
     }
 }
 
-impl<C: CycleCurve> EvaluatedInstance<C> {
-    /// The trivially satisfied instance: `W = 0`, `u = 0`, `X = 0`, so `E = 0` and the claim
-    /// `Ẽ(0) = 0` holds. The IVC starts its running instance here.
-    pub fn zero(dims: FoldDims) -> Self {
-        Self {
-            comm_w: Commitment::identity(),
-            u: ScalarOf::<C>::ZERO,
-            x: vec![ScalarOf::<C>::ZERO; dims.num_io],
-            point: vec![ScalarOf::<C>::ZERO; dims.error_vars],
-            value: ScalarOf::<C>::ZERO,
-        }
-    }
-
-    /// Checks the relation: lengths, `Com(W) = W̄`, and `Ẽ(r) = v` for `E = AZ∘BZ − u·CZ`.
-    pub fn is_sat(
-        &self,
-        shape: &R1csShape<ScalarOf<C>>,
-        ck: &CommitmentKey<C>,
-        w: &[ScalarOf<C>],
-    ) -> Result<(), NovaError> {
-        let dims = FoldDims::of(shape);
-        dims.check("running", self)?;
-        let z = shape.assemble_z(w, self.u, &self.x)?;
-        let (az, bz, cz) = shape.multiply(&z)?;
-        let value = error_evaluation(&az, &bz, &cz, &self.u, &self.point);
-        if value != self.value {
-            return Err(NovaError::ClaimNotSatisfied("running"));
-        }
-        if ck.commit(w)? != self.comm_w {
-            return Err(R1csError::CommitmentMismatch("W").into());
-        }
-        Ok(())
-    }
-
-    fn absorb_into(&self, sponge: &mut PoseidonSponge<ScalarOf<C>>) -> Result<(), SpongeError> {
-        sponge.absorb(&point_limbs(&self.comm_w))?;
-        sponge.absorb(&[self.u])?;
-        sponge.absorb(&self.x)?;
-        sponge.absorb(&self.point)?;
-        sponge.absorb(&[self.value])
-    }
+/// Absorbs an instance in the order both folds' sponges (and the circuit) use: `Com(W)`'s limbs,
+/// `u`, `X`, `r`, `v`.
+fn absorb_instance<C: CycleCurve>(
+    sponge: &mut PoseidonSponge<ScalarOf<C>>,
+    instance: &EvaluatedInstance<C>,
+) -> Result<(), SpongeError> {
+    sponge.absorb(&point_limbs(&instance.comm_w))?;
+    sponge.absorb(&[instance.u])?;
+    sponge.absorb(&instance.x)?;
+    sponge.absorb(&instance.point)?;
+    sponge.absorb(&[instance.value])
 }
-
 /// A commitment as four scalar-field elements: the low and high 128 bits of its base-field
 /// coordinates `x, y` (identity `(0, 0)`, as [`point_elements`]). Limbs of 128 bits are
 /// canonical in both fields of the cycle.
@@ -259,7 +208,7 @@ impl<C: CycleCurve> FreshTranscript<C> {
         dims.check_io("fresh", &fresh.x)?;
         let mut sponge = PoseidonSponge::new(&fresh_pattern(dims)?);
         sponge.absorb(&[*pp_digest])?;
-        running.absorb_into(&mut sponge)?;
+        absorb_instance(&mut sponge, running)?;
         sponge.absorb(&point_limbs(&fresh.comm_w))?;
         sponge.absorb(&fresh.x)?;
         Ok(Self {
@@ -329,8 +278,8 @@ impl<C: CycleCurve> RelaxedTranscript<C> {
         )?;
         let mut sponge = PoseidonSponge::new(&pattern);
         sponge.absorb(&[*pp_digest])?;
-        first.absorb_into(&mut sponge)?;
-        second.absorb_into(&mut sponge)?;
+        absorb_instance(&mut sponge, first)?;
+        absorb_instance(&mut sponge, second)?;
         sponge.absorb(lines[0])?;
         sponge.absorb(lines[1])?;
         let beta = sponge.squeeze()?;
@@ -490,7 +439,7 @@ impl<C: CycleCurve> MovaProver<C> {
         let m = shape.num_cons();
         Self {
             dims,
-            instance: EvaluatedInstance::zero(dims),
+            instance: EvaluatedInstance::zero(dims.num_io, dims.error_vars),
             z: zeros(shape.z_len()),
             az: zeros(m),
             bz: zeros(m),
@@ -678,7 +627,7 @@ type Products<'a, F> = (&'a F, &'a [F], &'a [F], &'a [F]);
 fn cross_evaluation<F: PrimeField>(first: Products<F>, second: Products<F>, point: &[F]) -> F {
     let (u1, az1, bz1, cz1) = first;
     let (u2, az2, bz2, cz2) = second;
-    evaluate_sparse(az1.len(), point, |i| {
+    evaluate_padded(point, az1.len(), |i| {
         az1[i] * bz2[i] + az2[i] * bz1[i] - *u1 * cz2[i] - *u2 * cz1[i]
     })
 }
@@ -689,37 +638,6 @@ fn error_entry<F: Field>(az: &[F], bz: &[F], cz: &[F], u: &F, i: usize) -> F {
         az[i] * bz[i] - *u * cz[i]
     } else {
         F::ZERO
-    }
-}
-
-/// `Ẽ(r)` for `E = AZ∘BZ − u·CZ` padded to `2^|r|` entries.
-pub fn error_evaluation<F: PrimeField>(az: &[F], bz: &[F], cz: &[F], u: &F, r: &[F]) -> F {
-    evaluate_sparse(az.len(), r, |i| az[i] * bz[i] - *u * cz[i])
-}
-
-/// `Σ_{i < len} eq(r, i)·f(i)`, the multilinear extension at `r` of a table of `2^|r|` entries
-/// that are zero from `len` on, without the `2^|r|` table of `eq(r, ·)`: `eq(r, i)` splits into
-/// `eq(r_hi, i_hi)·eq(r_lo, i_lo)` over two halves of the variables, whose tables have about
-/// `√(2^|r|)` entries each.
-pub fn evaluate_sparse<F: PrimeField>(len: usize, r: &[F], f: impl Fn(usize) -> F + Sync) -> F {
-    let lo_vars = r.len() / 2;
-    let (r_hi, r_lo) = r.split_at(r.len() - lo_vars);
-    let eq_hi = origami_arith::EqPolynomial::new(r_hi.to_vec()).evals();
-    let eq_lo = origami_arith::EqPolynomial::new(r_lo.to_vec()).evals();
-    let block = eq_lo.len();
-    let blocks = len.div_ceil(block);
-    let sum_block = |b: usize| {
-        let start = b * block;
-        let inner: F = (start..len.min(start + block))
-            .zip(&eq_lo)
-            .map(|(i, e)| f(i) * e)
-            .sum();
-        eq_hi[b] * inner
-    };
-    if len >= PARALLEL_THRESHOLD {
-        (0..blocks).into_par_iter().map(sum_block).sum()
-    } else {
-        (0..blocks).map(sum_block).sum()
     }
 }
 
@@ -839,7 +757,7 @@ mod tests {
                     "ν = {nu}"
                 );
                 assert_eq!(
-                    evaluate_sparse(len, &on_line, |i| table[i]),
+                    evaluate_padded(&on_line, len, |i| table[i]),
                     poly.evaluate(&on_line).unwrap(),
                     "ν = {nu}"
                 );

@@ -9,7 +9,7 @@ use halo2curves::pasta::Fq;
 use origami_arith::{Commitment, CommitmentKey, Pallas};
 use origami_nova::NovaError;
 use origami_nova::mova::{EvaluatedInstance, FoldDims, FreshFold, MovaProver, RelaxedFold};
-use origami_r1cs::{R1csInstance, R1csShape, R1csWitness, WitnessBuffer};
+use origami_r1cs::{R1csError, R1csInstance, R1csShape, R1csWitness, WitnessBuffer};
 
 type F = Fq;
 
@@ -92,7 +92,7 @@ impl Setup {
     }
 
     fn sat(&self, instance: &EvaluatedInstance<Pallas>, w: &[F]) -> Result<(), NovaError> {
-        instance.is_sat(&self.shape, &self.ck, w)
+        Ok(self.shape.is_sat_evaluated(&self.ck, instance, w)?)
     }
 
     /// The witness a prover holding `w1` (for `first`) and `w2` (for an instance with scalar
@@ -121,7 +121,10 @@ impl Setup {
         second: (F, &[F]),
     ) -> bool {
         let w = self.folded_witness(view, first, second);
-        matches!(self.sat(view, &w), Err(NovaError::ClaimNotSatisfied(_)))
+        matches!(
+            self.sat(view, &w),
+            Err(NovaError::R1cs(R1csError::ClaimMismatch))
+        )
     }
 }
 
@@ -179,7 +182,7 @@ fn a_step_with_a_changed_witness_entry_never_yields_a_satisfied_instance() {
     let (false_prover, false_w) = (prover.clone(), prover.w().to_vec());
     assert!(matches!(
         s.sat(&view, &false_w),
-        Err(NovaError::ClaimNotSatisfied(_))
+        Err(NovaError::R1cs(R1csError::ClaimMismatch))
     ));
 
     // Folding on, a prover that sends the true line h₁ is refused (h₁(0) is not the claim);
@@ -394,7 +397,7 @@ fn every_field_of_a_running_instance_tampered_is_caught() {
     bad.point.pop();
     assert!(matches!(
         s.sat(&bad, prover.w()),
-        Err(NovaError::PointLength { .. })
+        Err(NovaError::R1cs(R1csError::PointLength { .. }))
     ));
 }
 

@@ -55,6 +55,19 @@ pub enum R1csError {
     /// A plain R1CS assignment whose constant column is not 1.
     #[error("the constant column of a plain R1CS assignment must be 1")]
     ConstantNotOne,
+    /// An evaluation claim's point has the wrong number of coordinates.
+    #[error(
+        "the claim's point has {got} coordinates but the error vector has {expected} variables"
+    )]
+    PointLength {
+        /// `⌈log₂ num_cons⌉`.
+        expected: usize,
+        /// Coordinates given.
+        got: usize,
+    },
+    /// The error vector does not evaluate to the instance's claimed value.
+    #[error("the error vector does not evaluate to the claimed value at the claim's point")]
+    ClaimMismatch,
     /// A commitment in the instance does not open to the witness.
     #[error("the commitment to {0} does not match the witness")]
     CommitmentMismatch(&'static str),
