@@ -66,6 +66,28 @@ impl<F: PrimeField> R1csShape<F> {
         Ok(evaluate_padded(r, az.len(), |i| az[i] * bz[i] - u * cz[i]))
     }
 
+    /// A uniformly random satisfied evaluated instance at `point`: random `W`, `u` and `X`, and
+    /// `v = Ẽ(point)`. Returns the instance and `W`.
+    pub fn random_evaluated<C: CycleCurve<Scalar = F>>(
+        &self,
+        ck: &CommitmentKey<C>,
+        point: Vec<F>,
+        mut rng: impl rand_core::RngCore,
+    ) -> Result<(EvaluatedInstance<C>, Vec<F>), R1csError> {
+        let w: Vec<F> = (0..self.num_vars()).map(|_| F::random(&mut rng)).collect();
+        let u = F::random(&mut rng);
+        let x: Vec<F> = (0..self.num_io()).map(|_| F::random(&mut rng)).collect();
+        let value = self.error_evaluation(&w, u, &x, &point)?;
+        let instance = EvaluatedInstance {
+            comm_w: ck.commit(&w)?,
+            u,
+            x,
+            point,
+            value,
+        };
+        Ok((instance, w))
+    }
+
     /// Checks an evaluated instance: lengths, `Ẽ(r) = v` and `comm_w = Com(W)`.
     pub fn is_sat_evaluated<C: CycleCurve<Scalar = F>>(
         &self,

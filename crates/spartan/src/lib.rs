@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod claim;
 pub mod error;
 pub mod ipa;
 pub mod preprocessed;
@@ -7,6 +8,7 @@ pub mod snark;
 pub mod sumcheck;
 pub mod variant;
 
+pub use claim::ClaimProof;
 pub use error::SpartanError;
 pub use ipa::{IpaProof, Opening};
 pub use preprocessed::{PreprocessedProof, PreprocessedProverKey, PreprocessedVerifierKey};

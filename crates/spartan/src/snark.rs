@@ -231,7 +231,7 @@ pub(crate) fn prove_reduction<C: CycleCurve>(
     witness: &RelaxedR1csWitness<ScalarOf<C>>,
     transcript: &mut Transcript,
 ) -> Result<(Reduction<C>, Reduced<ScalarOf<C>>), SpartanError> {
-    let (m, n) = (shape.num_cons(), shape.num_vars());
+    let m = shape.num_cons();
     let z = shape.assemble_z(&witness.w, instance.u, &instance.x)?;
     let (az, bz, cz) = shape.multiply(&z)?;
     let tau = challenges(transcript, b"tau", log2(m));
@@ -259,35 +259,27 @@ pub(crate) fn prove_reduction<C: CycleCurve>(
     let outer_claims = vec![claim_az, claim_bz, claim_cz, eval_e];
     transcript.absorb_scalars(b"outer claims", &outer_claims);
 
-    let rho: ScalarOf<C> = transcript.squeeze_challenge(b"rho");
-    let claim = claim_az + rho * claim_bz + rho * rho * claim_cz;
-    let (a, b, c) = shape.matrices();
-    let mut m_rho = vec![zero; 2 * n];
-    add_row_combination(a, &eq_x, ScalarOf::<C>::ONE, &mut m_rho);
-    add_row_combination(b, &eq_x, rho, &mut m_rho);
-    add_row_combination(c, &eq_x, rho * rho, &mut m_rho);
-    let mut z_padded = z;
-    z_padded.resize(2 * n, zero);
-    let mut tables = [
-        MultilinearPolynomial::new(m_rho)?,
-        MultilinearPolynomial::new(z_padded)?,
-    ];
-    let (inner, r_y) = SumcheckProof::prove(&claim, &mut tables, 2, |v| v[0] * v[1], transcript)?;
-    let eval_w = MultilinearPolynomial::new(witness.w.clone())?.evaluate(&r_y[1..])?;
-    transcript.absorb_scalar(b"eval W", &eval_w);
+    let (inner_proof, inner) = prove_inner(
+        shape,
+        z,
+        &witness.w,
+        &eq_x,
+        [claim_az, claim_bz, claim_cz],
+        transcript,
+    )?;
     let reduced = Reduced {
         r_x,
-        r_y,
-        rho,
+        r_y: inner.r_y,
+        rho: inner.rho,
         eval_e,
-        inner_final: tables[0].evals()[0] * tables[1].evals()[0],
-        eval_z: tables[1].evals()[0],
+        inner_final: inner.inner_final,
+        eval_z: inner.eval_z,
     };
     let reduction = Reduction {
         outer,
         outer_claims,
-        inner,
-        eval_w,
+        inner: inner_proof,
+        eval_w: inner.eval_w,
     };
     Ok((reduction, reduced))
 }
@@ -301,7 +293,7 @@ pub(crate) fn verify_reduction<C: CycleCurve>(
     transcript: &mut Transcript,
 ) -> Result<Reduced<ScalarOf<C>>, SpartanError> {
     dims.check()?;
-    let (m, n) = (dims.num_cons, dims.num_vars);
+    let m = dims.num_cons;
     if instance.x.len() != dims.num_io {
         return Err(SpartanError::Length {
             what: "public input X",
@@ -325,20 +317,111 @@ pub(crate) fn verify_reduction<C: CycleCurve>(
     }
     transcript.absorb_scalars(b"outer claims", &reduction.outer_claims);
 
-    let rho: ScalarOf<C> = transcript.squeeze_challenge(b"rho");
-    let claim = claim_az + rho * claim_bz + rho * rho * claim_cz;
-    let (inner_final, r_y) = reduction.inner.verify(&claim, log2(2 * n), 2, transcript)?;
-    let mut io = Vec::with_capacity(1 + instance.x.len());
-    io.push(instance.u);
-    io.extend_from_slice(&instance.x);
-    let eval_z =
-        (ScalarOf::<C>::ONE - r_y[0]) * reduction.eval_w + r_y[0] * sparse_evaluate(&io, &r_y[1..]);
-    transcript.absorb_scalar(b"eval W", &reduction.eval_w);
+    let inner = verify_inner(
+        &reduction.inner,
+        &reduction.eval_w,
+        dims,
+        (&instance.u, &instance.x),
+        [claim_az, claim_bz, claim_cz],
+        transcript,
+    )?;
     Ok(Reduced {
         r_x,
+        r_y: inner.r_y,
+        rho: inner.rho,
+        eval_e,
+        inner_final: inner.inner_final,
+        eval_z: inner.eval_z,
+    })
+}
+
+/// The direct variant's last check: `inner_final = M_ρ(r_x, r_y)·Z(r_y)`, with `M_ρ` evaluated
+/// from the shape's matrices.
+pub(crate) fn check_inner_final<F: ff::PrimeField>(
+    shape: &R1csShape<F>,
+    r_x: &[F],
+    r_y: &[F],
+    rho: &F,
+    (inner_final, eval_z): (&F, &F),
+) -> Result<(), SpartanError> {
+    let eq_x = EqPolynomial::new(r_x.to_vec()).evals();
+    let eq_y = EqPolynomial::new(r_y.to_vec()).evals();
+    let (a, b, c) = shape.matrices();
+    let m_rho = evaluate_matrix(a, &eq_x, &eq_y)
+        + *rho * evaluate_matrix(b, &eq_x, &eq_y)
+        + *rho * rho * evaluate_matrix(c, &eq_x, &eq_y);
+    if *inner_final != m_rho * eval_z {
+        return Err(SpartanError::SumcheckFinal("inner"));
+    }
+    Ok(())
+}
+
+/// Where the inner sum-check leaves both sides.
+pub(crate) struct Inner<F> {
+    pub r_y: Vec<F>,
+    pub rho: F,
+    pub eval_w: F,
+    pub inner_final: F,
+    pub eval_z: F,
+}
+
+/// The inner sum-check's prover, after the outer claims `Az, Bz, Cz` at `r_x` are absorbed:
+/// `ρ`, then `Az + ρ·Bz + ρ²·Cz = Σ_y M_ρ(r_x, y)·Z(y)`, then `W(r_y[1..])` absorbed.
+pub(crate) fn prove_inner<F: ff::PrimeField + ff::FromUniformBytes<64>>(
+    shape: &R1csShape<F>,
+    mut z: Vec<F>,
+    w: &[F],
+    eq_x: &[F],
+    [claim_az, claim_bz, claim_cz]: [F; 3],
+    transcript: &mut Transcript,
+) -> Result<(SumcheckProof<F>, Inner<F>), SpartanError> {
+    let n = shape.num_vars();
+    let rho: F = transcript.squeeze_challenge(b"rho");
+    let claim = claim_az + rho * claim_bz + rho * rho * claim_cz;
+    let (a, b, c) = shape.matrices();
+    let mut m_rho = vec![F::ZERO; 2 * n];
+    add_row_combination(a, eq_x, F::ONE, &mut m_rho);
+    add_row_combination(b, eq_x, rho, &mut m_rho);
+    add_row_combination(c, eq_x, rho * rho, &mut m_rho);
+    z.resize(2 * n, F::ZERO);
+    let mut tables = [
+        MultilinearPolynomial::new(m_rho)?,
+        MultilinearPolynomial::new(z)?,
+    ];
+    let (proof, r_y) = SumcheckProof::prove(&claim, &mut tables, 2, |v| v[0] * v[1], transcript)?;
+    let eval_w = MultilinearPolynomial::new(w.to_vec())?.evaluate(&r_y[1..])?;
+    transcript.absorb_scalar(b"eval W", &eval_w);
+    let inner = Inner {
         r_y,
         rho,
-        eval_e,
+        eval_w,
+        inner_final: tables[0].evals()[0] * tables[1].evals()[0],
+        eval_z: tables[1].evals()[0],
+    };
+    Ok((proof, inner))
+}
+
+/// The inner sum-check's verifier; the caller checks `inner_final = M_ρ(r_x, r_y)·eval_z`.
+pub(crate) fn verify_inner<F: ff::PrimeField + ff::FromUniformBytes<64>>(
+    proof: &SumcheckProof<F>,
+    eval_w: &F,
+    dims: &Dimensions,
+    (u, x): (&F, &[F]),
+    [claim_az, claim_bz, claim_cz]: [F; 3],
+    transcript: &mut Transcript,
+) -> Result<Inner<F>, SpartanError> {
+    let rho: F = transcript.squeeze_challenge(b"rho");
+    let claim = claim_az + rho * claim_bz + rho * rho * claim_cz;
+    let (inner_final, r_y) = proof.verify(&claim, log2(2 * dims.num_vars), 2, transcript)?;
+    let mut io = Vec::with_capacity(1 + x.len());
+    io.push(*u);
+    io.extend_from_slice(x);
+    let eval_z = (F::ONE - r_y[0]) * eval_w + r_y[0] * sparse_evaluate(&io, &r_y[1..]);
+    transcript.absorb_scalar(b"eval W", eval_w);
+    Ok(Inner {
+        r_y,
+        rho,
+        eval_w: *eval_w,
         inner_final,
         eval_z,
     })
@@ -462,16 +545,13 @@ impl<C: CycleCurve> SpartanProof<C> {
             instance,
             &mut transcript,
         )?;
-        let eq_x = EqPolynomial::new(reduced.r_x.clone()).evals();
-        let eq_y = EqPolynomial::new(reduced.r_y.clone()).evals();
-        let (a, b, c) = shape.matrices();
-        let rho = reduced.rho;
-        let m_rho = evaluate_matrix(a, &eq_x, &eq_y)
-            + rho * evaluate_matrix(b, &eq_x, &eq_y)
-            + rho * rho * evaluate_matrix(c, &eq_x, &eq_y);
-        if reduced.inner_final != m_rho * reduced.eval_z {
-            return Err(SpartanError::SumcheckFinal("inner"));
-        }
+        check_inner_final(
+            shape,
+            &reduced.r_x,
+            &reduced.r_y,
+            &reduced.rho,
+            (&reduced.inner_final, &reduced.eval_z),
+        )?;
         let claims = self.openings.reduce(
             &gens.blinding_generator(),
             instance,

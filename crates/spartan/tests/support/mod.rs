@@ -1,6 +1,8 @@
 //! The test circuit and a random satisfiable relaxed instance of it, shared by the Spartan tests.
 #![allow(dead_code)]
 
+pub mod binding;
+
 use bellpepper_core::{ConstraintSystem, SynthesisError, num::AllocatedNum};
 use ff::Field;
 use origami_arith::{CommitmentKey, Pallas, ScalarOf};
