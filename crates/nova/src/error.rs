@@ -145,6 +145,9 @@ pub enum NovaError {
     /// A Mova line polynomial does not agree with its instance's claim at the instance's point.
     #[error("the {0} line polynomial does not pass through its instance's evaluation claim")]
     LineOffClaim(&'static str),
+    /// A claim blinding fold's revealed value does not open the commitments it was folded from.
+    #[error("the blinding fold's value does not open the commitments to t and v2")]
+    BlindedValueMismatch,
     /// A Fiat–Shamir sponge was driven off its declared pattern (a length not checked first).
     #[error(transparent)]
     Sponge(#[from] origami_arith::poseidon::SpongeError),

@@ -28,7 +28,9 @@ use ff::{Field, PrimeField};
 use origami_arith::encoding::{field, field_vec};
 use origami_arith::multilinear::{PARALLEL_THRESHOLD, evaluate_padded};
 use origami_arith::poseidon::{IoPattern, PoseidonSponge, SpongeError, SpongeOp};
-use origami_arith::{Commitment, CycleCurve, ScalarOf};
+use origami_arith::{
+    AffineOf, Commitment, CommitmentKey, CycleCurve, PointOf, ScalarOf, Transcript,
+};
 pub use origami_r1cs::EvaluatedInstance;
 use origami_r1cs::{R1csError, R1csInstance, R1csShape};
 use rayon::prelude::*;
@@ -617,6 +619,159 @@ impl<C: CycleCurve> MovaProver<C> {
         axpy(&mut self.az, alpha, az2);
         axpy(&mut self.bz, alpha, bz2);
         axpy(&mut self.cz, alpha, cz2);
+    }
+}
+
+/// What the prover sends when it folds a random evaluated instance into the running one before
+/// the decider, which makes the decider's proof zero-knowledge (docs/folding.md §6).
+///
+/// The random instance sits at the running instance's point, so there is no line to send, and
+/// the two numbers the fold needs, `t = T̃(r)` and the random instance's `v₂ = Ẽ₂(r)`, go as
+/// hiding commitments `Com(t; ρ_t)`, `Com(v₂; ρ₂)` (`s·G₀ + ρ·H`): in the clear they would reveal
+/// a quadratic function of the real witness. After `α` the prover reveals the folded value
+/// `v = v₁ + α·t + α²·v₂` with `ρ = α·ρ_t + α²·ρ₂`, and `r_W·α` to remove the blinding of `W̄₂`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct ClaimBlindingFold<C: CycleCurve> {
+    /// `Com(W₂; r_W)` of the random witness.
+    pub comm_w: Commitment<C>,
+    /// The random `u₂`.
+    #[serde(with = "field")]
+    pub u: ScalarOf<C>,
+    /// The random `X₂`.
+    #[serde(with = "field_vec")]
+    pub x: Vec<ScalarOf<C>>,
+    /// `Com(t; ρ_t)`.
+    pub comm_cross: Commitment<C>,
+    /// `Com(v₂; ρ₂)`.
+    pub comm_value: Commitment<C>,
+    /// The folded claim `v`.
+    #[serde(with = "field")]
+    pub value: ScalarOf<C>,
+    /// `α·ρ_t + α²·ρ₂`, the blinding of `v`'s commitment.
+    #[serde(with = "field")]
+    pub blind_value: ScalarOf<C>,
+    /// `α·r_W`, the blinding of the folded `W̄`.
+    #[serde(with = "field")]
+    pub blind_w: ScalarOf<C>,
+}
+
+/// The challenge of a claim blinding fold: Keccak over the parameters, the running instance and
+/// every message before it.
+fn claim_blinding_challenge<C: CycleCurve>(
+    pp_digest: &[u8; 32],
+    running: &EvaluatedInstance<C>,
+    fold: &ClaimBlindingFold<C>,
+) -> ScalarOf<C> {
+    let mut t = Transcript::new(b"origami/mova-blinding-fold");
+    t.absorb_bytes(b"params", pp_digest);
+    t.absorb_point(b"comm W", &running.comm_w.to_affine());
+    t.absorb_scalar(b"u", &running.u);
+    t.absorb_scalars(b"X", &running.x);
+    t.absorb_scalars(b"point", &running.point);
+    t.absorb_scalar(b"value", &running.value);
+    t.absorb_point(b"random comm W", &fold.comm_w.to_affine());
+    t.absorb_scalar(b"random u", &fold.u);
+    t.absorb_scalars(b"random X", &fold.x);
+    t.absorb_point(b"comm t", &fold.comm_cross.to_affine());
+    t.absorb_point(b"comm v2", &fold.comm_value.to_affine());
+    t.squeeze_challenge(b"alpha")
+}
+
+impl<C: CycleCurve> ClaimBlindingFold<C> {
+    /// The verifier's side: checks the folded value against the commitments,
+    /// `(v − v₁)·G₀ + ρ·H = α·Com(t) + α²·Com(v₂)`, and returns the folded instance with `W̄`'s
+    /// blinding removed, ready for the decider. `g0` and `h` are the key's first and blinding
+    /// generators.
+    pub fn verify(
+        &self,
+        (g0, h): (&AffineOf<C>, &AffineOf<C>),
+        pp_digest: &[u8; 32],
+        running: &EvaluatedInstance<C>,
+    ) -> Result<EvaluatedInstance<C>, NovaError> {
+        if self.x.len() != running.x.len() {
+            return Err(NovaError::InputCount {
+                which: "random",
+                expected: running.x.len(),
+                got: self.x.len(),
+            });
+        }
+        let alpha = claim_blinding_challenge(pp_digest, running, self);
+        let (g0, h) = (PointOf::<C>::from(*g0), PointOf::<C>::from(*h));
+        let opened = g0 * (self.value - running.value) + h * self.blind_value;
+        let committed = (self.comm_cross + self.comm_value.scale(&alpha)).scale(&alpha);
+        if Commitment::from_point(opened) != committed {
+            return Err(NovaError::BlindedValueMismatch);
+        }
+        let mut folded = fold_public(
+            running,
+            &self.comm_w,
+            &self.u,
+            &self.x,
+            &alpha,
+            running.point.clone(),
+            self.value,
+        );
+        folded.comm_w = folded.comm_w - Commitment::from_point(h * self.blind_w);
+        Ok(folded)
+    }
+}
+
+/// A claim blinding fold's message, and the folded instance (blinding removed) with its witness.
+pub type ClaimBlinded<C> = (ClaimBlindingFold<C>, EvaluatedInstance<C>, Vec<ScalarOf<C>>);
+
+impl<C: CycleCurve> MovaProver<C> {
+    /// Folds a random evaluated instance at the running point into (a copy of) the running one:
+    /// the message, and the folded instance (blinding removed) with its uniformly random witness.
+    /// The running prover is left as it was.
+    pub fn blind(
+        &self,
+        ck: &CommitmentKey<C>,
+        shape: &R1csShape<ScalarOf<C>>,
+        pp_digest: &[u8; 32],
+        mut rng: impl rand::RngCore,
+    ) -> Result<ClaimBlinded<C>, NovaError> {
+        let point = self.instance.point.clone();
+        let (random, w2) = shape.random_evaluated(ck, point.clone(), &mut rng)?;
+        let z2 = shape.assemble_z(&w2, random.u, &random.x)?;
+        let (az2, bz2, cz2) = shape.multiply(&z2)?;
+        let cross = cross_evaluation(
+            (&self.instance.u, &self.az, &self.bz, &self.cz),
+            (&random.u, &az2, &bz2, &cz2),
+            &point,
+        );
+        let [r_w, rho_t, rho_2] = [(); 3].map(|_| ScalarOf::<C>::random(&mut rng));
+        let h = PointOf::<C>::from(ck.blinding_generator());
+        let mut fold = ClaimBlindingFold {
+            comm_w: random.comm_w + Commitment::from_point(h * r_w),
+            u: random.u,
+            x: random.x.clone(),
+            comm_cross: ck.commit_hiding(&[cross], &rho_t)?,
+            comm_value: ck.commit_hiding(&[random.value], &rho_2)?,
+            value: ScalarOf::<C>::ZERO,
+            blind_value: ScalarOf::<C>::ZERO,
+            blind_w: ScalarOf::<C>::ZERO,
+        };
+        let alpha = claim_blinding_challenge(pp_digest, &self.instance, &fold);
+        fold.value = self.instance.value + alpha * (cross + alpha * random.value);
+        fold.blind_value = alpha * (rho_t + alpha * rho_2);
+        fold.blind_w = alpha * r_w;
+        let instance = fold_public(
+            &self.instance,
+            &random.comm_w,
+            &random.u,
+            &random.x,
+            &alpha,
+            point,
+            fold.value,
+        );
+        let w = self
+            .w()
+            .par_iter()
+            .zip(w2.par_iter())
+            .map(|(a, b)| *a + alpha * b)
+            .collect();
+        Ok((fold, instance, w))
     }
 }
 

@@ -6,10 +6,14 @@
 use bellpepper_core::{ConstraintSystem, SynthesisError, num::AllocatedNum};
 use ff::Field;
 use halo2curves::pasta::Fq;
-use origami_arith::{Commitment, CommitmentKey, Pallas};
+use origami_arith::{AffineOf, Commitment, CommitmentKey, Pallas};
 use origami_nova::NovaError;
-use origami_nova::mova::{EvaluatedInstance, FoldDims, FreshFold, MovaProver, RelaxedFold};
+use origami_nova::mova::{
+    ClaimBlindingFold, EvaluatedInstance, FoldDims, FreshFold, MovaProver, RelaxedFold,
+};
 use origami_r1cs::{R1csError, R1csInstance, R1csShape, R1csWitness, WitnessBuffer};
+use origami_spartan::{ClaimProof, DirectKey};
+use rand::SeedableRng;
 
 type F = Fq;
 
@@ -37,6 +41,7 @@ fn circuit<CS: ConstraintSystem<F>>(
 struct Setup {
     shape: R1csShape<F>,
     ck: CommitmentKey<Pallas>,
+    blinding: AffineOf<Pallas>,
     dims: FoldDims,
     pp: F,
     buf: WitnessBuffer<F>,
@@ -46,12 +51,15 @@ impl Setup {
     fn new() -> Self {
         let shape = R1csShape::from_fn(|cs| circuit(cs, None)).unwrap();
         assert_eq!(shape.num_cons(), 37);
-        let ck = CommitmentKey::<Pallas>::setup(b"mova-test", shape.num_vars());
+        // Long enough for the decider's padded witness.
+        let ck = CommitmentKey::<Pallas>::setup(b"mova-test", shape.pad().num_vars());
+        let blinding = ck.blinding_generator();
         let dims = FoldDims::of(&shape);
         assert_eq!(dims.error_vars, 6);
         Self {
             shape,
             ck,
+            blinding,
             dims,
             pp: F::from(1234),
             buf: WitnessBuffer::new(),
@@ -563,4 +571,171 @@ fn instances_of_another_shape_are_refused_with_the_reason() {
     let mut prover = MovaProver::zero(&s.shape);
     let (z, fresh) = s.fresh(1, 2);
     assert!(prover.fold(&s.shape, &s.pp, &z[1..], &fresh).is_err());
+}
+
+/// The blinding fold and decider of a prover's running instance: `(message, the verifier's
+/// instance, Spartan's proof)`, with the prover's checks on the way.
+fn blinded_decider(
+    s: &Setup,
+    prover: &MovaProver<Pallas>,
+    seed: u64,
+) -> (ClaimBlindingFold<Pallas>, EvaluatedInstance<Pallas>, Vec<F>) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let (fold, instance, w) = prover.blind(&s.ck, &s.shape, &PP_BYTES, &mut rng).unwrap();
+    let view = fold.verify(s.gens(), &PP_BYTES, prover.instance()).unwrap();
+    assert_eq!(view, instance, "the verifier's blinded instance differs");
+    (fold, view, w)
+}
+
+/// The parameters' digest as the blinding fold's transcript takes it.
+const PP_BYTES: [u8; 32] = [7; 32];
+
+impl Setup {
+    /// `G₀` and `H` of the commitment key.
+    fn gens(&self) -> (&AffineOf<Pallas>, &AffineOf<Pallas>) {
+        (&self.ck.generators()[0], &self.blinding)
+    }
+}
+
+#[test]
+fn a_blinded_honest_instance_passes_the_decider() {
+    let mut s = Setup::new();
+    let prover = s.prover(&[(2, 3), (4, 5), (6, 7)]);
+    let (_, view, w) = blinded_decider(&s, &prover, 1);
+    s.shape.is_sat_evaluated(&s.ck, &view, &w).unwrap();
+    assert_eq!(
+        view.point,
+        prover.instance().point,
+        "the blinding fold keeps the point"
+    );
+    let key = DirectKey::new(&s.shape);
+    let proof = ClaimProof::prove(&s.ck, &key, &view, &w).unwrap();
+    proof.verify(&s.ck, &key, &view).unwrap();
+    // The blinded witness is not the running one.
+    assert_ne!(w.as_slice(), prover.w());
+}
+
+#[test]
+fn a_false_claim_stays_false_through_the_blinding_fold_and_the_decider() {
+    let mut s = Setup::new();
+    let mut prover = s.prover(&[(2, 3)]);
+    s.buf
+        .synthesize_with(|cs| circuit(cs, Some((6, 7))))
+        .unwrap();
+    let mut z = s.buf.z().to_vec();
+    z[10] += F::ONE;
+    let (z, fresh) = s.commit(z);
+    prover.fold(&s.shape, &s.pp, &z, &fresh).unwrap();
+    let (_, view, w) = blinded_decider(&s, &prover, 2);
+    assert!(matches!(
+        s.shape.is_sat_evaluated(&s.ck, &view, &w),
+        Err(R1csError::ClaimMismatch)
+    ));
+    let key = DirectKey::new(&s.shape);
+    match ClaimProof::prove(&s.ck, &key, &view, &w) {
+        Err(_) => {}
+        Ok(proof) => assert!(proof.verify(&s.ck, &key, &view).is_err()),
+    }
+}
+
+#[test]
+fn every_field_of_a_blinding_fold_tampered_is_rejected() {
+    let mut s = Setup::new();
+    let prover = s.prover(&[(2, 3), (4, 5)]);
+    let (fold, view, w) = blinded_decider(&s, &prover, 3);
+    let g = <halo2curves::pasta::Pallas as group::Group>::generator();
+    let running = prover.instance();
+    type Edit = Box<dyn Fn(&mut ClaimBlindingFold<Pallas>)>;
+    let mut edits: Vec<(String, Edit)> = vec![
+        (
+            "comm W".into(),
+            Box::new(move |f| f.comm_w += Commitment::from_point(g)),
+        ),
+        ("u".into(), Box::new(|f| f.u += F::ONE)),
+        (
+            "comm t".into(),
+            Box::new(move |f| f.comm_cross += Commitment::from_point(g)),
+        ),
+        (
+            "comm v2".into(),
+            Box::new(move |f| f.comm_value += Commitment::from_point(g)),
+        ),
+        ("value".into(), Box::new(|f| f.value += F::ONE)),
+        ("blind value".into(), Box::new(|f| f.blind_value += F::ONE)),
+        ("blind W".into(), Box::new(|f| f.blind_w += F::ONE)),
+    ];
+    for i in 0..2 {
+        edits.push((format!("X[{i}]"), Box::new(move |f| f.x[i] += F::ONE)));
+    }
+    // Rejected: the fold refused, or an instance the prover's witness (W₁ + α·W₂ for the α the
+    // tampered transcript gives) does not satisfy.
+    let w2: Vec<F> = {
+        let alpha = (view.u - running.u) * fold.u.invert().unwrap();
+        let inverse = alpha.invert().unwrap();
+        w.iter()
+            .zip(prover.w())
+            .map(|(folded, w1)| (*folded - w1) * inverse)
+            .collect()
+    };
+    for (name, edit) in edits {
+        let mut bad = fold.clone();
+        edit(&mut bad);
+        match bad.verify(s.gens(), &PP_BYTES, running) {
+            Err(_) => {}
+            Ok(other) => {
+                let w = s.folded_witness(&other, (running, prover.w()), (bad.u, &w2));
+                assert!(
+                    s.shape.is_sat_evaluated(&s.ck, &other, &w).is_err(),
+                    "{name} accepted"
+                );
+            }
+        }
+    }
+    // Another running instance or parameters: refused.
+    let mut other = running.clone();
+    other.value += F::ONE;
+    assert!(fold.verify(s.gens(), &PP_BYTES, &other).is_err());
+    assert!(fold.verify(s.gens(), &[8; 32], running).is_err());
+}
+
+#[test]
+fn every_blinding_fold_message_is_bound_before_alpha() {
+    use origami_arith::transcript_log::{Before, check_bound, record};
+    let mut s = Setup::new();
+    let prover = s.prover(&[(2, 3), (4, 5)]);
+    let (fold, _, _) = blinded_decider(&s, &prover, 4);
+    let running = prover.instance();
+    let (ok, honest) = record(|| fold.verify(s.gens(), &PP_BYTES, running));
+    ok.unwrap();
+    let g =
+        Commitment::<Pallas>::from_point(<halo2curves::pasta::Pallas as group::Group>::generator());
+    let mut variants = vec![fold.clone(); 5];
+    variants[0].comm_w += g;
+    variants[1].u += F::ONE;
+    variants[2].x[0] += F::ONE;
+    variants[3].comm_cross += g;
+    variants[4].comm_value += g;
+    for (k, bad) in variants.iter().enumerate() {
+        let (_, tampered) = record(|| bad.verify(s.gens(), &PP_BYTES, running));
+        let before = Before {
+            transcript: 0,
+            label: b"alpha",
+            ordinal: 0,
+        };
+        check_bound(&honest, &tampered, before)
+            .unwrap_or_else(|why| panic!("message {k} is not bound before alpha: {why}"));
+    }
+    // And the running instance, every field.
+    for (name, tamper) in instance_tamperings() {
+        let mut other = running.clone();
+        tamper(&mut other);
+        let (_, tampered) = record(|| fold.verify(s.gens(), &PP_BYTES, &other));
+        let before = Before {
+            transcript: 0,
+            label: b"alpha",
+            ordinal: 0,
+        };
+        check_bound(&honest, &tampered, before)
+            .unwrap_or_else(|why| panic!("running {name} is not bound before alpha: {why}"));
+    }
 }
