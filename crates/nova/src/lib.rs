@@ -1,10 +1,11 @@
 #![doc = include_str!("../README.md")]
 
-// Only `nifs` and `mova` are API as modules (proofs, challenges, instances); the others are reached
-// through the re-exports below.
+// Only `nifs`, `mova` and `cyclefold` are API as modules (proofs, challenges, instances); the
+// others are reached through the re-exports below.
 mod augmented;
 mod compressed;
 mod convert;
+pub mod cyclefold;
 mod error;
 mod gadgets;
 mod ivc;
