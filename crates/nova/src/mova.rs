@@ -665,11 +665,7 @@ fn claim_blinding_challenge<C: CycleCurve>(
 ) -> ScalarOf<C> {
     let mut t = Transcript::new(b"origami/mova-blinding-fold");
     t.absorb_bytes(b"params", pp_digest);
-    t.absorb_point(b"comm W", &running.comm_w.to_affine());
-    t.absorb_scalar(b"u", &running.u);
-    t.absorb_scalars(b"X", &running.x);
-    t.absorb_scalars(b"point", &running.point);
-    t.absorb_scalar(b"value", &running.value);
+    running.absorb_into(&mut t);
     t.absorb_point(b"random comm W", &fold.comm_w.to_affine());
     t.absorb_scalar(b"random u", &fold.u);
     t.absorb_scalars(b"random X", &fold.x);

@@ -8,7 +8,7 @@
 use ff::{Field, PrimeField};
 use origami_arith::encoding::{field, field_vec};
 use origami_arith::multilinear::evaluate_padded;
-use origami_arith::{Commitment, CommitmentKey, CycleCurve, ScalarOf};
+use origami_arith::{Commitment, CommitmentKey, CycleCurve, ScalarOf, Transcript};
 use serde::{Deserialize, Serialize};
 
 use crate::error::R1csError;
@@ -45,6 +45,15 @@ impl<C: CycleCurve> EvaluatedInstance<C> {
             point: vec![ScalarOf::<C>::ZERO; error_vars],
             value: ScalarOf::<C>::ZERO,
         }
+    }
+
+    /// Absorbs every field into a Fiat–Shamir transcript: `comm W`, `u`, `X`, `point`, `value`.
+    pub fn absorb_into(&self, transcript: &mut Transcript) {
+        transcript.absorb_point(b"comm W", &self.comm_w.to_affine());
+        transcript.absorb_scalar(b"u", &self.u);
+        transcript.absorb_scalars(b"X", &self.x);
+        transcript.absorb_scalars(b"point", &self.point);
+        transcript.absorb_scalar(b"value", &self.value);
     }
 }
 

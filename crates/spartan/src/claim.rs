@@ -50,11 +50,7 @@ pub struct ClaimProof<C: CycleCurve> {
 fn transcript_for<C: CycleCurve>(digest: &[u8; 32], instance: &EvaluatedInstance<C>) -> Transcript {
     let mut t = Transcript::new(b"origami/spartan-claim");
     t.absorb_bytes(b"key digest", digest);
-    t.absorb_point(b"comm W", &instance.comm_w.to_affine());
-    t.absorb_scalar(b"u", &instance.u);
-    t.absorb_scalars(b"X", &instance.x);
-    t.absorb_scalars(b"point", &instance.point);
-    t.absorb_scalar(b"value", &instance.value);
+    instance.absorb_into(&mut t);
     t
 }
 

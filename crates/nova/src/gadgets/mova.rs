@@ -169,7 +169,7 @@ fn on_line<F: PrimeField, CS: ConstraintSystem<F>>(
 
 /// Verifies a fresh fold of `(W̄₂, X₂)` into `running` with messages `line` (`h₁`, `ν + 1`
 /// coefficients) and `cross` (`t`): enforces `h₁(0) = v₁`, runs the sponge of
-/// [`fresh_pattern`], and returns the folded scalars. Lengths are the caller's (the shape fixes
+/// the native fold (same pattern, same order), and returns the folded scalars. Lengths are the caller's (the shape fixes
 /// them); a mismatch is a synthesis error.
 #[allow(clippy::too_many_arguments)]
 pub fn verify_fresh_fold<F, CS>(
